@@ -1,0 +1,141 @@
+//! The local SQLite database: opening, pragmas and versioned migrations.
+//!
+//! One file (`patchbay.sqlite3`) in the data dir, WAL mode, `busy_timeout`, foreign keys on. Migrations are
+//! the timestamped SQL files in `core/migrations/`, applied in order by `rusqlite_migration`, which tracks
+//! the version in `PRAGMA user_version`. A database whose version is newer than this build knows is
+//! refused with [`Error::SchemaTooNew`] before anything touches it.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+use rusqlite::Connection;
+use rusqlite_migration::{Migrations, M};
+
+use crate::{Error, Result};
+
+/// File name of the database inside the data dir.
+pub const DB_FILE: &str = "patchbay.sqlite3";
+
+/// The migrations, oldest first; schema version N is the state after the N-th.
+const MIGRATIONS: &[&str] = &[include_str!("../migrations/20261122_0001_init.sql")];
+
+fn migrations() -> Migrations<'static> {
+    Migrations::new(MIGRATIONS.iter().map(|sql| M::up(sql)).collect())
+}
+
+/// Highest schema version this build knows.
+pub fn latest_schema_version() -> i64 {
+    i64::try_from(MIGRATIONS.len()).unwrap_or(i64::MAX)
+}
+
+/// The open database. Access is serialized through a mutex; callers run on blocking threads.
+pub struct Store {
+    connection: Mutex<Connection>,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database in `data_dir` and migrates it to the latest schema.
+    ///
+    /// # Errors
+    /// [`Error::Store`] when the directory or file cannot be created or opened (read-only, disk full,
+    /// not a database); [`Error::SchemaTooNew`] when the file comes from a newer Patchbay.
+    pub fn open(data_dir: &Path) -> Result<Self> {
+        std::fs::create_dir_all(data_dir).map_err(|error| {
+            Error::Store(format!("cannot create the data dir {}: {error}", data_dir.display()))
+        })?;
+        let path = data_dir.join(DB_FILE);
+        let connection = Connection::open(&path)
+            .map_err(|error| Error::Store(format!("cannot open {}: {error}", path.display())))?;
+        Self::init(connection, path)
+    }
+
+    /// An in-memory database with the latest schema, for tests.
+    ///
+    /// # Errors
+    /// [`Error::Store`] if SQLite fails.
+    pub fn open_in_memory() -> Result<Self> {
+        Self::init(Connection::open_in_memory()?, PathBuf::from(":memory:"))
+    }
+
+    fn init(mut connection: Connection, path: PathBuf) -> Result<Self> {
+        let describe = |error: rusqlite::Error| {
+            Error::Store(format!("cannot use {} as a Patchbay database: {error}", path.display()))
+        };
+        connection.busy_timeout(std::time::Duration::from_secs(5)).map_err(describe)?;
+        connection.pragma_update(None, "foreign_keys", "ON").map_err(describe)?;
+        if path != Path::new(":memory:") {
+            connection.pragma_update(None, "journal_mode", "WAL").map_err(describe)?;
+            connection.pragma_update(None, "synchronous", "NORMAL").map_err(describe)?;
+        }
+        let found: i64 =
+            connection.pragma_query_value(None, "user_version", |row| row.get(0)).map_err(describe)?;
+        if found > latest_schema_version() {
+            return Err(Error::SchemaTooNew {
+                path: path.display().to_string(),
+                found,
+                known: latest_schema_version(),
+            });
+        }
+        migrations().to_latest(&mut connection).map_err(|error| {
+            Error::Store(format!("migrating {} failed: {error}", path.display()))
+        })?;
+        Ok(Self { connection: Mutex::new(connection), path })
+    }
+
+    /// Path of the database file (`:memory:` for in-memory stores).
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Locks the connection. A poisoned lock is recovered: SQLite's own transactions keep the data
+    /// consistent even if a holder panicked.
+    pub fn lock(&self) -> MutexGuard<'_, Connection> {
+        self.connection.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// Milliseconds since the Unix epoch, UTC.
+pub fn now_ms() -> i64 {
+    let elapsed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_are_valid() {
+        assert_eq!(migrations().validate(), Ok(()));
+    }
+
+    #[test]
+    fn refuses_database_from_newer_schema_and_leaves_it_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(Store::open(dir.path()).unwrap());
+        {
+            let connection = Connection::open(dir.path().join(DB_FILE)).unwrap();
+            connection.pragma_update(None, "user_version", 99).unwrap();
+        }
+        let error = Store::open(dir.path()).err().unwrap();
+        assert!(matches!(error, Error::SchemaTooNew { found: 99, .. }), "{error}");
+        assert!(error.to_string().contains("newer version of Patchbay"));
+        let connection = Connection::open(dir.path().join(DB_FILE)).unwrap();
+        let version: i64 = connection.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+        assert_eq!(version, 99);
+    }
+
+    #[test]
+    fn opens_in_wal_mode_with_default_project() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let connection = store.lock();
+        let mode: String = connection.pragma_query_value(None, "journal_mode", |r| r.get(0)).unwrap();
+        assert_eq!(mode, "wal");
+        let name: String = connection.query_row("SELECT name FROM projects", [], |r| r.get(0)).unwrap();
+        assert_eq!(name, "Default");
+    }
+}

@@ -1,0 +1,3 @@
+//! Patchbay's Tauri layer.
+/// Starts the app.
+pub fn run() {}
