@@ -1,7 +1,20 @@
-//! Build script: generates Tauri's context; capabilities live in `src-tauri/capabilities/`.
+//! Build script: generates Tauri's context and one permission per app command; the capabilities in
+//! `src-tauri/capabilities/` grant exactly those.
 fn main() {
-    let attributes =
-        tauri_build::Attributes::new().capabilities_path_pattern("./src-tauri/capabilities/**/*");
+    let commands = &[
+        "list_providers",
+        "list_projects",
+        "create_project",
+        "list_integrations",
+        "get_integration",
+        "create_integration",
+        "update_integration",
+        "delete_integration",
+        "reveal_secret",
+    ];
+    let attributes = tauri_build::Attributes::new()
+        .capabilities_path_pattern("./src-tauri/capabilities/**/*")
+        .app_manifest(tauri_build::AppManifest::new().commands(commands));
     if let Err(error) = tauri_build::try_build(attributes) {
         panic!("tauri build failed: {error:#}");
     }

@@ -1,1 +1,293 @@
-fn main() {}
+//! `patchbay`: the command line over the same core, database and keychain as the desktop app.
+//! The interface is SPEC §6 and is stable: scripts and tests rely on it.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, IsTerminal};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use patchbay_core::{
+    Error, HealthStatus, Integration, IntegrationQuery, NewIntegration, Patchbay, SecretString, SortKey,
+};
+
+/// Patchbay: integration credentials, health and runs from the command line.
+#[derive(Parser)]
+#[command(name = "patchbay", version, about)]
+struct Cli {
+    /// Data directory (default: $PATCHBAY_DATA_DIR, else the OS app-data dir).
+    #[arg(long, global = true, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// Print one JSON document instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Projects (clients).
+    #[command(subcommand)]
+    Project(ProjectCommand),
+    /// Integrations.
+    #[command(subcommand)]
+    Integration(IntegrationCommand),
+}
+
+#[derive(Subcommand)]
+enum ProjectCommand {
+    /// Create a project.
+    Add {
+        /// Project name.
+        name: String,
+    },
+    /// List projects.
+    List,
+}
+
+#[derive(Subcommand)]
+enum IntegrationCommand {
+    /// Add an integration. Secrets are never taken from arguments: each `--secret FIELD` is read from
+    /// PATCHBAY_SECRET_<FIELD> or, failing that, one line of stdin.
+    Add(AddArgs),
+    /// List integrations, one page at a time.
+    List(ListArgs),
+    /// Show one integration (secrets are shown as set/unset, never their values).
+    Show {
+        /// Integration id.
+        id: i64,
+    },
+    /// Delete an integration and its keychain entries.
+    Rm {
+        /// Integration id.
+        id: i64,
+    },
+}
+
+#[derive(Args)]
+struct AddArgs {
+    /// Provider id (smtp, http, n8n, kommo, bitrix24).
+    #[arg(long)]
+    provider: String,
+    /// Name, unique within the project.
+    #[arg(long)]
+    name: String,
+    /// Project name (default: the "Default" project).
+    #[arg(long)]
+    project: Option<String>,
+    /// A non-secret field, `key=value`; repeatable.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
+    /// A secret field to read from PATCHBAY_SECRET_<FIELD> or stdin; repeatable.
+    #[arg(long = "secret", value_name = "FIELD")]
+    secret: Vec<String>,
+    /// Seconds between scheduled health checks (30–86400).
+    #[arg(long)]
+    interval: Option<i64>,
+    /// Create it disabled.
+    #[arg(long)]
+    inactive: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum SortArg {
+    Status,
+    Provider,
+    Name,
+    Updated,
+    Checked,
+}
+
+#[derive(Args)]
+struct ListArgs {
+    /// Page number, from 1.
+    #[arg(long, default_value_t = 1)]
+    page: u32,
+    /// Rows per page (1–100).
+    #[arg(long, default_value_t = 10)]
+    per_page: u32,
+    /// Sort column.
+    #[arg(long, value_enum, default_value_t = SortArg::Name)]
+    sort: SortArg,
+    /// Descending order.
+    #[arg(long)]
+    desc: bool,
+    /// Only this provider.
+    #[arg(long)]
+    provider: Option<String>,
+    /// Only this status (healthy, degraded, unhealthy, unknown).
+    #[arg(long)]
+    status: Option<String>,
+    /// Only this project (name).
+    #[arg(long)]
+    project: Option<String>,
+    /// Case-insensitive text in the name or provider.
+    #[arg(long)]
+    search: Option<String>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(&cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            if cli.json {
+                let payload = serde_json::to_string(&error.to_payload()).unwrap_or_else(|_| error.to_string());
+                eprintln!("{payload}");
+            } else {
+                eprintln!("patchbay: {error}");
+            }
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: &Cli) -> patchbay_core::Result<()> {
+    let data_dir = match &cli.data_dir {
+        Some(dir) => dir.clone(),
+        None => patchbay_core::default_data_dir()?,
+    };
+    let core = Patchbay::open(&data_dir)?;
+    match &cli.command {
+        Command::Project(ProjectCommand::Add { name }) => {
+            let project = core.create_project(name)?;
+            output(cli.json, &project, || format!("created project {} ({})", project.id, project.name))
+        }
+        Command::Project(ProjectCommand::List) => {
+            let projects = core.list_projects()?;
+            output(cli.json, &projects, || {
+                projects
+                    .iter()
+                    .map(|p| format!("{:>4}  {}  ({} integrations)", p.id, p.name, p.integration_count))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })
+        }
+        Command::Integration(IntegrationCommand::Add(args)) => {
+            let created = core.create_integration(new_integration(&core, args)?)?;
+            output(cli.json, &created, || format!("created integration {} ({})", created.id, created.name))
+        }
+        Command::Integration(IntegrationCommand::List(args)) => {
+            let page = core.list_integrations(&list_query(&core, args)?)?;
+            output(cli.json, &page, || {
+                let first = (i64::from(page.page) - 1) * i64::from(page.per_page);
+                let mut lines = vec![format!(
+                    "{:>5}  {:<10} {:<12} {:<28} {:<10} {}",
+                    "ID", "STATUS", "PROVIDER", "NAME", "PROJECT", "ACTIVE"
+                )];
+                lines.extend(page.items.iter().map(|i| {
+                    format!(
+                        "{:>5}  {:<10} {:<12} {:<28} {:<10} {}",
+                        i.id,
+                        i.status.as_str(),
+                        i.provider,
+                        i.name,
+                        i.project_name,
+                        if i.active { "yes" } else { "no" }
+                    )
+                }));
+                let shown_to = first + i64::try_from(page.items.len()).unwrap_or(0);
+                let from = if page.items.is_empty() { 0 } else { first + 1 };
+                lines.push(format!("Showing {from}–{shown_to} of {}", page.total));
+                lines.join("\n")
+            })
+        }
+        Command::Integration(IntegrationCommand::Show { id }) => {
+            let integration = core.get_integration(*id)?;
+            output(cli.json, &integration, || describe(&integration))
+        }
+        Command::Integration(IntegrationCommand::Rm { id }) => {
+            core.delete_integration(*id)?;
+            output(cli.json, &serde_json::json!({ "deleted": id }), || format!("deleted integration {id}"))
+        }
+    }
+}
+
+fn output<T: serde::Serialize>(json: bool, value: &T, text: impl FnOnce() -> String) -> patchbay_core::Result<()> {
+    if json {
+        let rendered = serde_json::to_string_pretty(value).map_err(|error| Error::Internal(error.to_string()))?;
+        println!("{rendered}");
+    } else {
+        println!("{}", text());
+    }
+    Ok(())
+}
+
+fn describe(integration: &Integration) -> String {
+    let mut lines = vec![
+        format!("id:         {}", integration.id),
+        format!("name:       {}", integration.name),
+        format!("provider:   {}", integration.provider),
+        format!("project:    {}", integration.project_name),
+        format!("active:     {}", integration.active),
+        format!("interval:   {} s", integration.check_interval_s),
+        format!("status:     {}", integration.status.as_str()),
+    ];
+    lines.extend(integration.config.iter().map(|(key, value)| format!("{key:<11} {value}")));
+    lines.extend(integration.secrets_set.iter().map(|field| format!("{field:<11} <set in keychain>")));
+    lines.join("\n")
+}
+
+fn project_id(core: &Patchbay, name: Option<&String>) -> patchbay_core::Result<Option<i64>> {
+    name.map(|name| core.project_by_name(name).map(|project| project.id)).transpose()
+}
+
+fn new_integration(core: &Patchbay, args: &AddArgs) -> patchbay_core::Result<NewIntegration> {
+    let mut config = BTreeMap::new();
+    for pair in &args.set {
+        let (key, value) = pair
+            .split_once('=')
+            .ok_or_else(|| Error::validation("set", format!("`{pair}` is not key=value")))?;
+        config.insert(key.trim().to_owned(), value.to_owned());
+    }
+    let mut secrets = BTreeMap::new();
+    let mut stdin = std::io::stdin().lock();
+    for field in &args.secret {
+        let variable = format!("PATCHBAY_SECRET_{}", field.to_uppercase());
+        let value = match std::env::var(&variable) {
+            Ok(value) => value,
+            Err(_) => {
+                if std::io::stdin().is_terminal() {
+                    eprint!("{field}: ");
+                }
+                let mut line = String::new();
+                stdin.read_line(&mut line).map_err(|error| Error::validation(field.as_str(), format!("cannot read from stdin: {error}")))?;
+                if line.is_empty() {
+                    return Err(Error::validation(field.as_str(), format!("no value: set {variable} or pipe one line to stdin")));
+                }
+                line.trim_end_matches(['\r', '\n']).to_owned()
+            }
+        };
+        secrets.insert(field.clone(), SecretString::from(value));
+    }
+    Ok(NewIntegration {
+        project_id: project_id(core, args.project.as_ref())?,
+        provider: args.provider.clone(),
+        name: args.name.clone(),
+        active: Some(!args.inactive),
+        check_interval_s: args.interval,
+        config,
+        secrets,
+    })
+}
+
+fn list_query(core: &Patchbay, args: &ListArgs) -> patchbay_core::Result<IntegrationQuery> {
+    Ok(IntegrationQuery {
+        page: args.page,
+        per_page: args.per_page,
+        sort: match args.sort {
+            SortArg::Status => SortKey::Status,
+            SortArg::Provider => SortKey::Provider,
+            SortArg::Name => SortKey::Name,
+            SortArg::Updated => SortKey::Updated,
+            SortArg::Checked => SortKey::LastChecked,
+        },
+        desc: args.desc,
+        project_id: project_id(core, args.project.as_ref())?,
+        provider: args.provider.clone(),
+        status: args.status.as_deref().map(HealthStatus::parse).transpose()?,
+        active: None,
+        search: args.search.clone(),
+    })
+}

@@ -1,0 +1,172 @@
+//! The `patchbay` binary end to end: a fresh data dir per test, the real OS keychain (run under the
+//! Secret Service that `tests/bootstrap.sh test` starts).
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+struct Cli {
+    data_dir: tempfile::TempDir,
+}
+
+impl Cli {
+    fn new() -> Self {
+        Self { data_dir: tempfile::tempdir().unwrap() }
+    }
+
+    fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_patchbay"))
+            .arg("--data-dir")
+            .arg(self.data_dir.path())
+            .args(args)
+            .env_remove("PATCHBAY_DATA_DIR")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        if let Some(input) = stdin {
+            child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        }
+        drop(child.stdin.take());
+        child.wait_with_output().unwrap()
+    }
+
+    fn json(&self, args: &[&str], stdin: Option<&str>) -> serde_json::Value {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        let output = self.run(&all, stdin);
+        assert!(output.status.success(), "{args:?} failed: {}", String::from_utf8_lossy(&output.stderr));
+        serde_json::from_slice(&output.stdout).unwrap()
+    }
+}
+
+fn add_http(cli: &Cli, name: &str) -> i64 {
+    let created = cli.json(
+        &["integration", "add", "--provider", "http", "--name", name, "--set", "url=https://example.com/health"],
+        None,
+    );
+    created["id"].as_i64().unwrap()
+}
+
+#[test]
+fn add_list_show_rm_round_trip() {
+    let cli = Cli::new();
+    for name in ["Charlie", "alpha", "Bravo"] {
+        add_http(&cli, name);
+    }
+    let page = cli.json(&["integration", "list", "--sort", "name"], None);
+    let names: Vec<_> = page["items"].as_array().unwrap().iter().map(|i| i["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["alpha", "Bravo", "Charlie"]);
+    assert_eq!(page["total"], 3);
+    assert_eq!(page["page"], 1);
+    assert_eq!(page["per_page"], 10);
+
+    let desc = cli.json(&["integration", "list", "--sort", "name", "--desc", "--per-page", "2", "--page", "1"], None);
+    let names: Vec<_> = desc["items"].as_array().unwrap().iter().map(|i| i["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["Charlie", "Bravo"]);
+
+    let id = page["items"][0]["id"].as_i64().unwrap();
+    let shown = cli.json(&["integration", "show", &id.to_string()], None);
+    assert_eq!(shown["config"]["method"], "GET");
+    assert_eq!(shown["config"]["expected_status"], "200-299");
+
+    let text = cli.run(&["integration", "list"], None);
+    assert!(String::from_utf8_lossy(&text.stdout).contains("Showing 1–3 of 3"));
+
+    cli.json(&["integration", "rm", &id.to_string()], None);
+    let missing = cli.run(&["integration", "show", &id.to_string()], None);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains(&format!("integration {id} not found")));
+    assert_eq!(cli.json(&["integration", "list"], None)["total"], 2);
+}
+
+#[test]
+fn validation_errors_name_the_field_and_exit_non_zero() {
+    let cli = Cli::new();
+    let output = cli.run(
+        &["--json", "integration", "add", "--provider", "smtp", "--name", "Mail", "--set", "host=mail.example.com", "--set", "port=99999"],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let error: serde_json::Value = serde_json::from_slice(&output.stderr).unwrap();
+    assert_eq!(error["kind"], "validation");
+    assert_eq!(error["field"], "port");
+    assert!(output.stdout.is_empty());
+
+    let unknown = cli.run(&["integration", "add", "--provider", "ftp", "--name", "X"], None);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("unknown provider `ftp`"));
+
+    add_http(&cli, "Site");
+    let duplicate = cli.run(
+        &["integration", "add", "--provider", "http", "--name", "site", "--set", "url=https://example.org"],
+        None,
+    );
+    assert_eq!(duplicate.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&duplicate.stderr).contains("already named"));
+    assert_eq!(cli.json(&["integration", "list"], None)["total"], 1);
+}
+
+#[test]
+fn projects_filter_lists() {
+    let cli = Cli::new();
+    cli.json(&["project", "add", "Acme"], None);
+    let projects = cli.json(&["project", "list"], None);
+    let names: Vec<_> = projects.as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["Acme", "Default"]);
+    cli.json(
+        &["integration", "add", "--provider", "http", "--name", "Shop", "--project", "acme", "--set", "url=https://shop.example"],
+        None,
+    );
+    add_http(&cli, "Home");
+    let acme = cli.json(&["integration", "list", "--project", "Acme"], None);
+    assert_eq!(acme["total"], 1);
+    assert_eq!(acme["items"][0]["name"], "Shop");
+    let missing = cli.run(&["integration", "list", "--project", "Nope"], None);
+    assert_eq!(missing.status.code(), Some(2));
+    let duplicate = cli.run(&["project", "add", "ACME"], None);
+    assert_eq!(duplicate.status.code(), Some(2));
+}
+
+#[test]
+fn secrets_come_from_stdin_or_environment_never_show_up_in_output() {
+    let cli = Cli::new();
+    let from_stdin = cli.json(
+        &["integration", "add", "--provider", "n8n", "--name", "Flows", "--set", "base_url=https://n8n.example.com", "--secret", "api_key"],
+        Some("n8n-api-key-from-stdin\n"),
+    );
+    assert_eq!(from_stdin["secrets_set"], serde_json::json!(["api_key"]));
+    let id = from_stdin["id"].as_i64().unwrap().to_string();
+    let shown = cli.run(&["integration", "show", &id], None);
+    let text = String::from_utf8_lossy(&shown.stdout);
+    assert!(text.contains("api_key") && text.contains("<set in keychain>"), "{text}");
+    assert!(!text.contains("n8n-api-key-from-stdin"));
+
+    let output = Command::new(env!("CARGO_BIN_EXE_patchbay"))
+        .args(["--json", "--data-dir"])
+        .arg(cli.data_dir.path())
+        .args(["integration", "add", "--provider", "kommo", "--name", "CRM", "--set", "subdomain=acme", "--secret", "token"])
+        .env("PATCHBAY_SECRET_TOKEN", "kommo-token-from-env")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(!String::from_utf8_lossy(&output.stdout).contains("kommo-token-from-env"));
+
+    let no_value = cli.run(
+        &["integration", "add", "--provider", "kommo", "--name", "CRM2", "--set", "subdomain=acme", "--secret", "token"],
+        Some(""),
+    );
+    assert_eq!(no_value.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&no_value.stderr).contains("PATCHBAY_SECRET_TOKEN"));
+
+    let database = std::fs::read_dir(cli.data_dir.path()).unwrap();
+    for file in database {
+        let bytes = std::fs::read(file.unwrap().path()).unwrap();
+        let haystack = String::from_utf8_lossy(&bytes);
+        assert!(!haystack.contains("n8n-api-key-from-stdin") && !haystack.contains("kommo-token-from-env"));
+    }
+    for id in [from_stdin["id"].as_i64().unwrap()] {
+        cli.json(&["integration", "rm", &id.to_string()], None);
+    }
+}

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Patchbay bootstrap: installs what is missing, then runs the app or every test.
+#   tests/bootstrap.sh app    build the UI and run the desktop app (data in the OS app-data dir)
+#   tests/bootstrap.sh test   run every test: Rust (core, keychain, CLI), UI (Vitest), end-to-end (real app)
+# Debian/Ubuntu: apt packages are installed when running as root or through sudo.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+mode=${1:-}
+
+build_packages=(libwebkit2gtk-4.1-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev librsvg2-dev
+  libayatana-appindicator3-dev libssl-dev libdbus-1-dev pkg-config build-essential)
+test_packages=(xvfb xauth dbus-x11 gnome-keyring libsecret-tools dunst webkit2gtk-driver imagemagick)
+
+install_apt() {
+  local missing=()
+  for package in "$@"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if ! command -v apt-get >/dev/null; then
+    echo "bootstrap: install these packages with your package manager: ${missing[*]}" >&2; exit 1
+  fi
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "bootstrap: installing ${missing[*]}"
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+install_ui() {
+  command -v node >/dev/null || { echo "bootstrap: Node.js 20+ is required" >&2; exit 1; }
+  if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
+    (cd ui && npm ci --no-audit --no-fund)
+  fi
+}
+
+build_ui() { (cd ui && npm run build); }
+
+# Runs "$@" on a private D-Bus session with an unlocked gnome-keyring (the Secret Service the keychain
+# tests talk to) and a notification server, under a virtual X display.
+with_desktop_session() {
+  local keyring_home
+  keyring_home=$(mktemp -d)
+  XDG_DATA_HOME=$keyring_home xvfb-run -a -s '-screen 0 1280x800x24' \
+    dbus-run-session -- bash -c '
+      echo -n patchbay-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+      "$@"' bash "$@"
+  local status=$?
+  rm -rf "$keyring_home"
+  return $status
+}
+
+case "$mode" in
+  app)
+    install_apt "${build_packages[@]}"
+    install_ui
+    build_ui
+    exec cargo run --bin patchbay-app
+    ;;
+  test)
+    install_apt "${build_packages[@]}" "${test_packages[@]}"
+    install_ui
+    build_ui
+    cargo build --workspace --all-targets
+    command -v tauri-driver >/dev/null || cargo install tauri-driver --locked
+    echo "== generated TypeScript types are up to date"
+    cargo test -p patchbay-core --lib -q export_bindings >/dev/null
+    git diff --exit-code -- ui/src/bindings || { echo "bootstrap: ui/src/bindings is stale; commit the regenerated files" >&2; exit 1; }
+    echo "== UI unit tests (Vitest)"
+    (cd ui && npm run typecheck && npm test)
+    echo "== Rust tests (core, real keychain, CLI) and the end-to-end test of the real app"
+    with_desktop_session bash -c 'cargo test --workspace && node --test tests/e2e/'
+    ;;
+  *)
+    echo "usage: tests/bootstrap.sh app|test" >&2; exit 2 ;;
+esac
