@@ -1,0 +1,53 @@
+// The UI's one front door to Rust: typed wrappers around `invoke`, using the types generated from Rust
+// (src/bindings, by ts-rs). Components never call `invoke` with a string themselves.
+import { invoke } from "@tauri-apps/api/core";
+import type { ErrorPayload } from "./bindings/ErrorPayload";
+import type { Integration } from "./bindings/Integration";
+import type { IntegrationQuery } from "./bindings/IntegrationQuery";
+import type { IntegrationUpdate } from "./bindings/IntegrationUpdate";
+import type { NewIntegration } from "./bindings/NewIntegration";
+import type { Page } from "./bindings/Page";
+import type { Project } from "./bindings/Project";
+import type { ProviderSpec } from "./bindings/ProviderSpec";
+
+/** An error from a command, with the backend's kind and, for validation, the field it is about. */
+export class ApiError extends Error {
+  readonly kind: ErrorPayload["kind"];
+  readonly field?: string;
+
+  constructor(payload: ErrorPayload) {
+    super(payload.message);
+    this.name = "ApiError";
+    this.kind = payload.kind;
+    this.field = payload.field;
+  }
+}
+
+function isPayload(value: unknown): value is ErrorPayload {
+  return typeof value === "object" && value !== null && "kind" in value && "message" in value;
+}
+
+async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (error) {
+    if (isPayload(error)) throw new ApiError(error);
+    throw new ApiError({ kind: "internal", message: String(error) });
+  }
+}
+
+export const api = {
+  listProviders: () => call<ProviderSpec[]>("list_providers"),
+  listProjects: () => call<Project[]>("list_projects"),
+  createProject: (name: string) => call<Project>("create_project", { name }),
+  listIntegrations: (query: IntegrationQuery) => call<Page<Integration>>("list_integrations", { query }),
+  getIntegration: (id: number) => call<Integration>("get_integration", { id }),
+  createIntegration: (input: NewIntegration) => call<Integration>("create_integration", { input }),
+  updateIntegration: (id: number, update: IntegrationUpdate) =>
+    call<Integration>("update_integration", { id, update }),
+  deleteIntegration: (id: number) => call<null>("delete_integration", { id }),
+  /** The explicit "reveal" action: the only way a stored secret reaches the webview. */
+  revealSecret: (id: number, field: string) => call<string>("reveal_secret", { id, field }),
+};
+
+export type { ErrorPayload, Integration, IntegrationQuery, IntegrationUpdate, NewIntegration, Page, Project, ProviderSpec };

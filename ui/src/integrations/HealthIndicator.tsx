@@ -1,0 +1,29 @@
+import type { Integration } from "../api";
+import { relativeTime } from "../shared/format";
+
+/** A check older than this fades: the status may no longer be true. */
+export const FRESH_MS = 5 * 60 * 1000;
+
+const SYMBOL = { healthy: "✓", unhealthy: "✗", degraded: "!", unknown: "?" } as const;
+const LABEL = { healthy: "Healthy", unhealthy: "Error", degraded: "Degraded", unknown: "Never checked" } as const;
+
+export function HealthIndicator({ integration, testing, now = Date.now() }: { integration: Integration; testing?: boolean; now?: number }) {
+  if (testing) return <span className="health unknown" role="img" aria-label="Testing…" title="Testing…">⟳</span>;
+  const { status, last_checked_at, last_latency_ms, last_detail } = integration;
+  const stale = last_checked_at !== null && now - last_checked_at > FRESH_MS;
+  const title =
+    last_checked_at === null
+      ? "Never checked"
+      : [
+          `${LABEL[status]} — checked ${relativeTime(last_checked_at, now)} (${new Date(last_checked_at).toLocaleString()})`,
+          last_latency_ms !== null ? `${last_latency_ms} ms` : null,
+          last_detail,
+        ]
+          .filter(Boolean)
+          .join("\n");
+  return (
+    <span className={`health ${status}${stale ? " stale" : ""}`} role="img" aria-label={LABEL[status]} title={title} data-stale={stale}>
+      {SYMBOL[status]}
+    </span>
+  );
+}

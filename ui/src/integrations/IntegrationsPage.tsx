@@ -1,0 +1,432 @@
+// The Integrations page: a server-side paginated, sortable, filterable table (TanStack Table in manual
+// mode over `list_integrations`), row actions, the provider catalog and the generated form.
+import { useEffect, useMemo, useRef, useState } from "react";
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { createColumnHelper, flexRender, getCoreRowModel, useReactTable, type SortingState } from "@tanstack/react-table";
+import { api, type Integration, type IntegrationQuery, type Project, type ProviderSpec } from "../api";
+import type { HealthStatus } from "../bindings/HealthStatus";
+import type { SortKey } from "../bindings/SortKey";
+import { ConfirmDialog, Dialog } from "../shared/Dialog";
+import { relativeTime, showingRange } from "../shared/format";
+import { useToast } from "../shared/toasts";
+import { usePersistentState } from "../shared/usePersistentState";
+import { HealthIndicator } from "./HealthIndicator";
+import { IntegrationForm, type FormMode } from "./IntegrationForm";
+import { ProviderCatalog } from "./ProviderCatalog";
+
+export const PAGE_SIZES = [10, 25, 50, 100] as const;
+
+export interface ListState {
+  page: number;
+  perPage: number;
+  sort: SortKey;
+  desc: boolean;
+  provider: string;
+  status: "" | HealthStatus;
+  active: "" | "true" | "false";
+  search: string;
+}
+export const INITIAL_LIST_STATE: ListState = { page: 1, perPage: 10, sort: "name", desc: false, provider: "", status: "", active: "", search: "" };
+
+/** The backend query for a list state and project filter. */
+export function toQuery(state: ListState, projectId: number | null): IntegrationQuery {
+  return {
+    page: state.page,
+    per_page: state.perPage,
+    sort: state.sort,
+    desc: state.desc,
+    ...(projectId !== null && { project_id: projectId }),
+    ...(state.provider && { provider: state.provider }),
+    ...(state.status && { status: state.status }),
+    ...(state.active && { active: state.active === "true" }),
+    ...(state.search.trim() && { search: state.search.trim() }),
+  };
+}
+
+const column = createColumnHelper<Integration>();
+
+export function IntegrationsPage({ projectId, projects }: { projectId: number | null; projects: Project[] }) {
+  const toast = useToast();
+  const queryClient = useQueryClient();
+  const [state, setState] = usePersistentState<ListState>("patchbay.integrations.list", INITIAL_LIST_STATE);
+  const [searchText, setSearchText] = useState(state.search);
+  const [form, setForm] = useState<{ spec: ProviderSpec; mode: FormMode } | null>(null);
+  const [catalogOpen, setCatalogOpen] = useState(false);
+  const [deleting, setDeleting] = useState<Integration | null>(null);
+  const searchRef = useRef<HTMLInputElement>(null);
+
+  /** Any filter change goes back to page 1. */
+  const setFilter = (patch: Partial<ListState>) => setState((s) => ({ ...s, ...patch, page: 1 }));
+
+  useEffect(() => {
+    if (searchText === state.search) return;
+    const timer = setTimeout(() => setFilter({ search: searchText }), 250);
+    return () => clearTimeout(timer);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [searchText]);
+
+  const previousProject = useRef(projectId);
+  useEffect(() => {
+    if (previousProject.current !== projectId) {
+      previousProject.current = projectId;
+      setState((s) => ({ ...s, page: 1 }));
+    }
+  }, [projectId, setState]);
+
+  const query = toQuery(state, projectId);
+  const list = useQuery({ queryKey: ["integrations", query], queryFn: () => api.listIntegrations(query), placeholderData: keepPreviousData });
+  const providers = useQuery({ queryKey: ["providers"], queryFn: api.listProviders, staleTime: Infinity });
+  const providerById = useMemo(() => new Map((providers.data ?? []).map((p) => [p.id, p])), [providers.data]);
+
+  const invalidate = () => {
+    void queryClient.invalidateQueries({ queryKey: ["integrations"] });
+    void queryClient.invalidateQueries({ queryKey: ["projects"] });
+  };
+
+  const toggleActive = useMutation({
+    mutationFn: (integration: Integration) => api.updateIntegration(integration.id, { active: !integration.active, secrets: {} }),
+    onSuccess: (updated) => {
+      toast({ kind: "success", title: `${updated.name} ${updated.active ? "enabled" : "disabled"}` });
+      invalidate();
+    },
+    onError: (error) => toast({ kind: "error", title: "Could not change the integration", message: (error as Error).message }),
+  });
+
+  const remove = useMutation({
+    mutationFn: (integration: Integration) => api.deleteIntegration(integration.id),
+    onSuccess: (_, integration) => {
+      toast({ kind: "success", title: `Deleted ${integration.name}`, message: "Its credentials were removed from the keychain." });
+      setDeleting(null);
+      invalidate();
+    },
+    onError: (error) => {
+      setDeleting(null);
+      toast({ kind: "error", title: "Delete failed", message: (error as Error).message });
+    },
+  });
+
+  // Keyboard: "/" focuses search, "n" adds an integration (when not typing and no dialog is open).
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      const target = event.target as HTMLElement;
+      if (form || catalogOpen || deleting || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName)) return;
+      if (event.ctrlKey || event.metaKey || event.altKey) return;
+      if (event.key === "/") {
+        event.preventDefault();
+        searchRef.current?.focus();
+      } else if (event.key === "n") {
+        event.preventDefault();
+        setCatalogOpen(true);
+      }
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [form, catalogOpen, deleting]);
+
+  const openForm = (integration: Integration, kind: "edit" | "duplicate") => {
+    const spec = providerById.get(integration.provider);
+    if (spec) setForm({ spec, mode: { kind, integration } });
+  };
+
+  const columns = useMemo(
+    () => [
+      column.accessor("status", {
+        id: "status",
+        header: "Status",
+        cell: (info) => <HealthIndicator integration={info.row.original} />,
+      }),
+      column.accessor("name", {
+        id: "name",
+        header: "Name",
+        cell: (info) => (
+          <button className="btn small" style={{ border: "none", background: "none", fontWeight: 600 }} onClick={() => openForm(info.row.original, "edit")}>
+            {info.getValue()}
+          </button>
+        ),
+      }),
+      column.accessor("provider", {
+        id: "provider",
+        header: "Provider",
+        cell: (info) => providerById.get(info.getValue())?.label ?? info.getValue(),
+      }),
+      column.accessor("project_name", { id: "project", header: "Project", enableSorting: false }),
+      column.accessor("active", {
+        id: "active",
+        header: "Active",
+        enableSorting: false,
+        cell: (info) => <span className="badge">{info.getValue() ? "Active" : "Disabled"}</span>,
+      }),
+      column.accessor("last_checked_at", {
+        id: "last_checked",
+        header: "Last check",
+        cell: (info) => {
+          const value = info.getValue();
+          return value === null ? <span className="muted">never</span> : <span title={new Date(value).toLocaleString()}>{relativeTime(value)}</span>;
+        },
+      }),
+      column.accessor("updated_at", {
+        id: "updated",
+        header: "Updated",
+        cell: (info) => <span title={new Date(info.getValue()).toLocaleString()}>{relativeTime(info.getValue())}</span>,
+      }),
+      column.display({
+        id: "actions",
+        header: () => <span className="sr-only">Actions</span>,
+        cell: (info) => {
+          const integration = info.row.original;
+          return (
+            <>
+              <button className="btn small" onClick={() => openForm(integration, "edit")} aria-label={`Edit ${integration.name}`}>
+                Edit
+              </button>{" "}
+              <button className="btn small" onClick={() => openForm(integration, "duplicate")} aria-label={`Duplicate ${integration.name}`}>
+                Duplicate
+              </button>{" "}
+              <button
+                className="btn small"
+                onClick={() => toggleActive.mutate(integration)}
+                aria-label={`${integration.active ? "Disable" : "Enable"} ${integration.name}`}
+              >
+                {integration.active ? "Disable" : "Enable"}
+              </button>{" "}
+              <button className="btn small" onClick={() => setDeleting(integration)} aria-label={`Delete ${integration.name}`}>
+                Delete
+              </button>
+            </>
+          );
+        },
+      }),
+    ],
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [providerById],
+  );
+
+  const sorting: SortingState = [{ id: state.sort, desc: state.desc }];
+  const table = useReactTable({
+    data: list.data?.items ?? [],
+    columns,
+    getCoreRowModel: getCoreRowModel(),
+    manualPagination: true,
+    manualSorting: true,
+    rowCount: list.data ? Number(list.data.total) : 0,
+    state: { sorting, columnVisibility: { project: projectId === null } },
+    onSortingChange: (updater) => {
+      const next = typeof updater === "function" ? updater(sorting) : updater;
+      const first = next[0];
+      if (!first) {
+        // TanStack cycles asc → desc → none; Patchbay toggles between asc and desc.
+        setState((s) => ({ ...s, desc: !s.desc, page: 1 }));
+      } else {
+        setState((s) => ({ ...s, sort: first.id as SortKey, desc: first.desc, page: 1 }));
+      }
+    },
+    enableSortingRemoval: false,
+  });
+
+  const total = list.data ? Number(list.data.total) : 0;
+  const shown = list.data?.items.length ?? 0;
+  const pageCount = Math.max(1, Math.ceil(total / state.perPage));
+  const filtered = Boolean(state.provider || state.status || state.active || state.search.trim());
+
+  useEffect(() => {
+    if (list.data && state.page > pageCount) setState((s) => ({ ...s, page: pageCount }));
+  }, [list.data, pageCount, state.page, setState]);
+
+  const defaultProjectId = projectId ?? projects.find((p) => p.name === "Default")?.id ?? projects[0]?.id ?? 1;
+
+  return (
+    <>
+      <div className="toolbar">
+        <input
+          ref={searchRef}
+          className="input"
+          type="search"
+          placeholder="Search name or provider  ( / )"
+          aria-label="Search integrations"
+          value={searchText}
+          onChange={(e) => setSearchText(e.target.value)}
+          style={{ width: 240 }}
+        />
+        <select className="input" aria-label="Filter by provider" value={state.provider} onChange={(e) => setFilter({ provider: e.target.value })}>
+          <option value="">All providers</option>
+          {(providers.data ?? []).map((p) => (
+            <option key={p.id} value={p.id}>
+              {p.label}
+            </option>
+          ))}
+        </select>
+        <select className="input" aria-label="Filter by status" value={state.status} onChange={(e) => setFilter({ status: e.target.value as ListState["status"] })}>
+          <option value="">Any status</option>
+          <option value="healthy">Healthy</option>
+          <option value="degraded">Degraded</option>
+          <option value="unhealthy">Error</option>
+          <option value="unknown">Never checked</option>
+        </select>
+        <select className="input" aria-label="Filter by active" value={state.active} onChange={(e) => setFilter({ active: e.target.value as ListState["active"] })}>
+          <option value="">Active and disabled</option>
+          <option value="true">Active only</option>
+          <option value="false">Disabled only</option>
+        </select>
+        {filtered && (
+          <button
+            className="btn"
+            onClick={() => {
+              setSearchText("");
+              setFilter({ provider: "", status: "", active: "", search: "" });
+            }}
+          >
+            Clear filters
+          </button>
+        )}
+        <span className="spacer" />
+        <button className="btn primary" onClick={() => setCatalogOpen(true)} aria-keyshortcuts="n">
+          Add integration
+        </button>
+      </div>
+
+      {list.error && (
+        <div className="banner" role="alert">
+          Could not load integrations: {(list.error as Error).message}
+        </div>
+      )}
+
+      {list.data && total === 0 ? (
+        <div className="empty">
+          {filtered ? (
+            <>
+              <h2>No integrations match these filters</h2>
+              <p className="muted">Try another search or clear the filters.</p>
+            </>
+          ) : (
+            <>
+              <h2>No integrations yet</h2>
+              <p className="muted">Connect a mail server, n8n, Kommo, Bitrix24 or any HTTP endpoint. Credentials go to your OS keychain.</p>
+              <button className="btn primary" onClick={() => setCatalogOpen(true)}>
+                Add your first integration
+              </button>
+            </>
+          )}
+        </div>
+      ) : (
+        <table className="grid" aria-label="Integrations" aria-busy={list.isFetching}>
+          <thead>
+            {table.getHeaderGroups().map((group) => (
+              <tr key={group.id}>
+                {group.headers.map((header) => {
+                  const sorted = header.column.getIsSorted();
+                  return (
+                    <th key={header.id} aria-sort={sorted ? (sorted === "asc" ? "ascending" : "descending") : undefined}>
+                      {header.column.getCanSort() ? (
+                        <button className="sort" onClick={header.column.getToggleSortingHandler()} data-column={header.id}>
+                          {flexRender(header.column.columnDef.header, header.getContext())}
+                          {sorted === "asc" ? " ▲" : sorted === "desc" ? " ▼" : ""}
+                        </button>
+                      ) : (
+                        flexRender(header.column.columnDef.header, header.getContext())
+                      )}
+                    </th>
+                  );
+                })}
+              </tr>
+            ))}
+          </thead>
+          <tbody>
+            {table.getRowModel().rows.map((row) => (
+              <tr key={row.id} data-integration-id={row.original.id}>
+                {row.getVisibleCells().map((cell) => (
+                  <td key={cell.id} className={cell.column.id === "actions" ? "actions" : undefined}>
+                    {flexRender(cell.column.columnDef.cell, cell.getContext())}
+                  </td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+
+      {total > 0 && (
+        <nav className="pager" aria-label="Pagination">
+          <span data-testid="showing">{showingRange(state.page, state.perPage, shown, total)}</span>
+          <span className="spacer" />
+          <label>
+            Rows per page{" "}
+            <select className="input" value={state.perPage} onChange={(e) => setFilter({ perPage: Number(e.target.value) })}>
+              {PAGE_SIZES.map((size) => (
+                <option key={size} value={size}>
+                  {size}
+                </option>
+              ))}
+            </select>
+          </label>
+          <button className="btn" onClick={() => setState((s) => ({ ...s, page: 1 }))} disabled={state.page <= 1} aria-label="First page">
+            «
+          </button>
+          <button className="btn" onClick={() => setState((s) => ({ ...s, page: s.page - 1 }))} disabled={state.page <= 1} aria-label="Previous page">
+            ‹ Prev
+          </button>
+          <span>
+            Page {state.page} of {pageCount}
+          </span>
+          <button className="btn" onClick={() => setState((s) => ({ ...s, page: s.page + 1 }))} disabled={state.page >= pageCount} aria-label="Next page">
+            Next ›
+          </button>
+          <button className="btn" onClick={() => setState((s) => ({ ...s, page: pageCount }))} disabled={state.page >= pageCount} aria-label="Last page">
+            »
+          </button>
+        </nav>
+      )}
+
+      {catalogOpen && (
+        <Dialog title="Add an integration" onClose={() => setCatalogOpen(false)} wide>
+          {providers.error ? (
+            <div className="banner">{(providers.error as Error).message}</div>
+          ) : (
+            <ProviderCatalog
+              providers={providers.data ?? []}
+              onPick={(spec) => {
+                setCatalogOpen(false);
+                setForm({ spec, mode: { kind: "create" } });
+              }}
+            />
+          )}
+          <div className="buttons">
+            <button className="btn" onClick={() => setCatalogOpen(false)}>
+              Close
+            </button>
+          </div>
+        </Dialog>
+      )}
+
+      {form && (
+        <IntegrationForm
+          spec={form.spec}
+          mode={form.mode}
+          projects={projects}
+          defaultProjectId={defaultProjectId}
+          onClose={() => setForm(null)}
+          onSaved={(saved, mode) => {
+            setForm(null);
+            invalidate();
+            toast({ kind: "success", title: mode.kind === "edit" ? `Saved ${saved.name}` : `Created ${saved.name}` });
+          }}
+        />
+      )}
+
+      {deleting && (
+        <ConfirmDialog
+          title={`Delete ${deleting.name}?`}
+          message={
+            <p>
+              This removes the integration, its health history and its credentials from the OS keychain. It cannot be undone.
+            </p>
+          }
+          confirmLabel="Delete"
+          busy={remove.isPending}
+          onConfirm={() => remove.mutate(deleting)}
+          onCancel={() => setDeleting(null)}
+        />
+      )}
+    </>
+  );
+}
+

@@ -1,0 +1,73 @@
+// A modal dialog: focus moves in on open and returns on close; Escape and a click on the backdrop
+// cancel; Tab stays inside.
+import { useEffect, useRef, type ReactNode } from "react";
+
+export function Dialog(props: { title: string; onClose: () => void; children: ReactNode; wide?: boolean }) {
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const previous = document.activeElement as HTMLElement | null;
+    const first = ref.current?.querySelector<HTMLElement>("[autofocus], input, select, textarea, button");
+    first?.focus();
+    return () => previous?.focus();
+  }, []);
+  const onKeyDown = (event: React.KeyboardEvent) => {
+    if (event.key === "Escape") {
+      event.stopPropagation();
+      props.onClose();
+    }
+    if (event.key === "Tab" && ref.current) {
+      const focusable = [...ref.current.querySelectorAll<HTMLElement>("button, input, select, textarea, [tabindex='0']")].filter(
+        (el) => !el.hasAttribute("disabled"),
+      );
+      if (focusable.length === 0) return;
+      const first = focusable[0];
+      const last = focusable[focusable.length - 1];
+      if (event.shiftKey && document.activeElement === first) {
+        event.preventDefault();
+        last.focus();
+      } else if (!event.shiftKey && document.activeElement === last) {
+        event.preventDefault();
+        first.focus();
+      }
+    }
+  };
+  return (
+    <div className="dialog-backdrop" onMouseDown={(e) => e.target === e.currentTarget && props.onClose()}>
+      <div
+        ref={ref}
+        className={`dialog${props.wide ? " wide" : ""}`}
+        role="dialog"
+        aria-modal="true"
+        aria-label={props.title}
+        onKeyDown={onKeyDown}
+      >
+        <h2>{props.title}</h2>
+        {props.children}
+      </div>
+    </div>
+  );
+}
+
+/** Asks before a destructive action. */
+export function ConfirmDialog(props: {
+  title: string;
+  message: ReactNode;
+  confirmLabel: string;
+  busy?: boolean;
+  onConfirm: () => void;
+  onCancel: () => void;
+}) {
+  return (
+    <Dialog title={props.title} onClose={props.onCancel}>
+      <div>{props.message}</div>
+      <div className="buttons">
+        <button className="btn" onClick={props.onCancel} autoFocus>
+          Cancel
+        </button>
+        <button className="btn danger" onClick={props.onConfirm} disabled={props.busy}>
+          {props.confirmLabel}
+        </button>
+      </div>
+    </Dialog>
+  );
+}

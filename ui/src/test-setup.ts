@@ -1,0 +1,9 @@
+import { afterEach } from "vitest";
+import { cleanup } from "@testing-library/react";
+import { clearMocks } from "@tauri-apps/api/mocks";
+
+afterEach(() => {
+  cleanup();
+  clearMocks();
+  localStorage.clear();
+});
