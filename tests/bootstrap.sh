@@ -40,15 +40,14 @@ build_ui() { (cd ui && npm run build); }
 # Runs "$@" on a private D-Bus session with an unlocked gnome-keyring (the Secret Service the keychain
 # tests talk to) and a notification server, under a virtual X display.
 with_desktop_session() {
-  local keyring_home
+  local keyring_home status
   keyring_home=$(mktemp -d)
   XDG_DATA_HOME=$keyring_home xvfb-run -a -s '-screen 0 1280x800x24' \
     dbus-run-session -- bash -c '
       echo -n patchbay-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null
-      "$@"' bash "$@"
-  local status=$?
+      "$@"' bash "$@" || status=$?
   rm -rf "$keyring_home"
-  return $status
+  return "${status:-0}"
 }
 
 case "$mode" in
@@ -66,7 +65,10 @@ case "$mode" in
     command -v tauri-driver >/dev/null || cargo install tauri-driver --locked
     echo "== generated TypeScript types are up to date"
     cargo test -p patchbay-core --lib -q export_bindings >/dev/null
-    git diff --exit-code -- ui/src/bindings || { echo "bootstrap: ui/src/bindings is stale; commit the regenerated files" >&2; exit 1; }
+    if [ -d .git ] && [ -n "$(git status --porcelain -- ui/src/bindings)" ]; then
+      git status --short -- ui/src/bindings
+      echo "bootstrap: ui/src/bindings is stale; commit the regenerated files" >&2; exit 1
+    fi
     echo "== UI unit tests (Vitest)"
     (cd ui && npm run typecheck && npm test)
     echo "== Rust tests (core, real keychain, CLI) and the end-to-end test of the real app"

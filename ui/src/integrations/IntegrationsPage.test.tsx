@@ -1,0 +1,180 @@
+import { describe, expect, it } from "vitest";
+import { render, screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { mockIPC } from "@tauri-apps/api/mocks";
+import type { Integration, IntegrationQuery, ProviderSpec } from "../api";
+import { ToastProvider } from "../shared/toasts";
+import { IntegrationsPage, INITIAL_LIST_STATE, toQuery } from "./IntegrationsPage";
+
+const providers: ProviderSpec[] = [
+  {
+    id: "http",
+    label: "HTTP endpoint",
+    description: "Any web service.",
+    setup_steps: ["Enter the URL to probe."],
+    fields: [
+      { name: "url", label: "URL", kind: { type: "url" }, required: true, secret: false, default: null, placeholder: null, help: "Absolute URL." },
+      { name: "method", label: "Method", kind: { type: "choice", options: ["GET", "HEAD"] }, required: true, secret: false, default: "GET", placeholder: null, help: "Method." },
+    ],
+  },
+  {
+    id: "n8n",
+    label: "n8n",
+    description: "Workflows.",
+    setup_steps: ["Open Settings → n8n API."],
+    fields: [
+      { name: "base_url", label: "Base URL", kind: { type: "url" }, required: true, secret: false, default: null, placeholder: null, help: "Where n8n runs." },
+      { name: "api_key", label: "API key", kind: { type: "text" }, required: false, secret: true, default: null, placeholder: null, help: "Key." },
+    ],
+  },
+];
+
+function integration(id: number, name: string, extra: Partial<Integration> = {}): Integration {
+  return {
+    id, project_id: 1, project_name: "Default", provider: "http", name, active: true, check_interval_s: 300,
+    config: { url: "https://example.com", method: "GET" }, secrets_set: [], status: "unknown",
+    last_checked_at: null, last_latency_ms: null, last_detail: null, last_error_kind: null,
+    created_at: Date.now(), updated_at: Date.now(), ...extra,
+  };
+}
+
+/** A fake backend holding `rows`, answering list queries like the real one (for the fields used here). */
+function backend(rows: Integration[]) {
+  const calls: { cmd: string; args: Record<string, unknown> }[] = [];
+  mockIPC((cmd, args) => {
+    const payload = (args ?? {}) as Record<string, unknown>;
+    calls.push({ cmd, args: payload });
+    switch (cmd) {
+      case "list_providers":
+        return providers;
+      case "list_integrations": {
+        const query = payload.query as IntegrationQuery;
+        let items = rows.filter((r) => !query.search || r.name.toLowerCase().includes(query.search.toLowerCase()));
+        items = [...items].sort((a, b) => a.name.localeCompare(b.name) * (query.desc ? -1 : 1));
+        const start = (query.page - 1) * query.per_page;
+        return { items: items.slice(start, start + query.per_page), total: items.length, page: query.page, per_page: query.per_page };
+      }
+      case "create_integration": {
+        const input = payload.input as { name: string; config: Record<string, string> };
+        if (!input.config.base_url?.startsWith("http")) {
+          throw { kind: "validation", field: "base_url", message: "base_url: must start with http:// or https://" };
+        }
+        const created = integration(rows.length + 100, input.name, { provider: "n8n", secrets_set: ["api_key"] });
+        rows.push(created);
+        return created;
+      }
+      case "delete_integration": {
+        const index = rows.findIndex((r) => r.id === payload.id);
+        rows.splice(index, 1);
+        return null;
+      }
+      case "reveal_secret":
+        return "revealed-key";
+      default:
+        throw { kind: "internal", message: `unexpected ${cmd}` };
+    }
+  });
+  return calls;
+}
+
+function renderPage() {
+  const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+  return render(
+    <QueryClientProvider client={client}>
+      <ToastProvider>
+        <IntegrationsPage projectId={null} projects={[{ id: 1, name: "Default", integration_count: 0, created_at: 0 }]} />
+      </ToastProvider>
+    </QueryClientProvider>,
+  );
+}
+
+describe("toQuery", () => {
+  it("sends only the filters that are set and the project when one is chosen", () => {
+    expect(toQuery(INITIAL_LIST_STATE, null)).toEqual({ page: 1, per_page: 10, sort: "name", desc: false });
+    expect(toQuery({ ...INITIAL_LIST_STATE, status: "unhealthy", active: "false", search: "  crm " }, 3)).toEqual({
+      page: 1, per_page: 10, sort: "name", desc: false, project_id: 3, status: "unhealthy", active: false, search: "crm",
+    });
+  });
+});
+
+describe("IntegrationsPage", () => {
+  it("shows an empty state that opens the provider catalog", async () => {
+    backend([]);
+    renderPage();
+    const user = userEvent.setup();
+    await user.click(await screen.findByRole("button", { name: "Add your first integration" }));
+    const dialog = screen.getByRole("dialog", { name: "Add an integration" });
+    expect(within(dialog).getByText("HTTP endpoint")).toBeTruthy();
+  });
+
+  it("pages through rows, shows the range, and resets to page 1 on a filter change", async () => {
+    const rows = Array.from({ length: 23 }, (_, i) => integration(i + 1, `Service ${String(i + 1).padStart(2, "0")}`));
+    const calls = backend(rows);
+    renderPage();
+    const user = userEvent.setup();
+    expect((await screen.findByTestId("showing")).textContent).toBe("Showing 1–10 of 23");
+    await user.click(screen.getByRole("button", { name: "Next page" }));
+    await waitFor(() => expect(screen.getByTestId("showing").textContent).toBe("Showing 11–20 of 23"));
+    expect(screen.getByText("Service 11")).toBeTruthy();
+    await user.type(screen.getByRole("searchbox", { name: "Search integrations" }), "Service 2");
+    await waitFor(() => expect(screen.getByTestId("showing").textContent).toBe("Showing 1–4 of 4"));
+    const last = calls.filter((c) => c.cmd === "list_integrations").at(-1)!;
+    expect(last.args.query).toMatchObject({ page: 1, search: "Service 2" });
+    expect(JSON.parse(localStorage.getItem("patchbay.integrations.list")!)).toMatchObject({ search: "Service 2", page: 1 });
+  });
+
+  it("toggles the sort direction when a column header is clicked", async () => {
+    backend([integration(1, "alpha"), integration(2, "bravo")]);
+    renderPage();
+    const user = userEvent.setup();
+    await screen.findByText("alpha");
+    const rowsBefore = screen.getAllByRole("row").slice(1).map((r) => r.getAttribute("data-integration-id"));
+    expect(rowsBefore).toEqual(["1", "2"]);
+    await user.click(screen.getByRole("button", { name: /Name/ }));
+    await waitFor(() => expect(screen.getAllByRole("row")[1].getAttribute("data-integration-id")).toBe("2"));
+    expect(screen.getByRole("columnheader", { name: /Name/ }).getAttribute("aria-sort")).toBe("descending");
+  });
+
+  it("shows the backend's validation error next to its field and keeps the input", async () => {
+    backend([]);
+    renderPage();
+    const user = userEvent.setup();
+    await user.click(await screen.findByRole("button", { name: "Add your first integration" }));
+    await user.click(screen.getByRole("button", { name: "Add n8n" }));
+    await user.type(screen.getByLabelText("Name"), "Flows");
+    await user.type(screen.getByLabelText(/Base URL/), "n8n.local");
+    await user.type(screen.getByLabelText(/API key/, { selector: "input" }), "secret-key");
+    await user.click(screen.getByRole("button", { name: "Create integration" }));
+    expect((await screen.findByText("must start with http:// or https://")).id).toBe("base_url-error");
+    expect((screen.getByLabelText(/Base URL/) as HTMLInputElement).value).toBe("n8n.local");
+    expect((screen.getByLabelText(/API key/, { selector: "input" }) as HTMLInputElement).type).toBe("password");
+    await user.click(screen.getByRole("button", { name: "Show API key" }));
+    expect((screen.getByLabelText(/API key/, { selector: "input" }) as HTMLInputElement).type).toBe("text");
+  });
+
+  it("asks for confirmation before deleting, then deletes and toasts", async () => {
+    const calls = backend([integration(1, "Old hook")]);
+    renderPage();
+    const user = userEvent.setup();
+    await user.click(await screen.findByRole("button", { name: "Delete Old hook" }));
+    expect(calls.some((c) => c.cmd === "delete_integration")).toBe(false);
+    const confirm = screen.getByRole("dialog", { name: "Delete Old hook?" });
+    await user.click(within(confirm).getByRole("button", { name: "Delete" }));
+    expect(await screen.findByText("Deleted Old hook")).toBeTruthy();
+    expect(calls.filter((c) => c.cmd === "delete_integration")).toHaveLength(1);
+    expect(await screen.findByText("No integrations yet")).toBeTruthy();
+  });
+
+  it("closes a help popover with Escape without closing the catalog", async () => {
+    backend([]);
+    renderPage();
+    const user = userEvent.setup();
+    await user.click(await screen.findByRole("button", { name: "Add your first integration" }));
+    await user.click(screen.getByRole("button", { name: "How to set up n8n" }));
+    expect(screen.getByText("Open Settings → n8n API.")).toBeTruthy();
+    await user.keyboard("{Escape}");
+    expect(screen.queryByText("Open Settings → n8n API.")).toBeNull();
+    expect(screen.getByRole("dialog", { name: "Add an integration" })).toBeTruthy();
+  });
+});

@@ -1,0 +1,19 @@
+import { describe, expect, it } from "vitest";
+import { relativeTime, showingRange } from "./format";
+
+describe("showingRange", () => {
+  it("counts from the page's first row", () => {
+    expect(showingRange(2, 10, 10, 134)).toBe("Showing 11–20 of 134");
+    expect(showingRange(14, 10, 4, 134)).toBe("Showing 131–134 of 134");
+    expect(showingRange(1, 10, 0, 0)).toBe("Showing 0 of 0");
+  });
+});
+
+describe("relativeTime", () => {
+  it("reads like a person would say it", () => {
+    const now = 1_700_000_000_000;
+    expect(relativeTime(now - 10_000, now)).toBe("just now");
+    expect(relativeTime(now - 5 * 60_000, now)).toBe("5 min ago");
+    expect(relativeTime(now - 3 * 3_600_000, now)).toBe("3 h ago");
+  });
+});
