@@ -21,6 +21,8 @@ pub enum ErrorKind {
     Store,
     /// The database was written by a newer Patchbay.
     SchemaTooNew,
+    /// Too many requests of one kind (e.g. manual tests of one integration); retry later.
+    RateLimited,
     /// An internal invariant failed; a bug.
     Internal,
 }
@@ -71,6 +73,14 @@ pub enum Error {
         /// Highest schema version this build knows.
         known: i64,
     },
+    /// A local rate limit was hit.
+    #[error("{what} is rate limited; retry in {retry_after_s} s")]
+    RateLimited {
+        /// What was limited ("testing integration 4 (10 per minute)").
+        what: String,
+        /// Seconds until a retry is allowed.
+        retry_after_s: u64,
+    },
     /// A bug: an invariant did not hold.
     #[error("internal error: {0}")]
     Internal(String),
@@ -91,6 +101,7 @@ impl Error {
             Self::Keychain(_) => ErrorKind::Keychain,
             Self::Store(_) => ErrorKind::Store,
             Self::SchemaTooNew { .. } => ErrorKind::SchemaTooNew,
+            Self::RateLimited { .. } => ErrorKind::RateLimited,
             Self::Internal(_) => ErrorKind::Internal,
         }
     }

@@ -280,7 +280,7 @@ fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Integration> {
     })
 }
 
-fn load(connection: &Connection, id: i64) -> Result<Integration> {
+pub(crate) fn load(connection: &Connection, id: i64) -> Result<Integration> {
     connection
         .query_row(&format!("{SELECT} WHERE i.id = ?1"), [id], from_row)
         .optional()?
@@ -388,6 +388,37 @@ impl KeychainUndo<'_> {
     }
 }
 
+/// The `WHERE` clause (with a leading space, or empty) and its parameters for a query's filters.
+pub(crate) fn filter_clause(query: &IntegrationQuery) -> (String, Vec<Box<dyn ToSql>>) {
+    let mut filters: Vec<&str> = Vec::new();
+    let mut values: Vec<Box<dyn ToSql>> = Vec::new();
+    if let Some(project_id) = query.project_id {
+        filters.push("i.project_id = ?");
+        values.push(Box::new(project_id));
+    }
+    if let Some(provider) = &query.provider {
+        filters.push("i.provider = ?");
+        values.push(Box::new(provider.clone()));
+    }
+    if let Some(status) = query.status {
+        filters.push("i.status = ?");
+        values.push(Box::new(status.as_str()));
+    }
+    if let Some(active) = query.active {
+        filters.push("i.active = ?");
+        values.push(Box::new(active));
+    }
+    if let Some(search) = query.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let escaped = search.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        filters.push("(i.name LIKE ? ESCAPE '\\' OR i.provider LIKE ? ESCAPE '\\')");
+        let pattern = format!("%{escaped}%");
+        values.push(Box::new(pattern.clone()));
+        values.push(Box::new(pattern));
+    }
+    let clause = if filters.is_empty() { String::new() } else { format!(" WHERE {}", filters.join(" AND ")) };
+    (clause, values)
+}
+
 impl Patchbay {
     /// Creates an integration: validates everything, then inserts the row and writes its secrets to the
     /// keychain as one unit.
@@ -419,8 +450,8 @@ impl Patchbay {
         let now = now_ms();
         transaction.execute(
             "INSERT INTO integrations (project_id, provider, name, config, secret_fields, active,
-                 check_interval_s, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+                 check_interval_s, created_at, updated_at, next_check_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?8)",
             params![project_id, spec.id, name, to_json(&config)?, to_json(&secrets_set)?,
                 input.active.unwrap_or(true), interval_s, now],
         )?;
@@ -491,7 +522,8 @@ impl Patchbay {
         check_unique_name(&transaction, project_id, &name, id)?;
         transaction.execute(
             "UPDATE integrations SET project_id = ?2, name = ?3, config = ?4, secret_fields = ?5,
-                 active = ?6, check_interval_s = ?7, updated_at = ?8
+                 active = ?6, check_interval_s = ?7, updated_at = ?8,
+                 next_check_at = CASE WHEN active = 0 AND ?6 THEN ?8 ELSE next_check_at END
              WHERE id = ?1",
             params![id, project_id, name, to_json(&config)?, to_json(&secrets_set)?,
                 update.active.unwrap_or(current.active), interval_s, now_ms().max(current.updated_at + 1)],
@@ -589,32 +621,7 @@ impl Patchbay {
     /// [`Error::Validation`] on `per_page` out of range; [`Error::Store`] when SQLite fails.
     pub fn list_integrations(&self, query: &IntegrationQuery) -> Result<Page<Integration>> {
         let (page, per_page) = query.paging()?;
-        let mut filters: Vec<&str> = Vec::new();
-        let mut values: Vec<Box<dyn ToSql>> = Vec::new();
-        if let Some(project_id) = query.project_id {
-            filters.push("i.project_id = ?");
-            values.push(Box::new(project_id));
-        }
-        if let Some(provider) = &query.provider {
-            filters.push("i.provider = ?");
-            values.push(Box::new(provider.clone()));
-        }
-        if let Some(status) = query.status {
-            filters.push("i.status = ?");
-            values.push(Box::new(status.as_str()));
-        }
-        if let Some(active) = query.active {
-            filters.push("i.active = ?");
-            values.push(Box::new(active));
-        }
-        if let Some(search) = query.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            let escaped = search.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-            filters.push("(i.name LIKE ? ESCAPE '\\' OR i.provider LIKE ? ESCAPE '\\')");
-            let pattern = format!("%{escaped}%");
-            values.push(Box::new(pattern.clone()));
-            values.push(Box::new(pattern));
-        }
-        let where_clause = if filters.is_empty() { String::new() } else { format!(" WHERE {}", filters.join(" AND ")) };
+        let (where_clause, values) = filter_clause(query);
         let direction = if query.desc { "DESC" } else { "ASC" };
         let order = match query.sort {
             SortKey::Status => format!("i.status_rank {direction}, i.name {direction}, i.id {direction}"),

@@ -5,9 +5,10 @@
 //! the keychain are); async hosts run them on blocking threads.
 //!
 //! Modules read like the product: [`projects`], [`integrations`], [`providers`] (one file per provider),
-//! [`secrets`], [`store`].
+//! [`health`] (probes, history, scheduler), [`secrets`], [`store`].
 
 pub mod error;
+pub mod health;
 pub mod integrations;
 pub mod projects;
 pub mod providers;

@@ -17,7 +17,10 @@ use crate::{Error, Result};
 pub const DB_FILE: &str = "patchbay.sqlite3";
 
 /// The migrations, oldest first; schema version N is the state after the N-th.
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/20261122_0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/20261122_0001_init.sql"),
+    include_str!("../migrations/20261122_0002_health.sql"),
+];
 
 fn migrations() -> Migrations<'static> {
     Migrations::new(MIGRATIONS.iter().map(|sql| M::up(sql)).collect())

@@ -3,6 +3,7 @@
 //! so the whole URL is a secret field.
 
 use super::{FieldKind, FieldSpec, Provider, ProviderSpec};
+use crate::health::{self, CheckContext, CheckErrorKind, CheckFuture, CheckTarget, Verdict};
 
 /// A Bitrix24 portal reached through an incoming webhook.
 pub struct Bitrix24;
@@ -37,6 +38,10 @@ impl Provider for Bitrix24 {
         }
         Ok(())
     }
+
+    fn check<'a>(&'a self, target: &'a CheckTarget, context: &'a CheckContext) -> CheckFuture<'a> {
+        Box::pin(probe(target, context))
+    }
 }
 
 /// Checks the shape `https://<portal>/rest/<user id>/<code>/` without echoing the value (it is a secret).
@@ -52,4 +57,53 @@ pub fn check_webhook_url(value: &str) -> Result<(), String> {
         return Err(format!("has the wrong shape; {expected}"));
     }
     Ok(())
+}
+
+/// Calls `profile` on the incoming webhook (`{webhook_url}profile.json`) and maps Bitrix24's error bodies
+/// `{error, error_description}` (REST API "Errors"): bad or expired credentials → auth,
+/// `QUERY_LIMIT_EXCEEDED` → rate limited.
+async fn probe(target: &CheckTarget, context: &CheckContext) -> Verdict {
+    let Some(webhook) = target.secret("webhook_url") else {
+        return Verdict::failed(CheckErrorKind::Config, "no webhook URL is stored for this integration");
+    };
+    let url = format!("{}/profile.json", webhook.trim_end_matches('/'));
+    let reply = match health::send(context, context.http.get(url)).await {
+        Ok(reply) => reply,
+        Err(verdict) => return verdict,
+    };
+    let body = serde_json::from_slice::<serde_json::Value>(&reply.body).ok();
+    if let Some(code) = body.as_ref().and_then(|b| b.get("error")).and_then(|e| e.as_str()) {
+        let description = body
+            .as_ref()
+            .and_then(|b| b.get("error_description"))
+            .and_then(|d| d.as_str())
+            .unwrap_or("");
+        return classify_error(code, description);
+    }
+    if reply.status != 200 {
+        return reply.status_failure("Bitrix24");
+    }
+    match body.as_ref().and_then(|b| b.get("result")) {
+        Some(profile) => {
+            let name = [profile.get("NAME"), profile.get("LAST_NAME")]
+                .iter()
+                .filter_map(|part| part.and_then(|v| v.as_str()))
+                .collect::<Vec<_>>()
+                .join(" ");
+            reply.healthy(if name.is_empty() { "webhook accepted".to_owned() } else { format!("webhook of {name}") })
+        }
+        None => Verdict::failed(CheckErrorKind::BadResponse, format!("expected {{\"result\": …}} from Bitrix24, got {}", health::preview(&reply.body))),
+    }
+}
+
+/// Maps a Bitrix24 error code to a verdict.
+pub fn classify_error(code: &str, description: &str) -> Verdict {
+    let detail = if description.is_empty() { format!("Bitrix24 error {code}") } else { format!("Bitrix24 error {code}: {description}") };
+    match code {
+        "INVALID_CREDENTIALS" | "expired_token" | "invalid_token" | "NO_AUTH_FOUND" | "insufficient_scope" | "ACCESS_DENIED" | "user_access_error" => {
+            Verdict::failed(CheckErrorKind::Auth, detail)
+        }
+        "QUERY_LIMIT_EXCEEDED" | "OPERATION_TIME_LIMIT" => Verdict::failed(CheckErrorKind::RateLimited, detail),
+        _ => Verdict::failed(CheckErrorKind::BadResponse, detail),
+    }
 }

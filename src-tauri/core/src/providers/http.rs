@@ -1,6 +1,8 @@
 //! Generic HTTP endpoint: any URL checked by status code and an optional keyword.
 
+use super::validate::parse_status_ranges;
 use super::{FieldKind, FieldSpec, Provider, ProviderSpec};
+use crate::health::{self, CheckContext, CheckErrorKind, CheckFuture, CheckTarget, Verdict};
 
 /// A generic HTTP(S) endpoint.
 pub struct Http;
@@ -25,4 +27,39 @@ impl Provider for Http {
             ],
         }
     }
+
+    fn check<'a>(&'a self, target: &'a CheckTarget, context: &'a CheckContext) -> CheckFuture<'a> {
+        Box::pin(probe(target, context))
+    }
+}
+
+/// `METHOD url` with the configured headers; healthy when the status is in `expected_status` and the body
+/// contains `keyword` (when set).
+async fn probe(target: &CheckTarget, context: &CheckContext) -> Verdict {
+    let method = match target.setting("method") {
+        "HEAD" => reqwest::Method::HEAD,
+        "POST" => reqwest::Method::POST,
+        _ => reqwest::Method::GET,
+    };
+    let Ok(ranges) = parse_status_ranges(match target.setting("expected_status") { "" => "200-299", s => s }) else {
+        return Verdict::failed(CheckErrorKind::Config, "expected_status is invalid");
+    };
+    let mut request = context.http.request(method, target.setting("url"));
+    for line in target.setting("headers").lines() {
+        if let Some((name, value)) = line.split_once(':') {
+            request = request.header(name.trim(), value.trim());
+        }
+    }
+    let reply = match health::send(context, request).await {
+        Ok(reply) => reply,
+        Err(verdict) => return verdict,
+    };
+    if !ranges.iter().any(|(low, high)| (*low..=*high).contains(&reply.status)) {
+        return reply.status_failure("the endpoint");
+    }
+    let keyword = target.setting("keyword");
+    if !keyword.is_empty() && !String::from_utf8_lossy(&reply.body).contains(keyword) {
+        return Verdict::failed(CheckErrorKind::BadResponse, format!("HTTP {} but the body does not contain `{keyword}`", reply.status));
+    }
+    reply.healthy(format!("HTTP {}", reply.status))
 }

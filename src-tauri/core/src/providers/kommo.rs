@@ -2,6 +2,7 @@
 //! <https://www.amocrm.ru/developers/content/crm_platform/api-reference>.
 
 use super::{FieldKind, FieldSpec, Provider, ProviderSpec};
+use crate::health::{self, CheckContext, CheckErrorKind, CheckFuture, CheckTarget, Verdict};
 
 /// A Kommo / amoCRM account.
 pub struct Kommo;
@@ -46,5 +47,39 @@ impl Provider for Kommo {
             ));
         }
         Ok(())
+    }
+
+    fn check<'a>(&'a self, target: &'a CheckTarget, context: &'a CheckContext) -> CheckFuture<'a> {
+        Box::pin(probe(target, context))
+    }
+}
+
+/// The API base: `base_url` when set, else `https://{subdomain}.kommo.com`.
+pub fn api_base(target: &CheckTarget) -> String {
+    match target.setting("base_url") {
+        "" => DEFAULT_BASE_URL.replace("{subdomain}", target.setting("subdomain")),
+        base => base.trim_end_matches('/').to_owned(),
+    }
+}
+
+/// `GET {base}/api/v4/account` with `Authorization: Bearer <token>` (Kommo API v4, "Account parameters").
+async fn probe(target: &CheckTarget, context: &CheckContext) -> Verdict {
+    let Some(token) = target.secret("token") else {
+        return Verdict::failed(CheckErrorKind::Config, "no token is stored for this integration");
+    };
+    let request = context.http.get(format!("{}/api/v4/account", api_base(target))).bearer_auth(token);
+    let reply = match health::send(context, request).await {
+        Ok(reply) => reply,
+        Err(verdict) => return verdict,
+    };
+    if reply.status != 200 {
+        return reply.status_failure("Kommo");
+    }
+    match reply.json("Kommo /api/v4/account") {
+        Ok(account) => match account.get("name").and_then(|name| name.as_str()) {
+            Some(name) => reply.healthy(format!("account “{name}”")),
+            None => Verdict::failed(CheckErrorKind::BadResponse, "Kommo answered without an account name"),
+        },
+        Err(verdict) => verdict,
     }
 }

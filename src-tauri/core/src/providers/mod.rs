@@ -15,6 +15,8 @@ pub mod validate;
 use serde::Serialize;
 use ts_rs::TS;
 
+use crate::health::{CheckContext, CheckFuture, CheckTarget};
+
 /// The type of a field's value, which decides its validation and its form control.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -114,6 +116,10 @@ pub trait Provider: Send + Sync {
     fn validate_secret(&self, _field: &str, _value: &str) -> Result<(), String> {
         Ok(())
     }
+
+    /// Probes the system once. Runs under the context's total timeout; must not put secrets in the
+    /// verdict's detail.
+    fn check<'a>(&'a self, target: &'a CheckTarget, context: &'a CheckContext) -> CheckFuture<'a>;
 }
 
 /// Every code provider, in catalog order.

@@ -2,6 +2,7 @@
 //! (`X-N8N-API-KEY`), the signing secret signs webhook triggers.
 
 use super::{FieldKind, FieldSpec, Provider, ProviderSpec};
+use crate::health::{self, CheckContext, CheckFuture, CheckTarget, Verdict};
 
 /// An n8n instance.
 pub struct N8n;
@@ -24,4 +25,36 @@ impl Provider for N8n {
             ],
         }
     }
+
+    fn check<'a>(&'a self, target: &'a CheckTarget, context: &'a CheckContext) -> CheckFuture<'a> {
+        Box::pin(probe(target, context))
+    }
+}
+
+/// `GET {base}/healthz`; with an API key also `GET {base}/api/v1/workflows?limit=1` (n8n public API,
+/// header `X-N8N-API-KEY`; 401 → auth).
+async fn probe(target: &CheckTarget, context: &CheckContext) -> Verdict {
+    let base = target.setting("base_url").trim_end_matches('/');
+    let reply = match health::send(context, context.http.get(format!("{base}/healthz"))).await {
+        Ok(reply) => reply,
+        Err(verdict) => return verdict,
+    };
+    if reply.status != 200 {
+        return reply.status_failure("n8n /healthz");
+    }
+    let Some(api_key) = target.secret("api_key") else {
+        return reply.healthy("n8n is up (no API key to verify)");
+    };
+    let request = context.http.get(format!("{base}/api/v1/workflows?limit=1")).header("X-N8N-API-KEY", api_key);
+    let api = match health::send(context, request).await {
+        Ok(api) => api,
+        Err(verdict) => return verdict,
+    };
+    if api.status != 200 {
+        return api.status_failure("the n8n API");
+    }
+    if let Err(verdict) = api.json("the n8n API") {
+        return verdict;
+    }
+    reply.healthy("n8n is up; API key accepted")
 }

@@ -1,6 +1,13 @@
 //! SMTP server (sending mail). Fields follow SPEC §6; the health check (issue 3) logs in with lettre.
 
 use super::{FieldKind, FieldSpec, Provider, ProviderSpec};
+use std::time::Duration;
+
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::{AsyncSmtpTransport, Tokio1Executor};
+
+use crate::health::{CheckContext, CheckErrorKind, CheckFuture, CheckTarget, Verdict};
 
 /// An SMTP submission server.
 pub struct Smtp;
@@ -34,4 +41,77 @@ impl Provider for Smtp {
         }
         Ok(())
     }
+
+    fn check<'a>(&'a self, target: &'a CheckTarget, context: &'a CheckContext) -> CheckFuture<'a> {
+        Box::pin(probe(target, context))
+    }
+}
+
+/// Connects, says EHLO, starts TLS as configured and logs in (lettre's `test_connection`).
+async fn probe(target: &CheckTarget, context: &CheckContext) -> Verdict {
+    let host = target.setting("host");
+    let port: u16 = target.setting("port").parse().unwrap_or(587);
+    let tls = match TlsParameters::new(host.to_owned()) {
+        Ok(parameters) => parameters,
+        Err(error) => return Verdict::failed(CheckErrorKind::Tls, format!("TLS setup failed: {error}")),
+    };
+    let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
+        .port(port)
+        .timeout(Some(context.timeout.min(Duration::from_secs(30))))
+        .tls(match target.setting("tls") {
+            "implicit" => Tls::Wrapper(tls),
+            "none" => Tls::None,
+            _ => Tls::Required(tls),
+        });
+    let username = target.setting("username");
+    if let Some(password) = target.secret("password") {
+        builder = builder.credentials(Credentials::new(username.to_owned(), password.to_owned()));
+    }
+    let transport: AsyncSmtpTransport<Tokio1Executor> = builder.build();
+    match transport.test_connection().await {
+        Ok(true) => Verdict::healthy(if username.is_empty() { "SMTP server accepts connections".to_owned() } else { format!("logged in as {username}") }),
+        Ok(false) => Verdict::failed(CheckErrorKind::BadResponse, "the SMTP server did not accept NOOP"),
+        Err(error) => classify(&error, username),
+    }
+}
+
+/// Classifies a lettre error. A silent server surfaces as an I/O error of kind `WouldBlock`/`TimedOut`
+/// (lettre's `is_timeout()` is false then), so the I/O kind decides.
+fn classify(error: &lettre::transport::smtp::Error, username: &str) -> Verdict {
+    let mut io_kind = None;
+    let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(error);
+    let mut chain = error.to_string();
+    while let Some(cause) = source {
+        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            io_kind = Some(io.kind());
+        }
+        chain.push_str(": ");
+        chain.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    let lower = chain.to_lowercase();
+    use std::io::ErrorKind as Io;
+    if error.is_timeout() || matches!(io_kind, Some(Io::WouldBlock | Io::TimedOut)) {
+        return Verdict::failed(CheckErrorKind::Timeout, "the SMTP server did not answer within the timeout");
+    }
+    if error.is_tls() || lower.contains("certificate") || lower.contains("tls") {
+        return Verdict::failed(CheckErrorKind::Tls, format!("TLS failed: {chain}"));
+    }
+    if let Some(code) = error.status() {
+        let code = code.to_string();
+        if matches!(code.as_str(), "535" | "534" | "530" | "454") {
+            return Verdict::failed(CheckErrorKind::Auth, format!("the SMTP server refused the password for `{username}` ({code})"));
+        }
+        return Verdict::failed(CheckErrorKind::BadResponse, format!("the SMTP server answered {code}: {chain}"));
+    }
+    if lower.contains("lookup") || lower.contains("name or service not known") || lower.contains("resolve") {
+        return Verdict::failed(CheckErrorKind::Dns, "the SMTP host name does not resolve");
+    }
+    if lower.contains("authentication") || lower.contains("mechanism") {
+        return Verdict::failed(CheckErrorKind::Auth, format!("login failed: {chain}"));
+    }
+    if matches!(io_kind, Some(Io::ConnectionRefused | Io::ConnectionReset | Io::ConnectionAborted | Io::NotConnected | Io::UnexpectedEof | Io::BrokenPipe)) {
+        return Verdict::failed(CheckErrorKind::Connect, format!("cannot connect: {chain}"));
+    }
+    Verdict::failed(CheckErrorKind::Connect, format!("SMTP failed: {chain}"))
 }

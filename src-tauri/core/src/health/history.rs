@@ -1,0 +1,257 @@
+//! Health results in SQLite: the bounded history per integration, the integration's current status
+//! (with N consecutive failures before `unhealthy`), and the scheduler's due times.
+
+use std::collections::BTreeMap;
+
+use rusqlite::{params, params_from_iter, OptionalExtension};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use super::{CheckErrorKind, CheckResult, CheckTarget};
+use crate::integrations::{filter_clause, load, HealthStatus, Integration, IntegrationQuery};
+use crate::secrets::account;
+use crate::{providers, Patchbay, Result};
+
+/// Results kept per integration; older ones are pruned.
+pub const HISTORY_LIMIT: i64 = 200;
+
+/// What started a check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum CheckTrigger {
+    /// The user pressed "Test" (or `patchbay check ID`): applied at once, no retries.
+    Manual,
+    /// The scheduler.
+    Scheduled,
+    /// "Check all".
+    CheckAll,
+}
+
+impl CheckTrigger {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Manual => "manual",
+            Self::Scheduled => "scheduled",
+            Self::CheckAll => "check_all",
+        }
+    }
+}
+
+/// One stored result.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct HealthRecord {
+    /// Row id.
+    #[ts(type = "number")]
+    pub id: i64,
+    /// The result.
+    #[serde(flatten)]
+    pub result: CheckResult,
+    /// What started it.
+    pub trigger: CheckTrigger,
+}
+
+/// An integration after a result was recorded, and whether its status changed.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct HealthUpdate {
+    /// The integration as now stored.
+    pub integration: Integration,
+    /// The result just recorded.
+    pub result: CheckResult,
+    /// Status before this result.
+    pub previous_status: HealthStatus,
+}
+
+impl HealthUpdate {
+    /// Whether the status changed.
+    pub fn changed(&self) -> bool {
+        self.previous_status != self.integration.status
+    }
+}
+
+fn parse_kind(value: Option<String>) -> Option<CheckErrorKind> {
+    value.and_then(|kind| serde_json::from_value(serde_json::Value::String(kind)).ok())
+}
+
+impl Patchbay {
+    /// Loads what a probe needs, secrets included (blocking keychain reads).
+    ///
+    /// # Errors
+    /// [`crate::Error::NotFound`]; [`crate::Error::Keychain`] when the keychain is locked.
+    pub fn check_target(&self, id: i64) -> Result<CheckTarget> {
+        let integration = self.get_integration(id)?;
+        let mut secrets = BTreeMap::new();
+        for field in &integration.secrets_set {
+            if let Some(value) = self.credentials.get(&account(id, field))? {
+                secrets.insert(field.clone(), value);
+            }
+        }
+        Ok(CheckTarget { id, provider: integration.provider, config: integration.config, secrets })
+    }
+
+    /// Stores `result` in the history and updates the integration's status. Scheduled and check-all
+    /// results turn it `unhealthy` only after `failures_before_unhealthy` consecutive failures; manual
+    /// results apply at once. The next scheduled check is set one interval after this one.
+    ///
+    /// # Errors
+    /// [`crate::Error::NotFound`] when the integration was deleted meanwhile; [`crate::Error::Store`].
+    pub fn record_check(
+        &self,
+        id: i64,
+        result: &CheckResult,
+        trigger: CheckTrigger,
+        failures_before_unhealthy: u32,
+    ) -> Result<HealthUpdate> {
+        let mut connection = self.store.lock();
+        let transaction = connection.transaction()?;
+        let current = load(&transaction, id)?;
+        let failures: i64 =
+            transaction.query_row("SELECT consecutive_failures FROM integrations WHERE id = ?1", [id], |r| r.get(0))?;
+        let failures = if result.status == HealthStatus::Unhealthy { failures + 1 } else { 0 };
+        let status = match result.status {
+            HealthStatus::Unhealthy
+                if trigger != CheckTrigger::Manual && failures < i64::from(failures_before_unhealthy.max(1)) =>
+            {
+                current.status
+            }
+            status => status,
+        };
+        transaction.execute(
+            "UPDATE integrations SET status = ?2, last_checked_at = ?3, last_latency_ms = ?4, last_detail = ?5,
+                 last_error_kind = ?6, consecutive_failures = ?7, next_check_at = ?3 + check_interval_s * 1000
+             WHERE id = ?1",
+            params![id, status.as_str(), result.checked_at, result.latency_ms, result.detail,
+                result.error_kind.map(CheckErrorKind::as_str), failures],
+        )?;
+        transaction.execute(
+            "INSERT INTO health_checks (integration_id, status, latency_ms, detail, error_kind, trigger, checked_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![id, result.status.as_str(), result.latency_ms, result.detail,
+                result.error_kind.map(CheckErrorKind::as_str), trigger.as_str(), result.checked_at],
+        )?;
+        transaction.execute(
+            "DELETE FROM health_checks WHERE integration_id = ?1 AND id <= (
+                 SELECT id FROM health_checks WHERE integration_id = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)",
+            params![id, HISTORY_LIMIT],
+        )?;
+        let integration = load(&transaction, id)?;
+        transaction.commit()?;
+        Ok(HealthUpdate { integration, result: result.clone(), previous_status: current.status })
+    }
+
+    /// The newest results of integration `id`, newest first.
+    ///
+    /// # Errors
+    /// [`crate::Error::Store`].
+    pub fn health_history(&self, id: i64, limit: u32) -> Result<Vec<HealthRecord>> {
+        let connection = self.store.lock();
+        let mut statement = connection.prepare_cached(
+            "SELECT id, status, latency_ms, detail, error_kind, trigger, checked_at FROM health_checks
+             WHERE integration_id = ?1 ORDER BY id DESC LIMIT ?2",
+        )?;
+        let rows = statement.query_map(params![id, limit], |row| {
+            let status: String = row.get(1)?;
+            let trigger: String = row.get(5)?;
+            Ok(HealthRecord {
+                id: row.get(0)?,
+                result: CheckResult {
+                    status: HealthStatus::parse(&status).unwrap_or(HealthStatus::Unknown),
+                    latency_ms: row.get(2)?,
+                    detail: row.get(3)?,
+                    error_kind: parse_kind(row.get(4)?),
+                    checked_at: row.get(6)?,
+                },
+                trigger: match trigger.as_str() {
+                    "manual" => CheckTrigger::Manual,
+                    "check_all" => CheckTrigger::CheckAll,
+                    _ => CheckTrigger::Scheduled,
+                },
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The newest result of `id` if it is at most `max_age_ms` old.
+    ///
+    /// # Errors
+    /// [`crate::Error::Store`].
+    pub fn recent_result(&self, id: i64, max_age_ms: i64, now_ms: i64) -> Result<Option<CheckResult>> {
+        Ok(self
+            .health_history(id, 1)?
+            .into_iter()
+            .next()
+            .map(|record| record.result)
+            .filter(|result| now_ms - result.checked_at <= max_age_ms))
+    }
+
+    /// Ids of the active integrations matching `query`'s filters (pagination ignored), by id.
+    ///
+    /// # Errors
+    /// [`crate::Error::Store`].
+    pub fn active_integration_ids(&self, query: &IntegrationQuery) -> Result<Vec<i64>> {
+        let (clause, values) = filter_clause(&IntegrationQuery { active: Some(true), ..query.clone() });
+        let connection = self.store.lock();
+        let mut statement = connection.prepare(&format!("SELECT i.id FROM integrations i{clause} ORDER BY i.id"))?;
+        let ids = statement.query_map(params_from_iter(values.iter()), |row| row.get(0))?;
+        Ok(ids.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Claims up to `limit` active integrations due at `now_ms`: returns their ids and moves their next
+    /// check one interval ahead, so a slow check is never dispatched twice.
+    ///
+    /// # Errors
+    /// [`crate::Error::Store`].
+    pub fn claim_due(&self, now_ms: i64, limit: u32) -> Result<Vec<i64>> {
+        let connection = self.store.lock();
+        let mut statement = connection.prepare_cached(
+            "UPDATE integrations SET next_check_at = ?1 + check_interval_s * 1000
+             WHERE id IN (SELECT id FROM integrations WHERE active = 1 AND next_check_at <= ?1
+                          ORDER BY next_check_at LIMIT ?2)
+             RETURNING id",
+        )?;
+        let ids = statement.query_map(params![now_ms, limit], |row| row.get(0))?;
+        Ok(ids.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The earliest next-check time among active integrations.
+    ///
+    /// # Errors
+    /// [`crate::Error::Store`].
+    pub fn next_due_at(&self) -> Result<Option<i64>> {
+        let connection = self.store.lock();
+        Ok(connection
+            .query_row("SELECT MIN(next_check_at) FROM integrations WHERE active = 1", [], |row| row.get(0))
+            .optional()?
+            .flatten())
+    }
+
+    /// Spreads every overdue (or never scheduled) active integration over the next `window_ms`, so
+    /// start-up or waking from sleep does not fire every check at once. `offset` maps an integration id
+    /// to its delay in `0..window_ms` (the scheduler passes random jitter).
+    ///
+    /// # Errors
+    /// [`crate::Error::Store`].
+    pub fn spread_overdue(&self, now_ms: i64, offset: &mut dyn FnMut(i64) -> i64) -> Result<usize> {
+        let mut connection = self.store.lock();
+        let transaction = connection.transaction()?;
+        let ids: Vec<i64> = {
+            let mut statement = transaction.prepare(
+                "SELECT id FROM integrations WHERE active = 1 AND (next_check_at IS NULL OR next_check_at <= ?1)",
+            )?;
+            let ids = statement.query_map([now_ms], |row| row.get(0))?;
+            ids.collect::<rusqlite::Result<_>>()?
+        };
+        for id in &ids {
+            transaction.execute("UPDATE integrations SET next_check_at = ?2 WHERE id = ?1", params![id, now_ms + offset(*id)])?;
+        }
+        transaction.commit()?;
+        Ok(ids.len())
+    }
+
+    /// Provider label for messages ("Kommo (amoCRM)").
+    pub fn provider_label(provider: &str) -> String {
+        providers::get(provider).map(|p| p.spec().label.to_owned()).unwrap_or_else(|_| provider.to_owned())
+    }
+}

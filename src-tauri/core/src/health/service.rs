@@ -1,0 +1,256 @@
+//! Running checks: manual tests (rate limited, cached), "check all" (bounded parallelism), and the
+//! scheduler loop. Results are recorded through [`Patchbay::record_check`] and published on a broadcast
+//! channel that hosts (the app, the CLI) turn into UI events and desktop toasts.
+
+use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use serde::Serialize;
+use tokio::sync::{broadcast, Notify, Semaphore};
+use ts_rs::TS;
+
+use super::history::{CheckTrigger, HealthUpdate};
+use super::{run_check, CheckContext, CheckResult};
+use crate::integrations::{HealthStatus, IntegrationQuery};
+use crate::store::now_ms;
+use crate::{Error, Patchbay, Result};
+
+/// Manual tests allowed per integration per minute.
+pub const MANUAL_TESTS_PER_MINUTE: u32 = 10;
+/// A manual test returns a result younger than this from cache unless forced, ms.
+pub const CACHE_MS: i64 = 60_000;
+/// Checks running at once.
+pub const DEFAULT_CONCURRENCY: usize = 64;
+/// Default consecutive failures before a scheduled check marks an integration unhealthy.
+pub const DEFAULT_FAILURES_BEFORE_UNHEALTHY: u32 = 2;
+
+/// Outcome of testing one integration.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct TestOutcome {
+    /// The integration after the result was applied.
+    pub update: HealthUpdate,
+    /// True when the result came from the 60 s cache instead of a new probe.
+    pub cached: bool,
+}
+
+/// Counts from "check all".
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct CheckAllSummary {
+    /// Integrations checked.
+    pub total: u32,
+    /// Healthy.
+    pub healthy: u32,
+    /// Degraded.
+    pub degraded: u32,
+    /// Unhealthy.
+    pub unhealthy: u32,
+    /// Could not be checked at all (keychain locked, deleted meanwhile).
+    pub errors: u32,
+    /// Wall time, ms.
+    #[ts(type = "number")]
+    pub elapsed_ms: i64,
+}
+
+/// Runs checks and publishes their results.
+pub struct HealthService {
+    core: Arc<Patchbay>,
+    context: CheckContext,
+    limiter: DefaultKeyedRateLimiter<i64>,
+    permits: Arc<Semaphore>,
+    events: broadcast::Sender<HealthUpdate>,
+    failures_before_unhealthy: u32,
+    paused: AtomicBool,
+    wake: Notify,
+}
+
+impl HealthService {
+    /// A service over `core` with default limits.
+    ///
+    /// # Errors
+    /// [`Error::Internal`] when the HTTP client cannot be built.
+    pub fn new(core: Arc<Patchbay>) -> Result<Arc<Self>> {
+        let context = CheckContext::with_defaults().map_err(Error::Internal)?;
+        Ok(Self::with_context(core, context, DEFAULT_CONCURRENCY))
+    }
+
+    /// A service with an explicit probe context and parallelism (tests use short timeouts).
+    pub fn with_context(core: Arc<Patchbay>, context: CheckContext, concurrency: usize) -> Arc<Self> {
+        let per_minute = NonZeroU32::new(MANUAL_TESTS_PER_MINUTE).unwrap_or(NonZeroU32::MIN);
+        Arc::new(Self {
+            core,
+            context,
+            limiter: RateLimiter::keyed(Quota::per_minute(per_minute)),
+            permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            events: broadcast::channel(1024).0,
+            failures_before_unhealthy: DEFAULT_FAILURES_BEFORE_UNHEALTHY,
+            paused: AtomicBool::new(false),
+            wake: Notify::new(),
+        })
+    }
+
+    /// Every recorded result, as it happens. Slow receivers lose the oldest (they can refetch).
+    pub fn subscribe(&self) -> broadcast::Receiver<HealthUpdate> {
+        self.events.subscribe()
+    }
+
+    /// The core.
+    pub fn core(&self) -> &Arc<Patchbay> {
+        &self.core
+    }
+
+    async fn blocking<T: Send + 'static>(
+        &self,
+        call: impl FnOnce(&Patchbay) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let core = Arc::clone(&self.core);
+        tokio::task::spawn_blocking(move || call(&core)).await.map_err(|error| Error::Internal(error.to_string()))?
+    }
+
+    /// Probes integration `id` once (bounded by the shared parallelism) and records the result.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`], [`Error::Keychain`], [`Error::Store`].
+    pub async fn check(&self, id: i64, trigger: CheckTrigger) -> Result<HealthUpdate> {
+        let target = self.blocking(move |core| core.check_target(id)).await?;
+        let result = {
+            let _permit = self.permits.acquire().await.map_err(|error| Error::Internal(error.to_string()))?;
+            run_check(&target, &self.context).await
+        };
+        self.record(id, result, trigger).await
+    }
+
+    async fn record(&self, id: i64, result: CheckResult, trigger: CheckTrigger) -> Result<HealthUpdate> {
+        let failures = self.failures_before_unhealthy;
+        let update = self.blocking(move |core| core.record_check(id, &result, trigger, failures)).await?;
+        let _ = self.events.send(update.clone());
+        Ok(update)
+    }
+
+    /// The user's "Test": a result younger than 60 s comes from cache unless `force`; at most
+    /// [`MANUAL_TESTS_PER_MINUTE`] probes per integration per minute.
+    ///
+    /// # Errors
+    /// [`Error::RateLimited`] with the seconds to wait; otherwise as [`HealthService::check`].
+    pub async fn test(&self, id: i64, force: bool) -> Result<TestOutcome> {
+        if !force {
+            let now = now_ms();
+            if let Some(result) = self.blocking(move |core| core.recent_result(id, CACHE_MS, now)).await? {
+                let integration = self.blocking(move |core| core.get_integration(id)).await?;
+                let previous_status = integration.status;
+                return Ok(TestOutcome { update: HealthUpdate { integration, result, previous_status }, cached: true });
+            }
+        }
+        if let Err(not_until) = self.limiter.check_key(&id) {
+            let wait = not_until.wait_time_from(governor::clock::Clock::now(&governor::clock::DefaultClock::default()));
+            return Err(Error::RateLimited {
+                what: format!("testing integration {id} ({MANUAL_TESTS_PER_MINUTE} per minute)"),
+                retry_after_s: wait.as_secs().max(1),
+            });
+        }
+        let update = self.check(id, CheckTrigger::Manual).await?;
+        Ok(TestOutcome { update, cached: false })
+    }
+
+    /// Checks every active integration matching `filter` in parallel (bounded) and counts the results.
+    ///
+    /// # Errors
+    /// [`Error::Store`] when the list cannot be read; failures of single checks are counted as errors.
+    pub async fn check_all(self: &Arc<Self>, filter: IntegrationQuery) -> Result<CheckAllSummary> {
+        let started = std::time::Instant::now();
+        let ids = self.blocking(move |core| core.active_integration_ids(&filter)).await?;
+        let mut tasks = tokio::task::JoinSet::new();
+        for id in ids {
+            let service = Arc::clone(self);
+            tasks.spawn(async move { service.check(id, CheckTrigger::CheckAll).await });
+        }
+        let mut summary = CheckAllSummary::default();
+        while let Some(joined) = tasks.join_next().await {
+            summary.total += 1;
+            match joined {
+                Ok(Ok(update)) => match update.result.status {
+                    HealthStatus::Healthy => summary.healthy += 1,
+                    HealthStatus::Degraded => summary.degraded += 1,
+                    _ => summary.unhealthy += 1,
+                },
+                _ => summary.errors += 1,
+            }
+        }
+        summary.elapsed_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
+        Ok(summary)
+    }
+
+    /// Pauses or resumes scheduled checks (manual tests and "check all" still work).
+    pub fn set_paused(&self, paused: bool) {
+        self.paused.store(paused, Ordering::SeqCst);
+        self.wake.notify_one();
+    }
+
+    /// Whether scheduled checks are paused.
+    pub fn is_paused(&self) -> bool {
+        self.paused.load(Ordering::SeqCst)
+    }
+
+    /// Wakes the scheduler to re-read due times (after an integration was created or changed).
+    pub fn reschedule(&self) {
+        self.wake.notify_one();
+    }
+
+    async fn spread_overdue(&self, window_ms: i64) {
+        let now = now_ms();
+        let spread = self
+            .blocking(move |core| {
+                let mut rng = rand::rng();
+                core.spread_overdue(now, &mut |_| rand::Rng::random_range(&mut rng, 0..window_ms))
+            })
+            .await;
+        if let Err(error) = spread {
+            eprintln!("patchbay scheduler: {error}");
+        }
+    }
+
+    /// The scheduler loop; runs until the task is dropped. Sleeps until the next integration is due
+    /// (at most 60 s), dispatches due checks in the background, and spreads overdue checks over a
+    /// minute at start-up and after the machine wakes from sleep, instead of firing them all at once.
+    pub async fn run_scheduler(self: Arc<Self>) {
+        const MAX_SLEEP: Duration = Duration::from_secs(60);
+        const SPREAD_MS: i64 = 60_000;
+        self.spread_overdue(SPREAD_MS).await;
+        loop {
+            let sleep_started_wall = now_ms();
+            let sleep_for = if self.is_paused() {
+                MAX_SLEEP
+            } else {
+                let now = now_ms();
+                match self.blocking(move |core| core.claim_due(now, 256)).await {
+                    Ok(ids) => {
+                        for id in ids {
+                            let service = Arc::clone(&self);
+                            tokio::spawn(async move { service.check(id, CheckTrigger::Scheduled).await });
+                        }
+                    }
+                    Err(error) => eprintln!("patchbay scheduler: {error}"),
+                }
+                match self.blocking(|core| core.next_due_at()).await {
+                    Ok(Some(next)) => Duration::from_millis(u64::try_from(next - now_ms()).unwrap_or(0).max(250)).min(MAX_SLEEP),
+                    _ => MAX_SLEEP,
+                }
+            };
+            let slept = tokio::time::Instant::now();
+            tokio::select! {
+                () = tokio::time::sleep(sleep_for) => {}
+                () = self.wake.notified() => {}
+            }
+            // The monotonic clock stops while the machine sleeps; the wall clock does not.
+            let wall_elapsed = now_ms() - sleep_started_wall;
+            let monotonic_elapsed = i64::try_from(slept.elapsed().as_millis()).unwrap_or(i64::MAX);
+            if wall_elapsed - monotonic_elapsed > 30_000 && !self.is_paused() {
+                self.spread_overdue(SPREAD_MS).await;
+            }
+        }
+    }
+}

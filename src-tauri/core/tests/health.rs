@@ -1,0 +1,308 @@
+//! Health checks against real local servers on 127.0.0.1. Every `error_kind` except SMTP-specific
+//! ones (see `smtp.rs`) is produced here by a real transport failure or a real answer.
+
+mod support;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use patchbay_core::health::history::CheckTrigger;
+use patchbay_core::health::service::HealthService;
+use patchbay_core::health::{run_check, CheckContext, CheckErrorKind, CheckResult};
+use patchbay_core::{ErrorKind, HealthStatus, IntegrationQuery, Patchbay};
+use serde_json::json;
+use support::{add, core, refused_port, Behaviour, Reply, Server};
+
+fn context(timeout_ms: u64) -> CheckContext {
+    CheckContext::new(Duration::from_millis(timeout_ms), Duration::from_millis(timeout_ms.min(1_000))).unwrap()
+}
+
+async fn check(core: &Patchbay, id: i64, context: &CheckContext) -> CheckResult {
+    let target = core.check_target(id).unwrap();
+    run_check(&target, context).await
+}
+
+async fn http_check(url: &str, extra: &[(&str, &str)]) -> CheckResult {
+    let core = core();
+    let mut config = vec![("url", url)];
+    config.extend_from_slice(extra);
+    let id = add(&core, "http", "Endpoint", &config, &[]);
+    check(&core, id, &context(1_500)).await
+}
+
+#[tokio::test]
+async fn http_check_is_healthy_on_expected_status_and_keyword() {
+    let server = Server::always(Reply::new(200, "status: ok")).await;
+    let result = http_check(&format!("{}/health", server.url()), &[("keyword", "ok")]).await;
+    assert_eq!(result.status, HealthStatus::Healthy, "{result:?}");
+    assert_eq!(result.error_kind, None);
+    assert_eq!(result.detail, "HTTP 200");
+    assert!(server.request_log()[0].starts_with("GET /health HTTP/1.1"));
+}
+
+#[tokio::test]
+async fn http_check_classifies_error_answers() {
+    let cases = [
+        (Reply::new(500, "boom"), CheckErrorKind::HttpStatus),
+        (Reply::new(401, "no"), CheckErrorKind::Auth),
+        (Reply::new(403, "no"), CheckErrorKind::Auth),
+        (Reply::new(429, "slow down").header("Retry-After", "30"), CheckErrorKind::RateLimited),
+        (Reply::new(200, "<html>maintenance</html>"), CheckErrorKind::BadResponse),
+    ];
+    for (reply, kind) in cases {
+        let server = Server::always(reply).await;
+        let result = http_check(&server.url(), &[("keyword", "\"ok\"")]).await;
+        assert_eq!(result.status, HealthStatus::Unhealthy);
+        assert_eq!(result.error_kind, Some(kind), "{result:?}");
+    }
+    let server = Server::always(Reply::new(429, "")).await;
+    assert!(http_check(&server.url(), &[]).await.detail.contains("retry after") == false);
+    let server = Server::always(Reply::new(429, "").header("Retry-After", "30")).await;
+    assert!(http_check(&server.url(), &[]).await.detail.contains("retry after 30 s"));
+}
+
+#[tokio::test]
+async fn http_check_honours_custom_status_range_and_headers() {
+    let server = Server::always(Reply::new(302, "")).await;
+    let result = http_check(&server.url(), &[("expected_status", "200,301-302"), ("headers", "X-Probe: patchbay")]).await;
+    assert_eq!(result.status, HealthStatus::Healthy, "{result:?}");
+    assert!(server.request_log()[0].to_lowercase().contains("x-probe: patchbay"));
+}
+
+#[tokio::test]
+async fn silent_server_times_out_within_the_configured_timeout() {
+    for behaviour in [Behaviour::Silent, Behaviour::Slowloris] {
+        let server = Server::start(behaviour).await;
+        let started = Instant::now();
+        let result = http_check(&server.url(), &[]).await;
+        assert_eq!(result.error_kind, Some(CheckErrorKind::Timeout), "{result:?}");
+        assert!(started.elapsed() < Duration::from_secs(4), "took {:?}", started.elapsed());
+    }
+}
+
+#[tokio::test]
+async fn refused_connection_is_connect_and_garbage_is_classified() {
+    let port = refused_port().await;
+    let result = http_check(&format!("http://127.0.0.1:{port}/"), &[]).await;
+    assert_eq!(result.error_kind, Some(CheckErrorKind::Connect), "{result:?}");
+
+    let server = Server::start(Behaviour::Garbage).await;
+    let result = http_check(&server.url(), &[]).await;
+    assert_eq!(result.status, HealthStatus::Unhealthy);
+    assert!(matches!(result.error_kind, Some(CheckErrorKind::Connect | CheckErrorKind::BadResponse)), "{result:?}");
+}
+
+#[tokio::test]
+async fn https_to_a_plain_http_server_is_a_tls_error() {
+    let server = Server::always(Reply::new(200, "ok")).await;
+    let result = http_check(&format!("https://{}/", server.addr), &[]).await;
+    assert_eq!(result.error_kind, Some(CheckErrorKind::Tls), "{result:?}");
+}
+
+#[tokio::test]
+async fn unresolvable_host_is_a_dns_error() {
+    // A resolver that fails like a real lookup of an unknown name, so no query leaves the machine.
+    struct NoSuchHost;
+    impl reqwest::dns::Resolve for NoSuchHost {
+        fn resolve(&self, _: reqwest::dns::Name) -> reqwest::dns::Resolving {
+            Box::pin(async {
+                Err(Box::new(std::io::Error::other("failed to lookup address information: Name or service not known"))
+                    as Box<dyn std::error::Error + Send + Sync>)
+            })
+        }
+    }
+    let mut ctx = context(1_000);
+    ctx.http = reqwest::Client::builder().dns_resolver(Arc::new(NoSuchHost)).build().unwrap();
+    let core = core();
+    let id = add(&core, "http", "Unknown host", &[("url", "https://no-such-host.invalid/")], &[]);
+    let result = check(&core, id, &ctx).await;
+    assert_eq!(result.error_kind, Some(CheckErrorKind::Dns), "{result:?}");
+}
+
+#[tokio::test]
+async fn oversized_body_is_a_bad_response() {
+    let server = Server::always(Reply::new(200, vec![b'a'; 2 * 1024 * 1024])).await;
+    let result = http_check(&server.url(), &[]).await;
+    assert_eq!(result.error_kind, Some(CheckErrorKind::BadResponse), "{result:?}");
+}
+
+#[tokio::test]
+async fn n8n_check_uses_healthz_and_verifies_the_api_key() {
+    let server = Server::routes(vec![
+        ("/healthz", Reply::json(200, json!({"status": "ok"}))),
+        ("/api/v1/workflows", Reply::json(401, json!({"message": "unauthorized"}))),
+    ])
+    .await;
+    let core = core();
+    let without_key = add(&core, "n8n", "n8n", &[("base_url", &server.url())], &[]);
+    let with_bad_key = add(&core, "n8n", "n8n key", &[("base_url", &server.url())], &[("api_key", "wrong")]);
+    let ctx = context(1_500);
+    assert_eq!(check(&core, without_key, &ctx).await.status, HealthStatus::Healthy);
+    let result = check(&core, with_bad_key, &ctx).await;
+    assert_eq!(result.error_kind, Some(CheckErrorKind::Auth), "{result:?}");
+    assert!(server.request_log().iter().any(|r| r.contains("x-n8n-api-key: wrong")));
+
+    let good = Server::routes(vec![
+        ("/healthz", Reply::json(200, json!({"status": "ok"}))),
+        ("/api/v1/workflows", Reply::json(200, json!({"data": [], "nextCursor": null}))),
+    ])
+    .await;
+    let id = add(&core, "n8n", "n8n good", &[("base_url", &good.url())], &[("api_key", "right")]);
+    let result = check(&core, id, &ctx).await;
+    assert_eq!(result.status, HealthStatus::Healthy, "{result:?}");
+    assert_eq!(result.detail, "n8n is up; API key accepted");
+}
+
+#[tokio::test]
+async fn kommo_check_reads_the_account_with_the_bearer_token() {
+    let core = core();
+    let ctx = context(1_500);
+    let cases = [
+        (Reply::json(200, json!({"id": 1, "name": "Acme"})), None),
+        (Reply::json(401, json!({"title": "Unauthorized"})), Some(CheckErrorKind::Auth)),
+        (Reply::json(429, json!({})), Some(CheckErrorKind::RateLimited)),
+        (Reply::new(200, "<html>"), Some(CheckErrorKind::BadResponse)),
+        (Reply::json(200, json!({"unexpected": true})), Some(CheckErrorKind::BadResponse)),
+    ];
+    for (index, (reply, kind)) in cases.into_iter().enumerate() {
+        let server = Server::routes(vec![("/api/v4/account", reply)]).await;
+        let id = add(&core, "kommo", &format!("Kommo {index}"), &[("base_url", &server.url())], &[("token", "kommo-secret-token")]);
+        let result = check(&core, id, &ctx).await;
+        assert_eq!(result.error_kind, kind, "{result:?}");
+        assert!(server.request_log()[0].contains("authorization: Bearer kommo-secret-token"));
+        assert!(!result.detail.contains("kommo-secret-token"));
+    }
+}
+
+#[tokio::test]
+async fn bitrix24_errors_are_mapped_and_the_webhook_code_never_leaks() {
+    let core = core();
+    let ctx = context(1_500);
+    let cases = [
+        (Reply::json(200, json!({"result": {"NAME": "Anna", "LAST_NAME": "Ivanova"}})), None, "webhook of Anna Ivanova"),
+        (Reply::json(401, json!({"error": "INVALID_CREDENTIALS", "error_description": "Invalid request credentials"})), Some(CheckErrorKind::Auth), "INVALID_CREDENTIALS"),
+        (Reply::json(401, json!({"error": "expired_token", "error_description": "The access token provided has expired."})), Some(CheckErrorKind::Auth), "expired_token"),
+        (Reply::json(503, json!({"error": "QUERY_LIMIT_EXCEEDED", "error_description": "Too many requests"})), Some(CheckErrorKind::RateLimited), "QUERY_LIMIT_EXCEEDED"),
+        (Reply::new(502, "<html>Bad Gateway</html>"), Some(CheckErrorKind::HttpStatus), "HTTP 502"),
+    ];
+    for (index, (reply, kind, detail)) in cases.into_iter().enumerate() {
+        let server = Server::routes(vec![("/rest/1/s3cr3tc0de/profile.json", reply)]).await;
+        let webhook = format!("{}/rest/1/s3cr3tc0de/", server.url());
+        let id = add(&core, "bitrix24", &format!("B24 {index}"), &[], &[("webhook_url", &webhook)]);
+        let result = check(&core, id, &ctx).await;
+        assert_eq!(result.error_kind, kind, "{result:?}");
+        assert!(result.detail.contains(detail), "{result:?}");
+        assert!(!result.detail.contains("s3cr3tc0de"));
+    }
+    let port = refused_port().await;
+    let id = add(&core, "bitrix24", "B24 down", &[], &[("webhook_url", &format!("http://127.0.0.1:{port}/rest/1/s3cr3tc0de/"))]);
+    let result = check(&core, id, &ctx).await;
+    assert_eq!(result.error_kind, Some(CheckErrorKind::Connect));
+    assert!(!result.detail.contains("s3cr3tc0de"), "{result:?}");
+}
+
+// ---- service: status rules, rate limit, cache, check all ---------------------------------------
+
+fn service(core: Arc<Patchbay>) -> Arc<HealthService> {
+    HealthService::with_context(core, context(1_500), 16)
+}
+
+#[tokio::test]
+async fn scheduled_failures_turn_unhealthy_only_after_two_in_a_row() {
+    let server = Server::always(Reply::new(200, "ok")).await;
+    let down = refused_port().await;
+    let core = core();
+    let id = add(&core, "http", "Site", &[("url", &server.url())], &[]);
+    let service = service(Arc::clone(&core));
+    let update = service.check(id, CheckTrigger::Scheduled).await.unwrap();
+    assert_eq!(update.integration.status, HealthStatus::Healthy);
+    assert!(update.changed());
+
+    core.update_integration(id, patchbay_core::IntegrationUpdate {
+        config: Some([("url".to_owned(), format!("http://127.0.0.1:{down}/"))].into()),
+        ..Default::default()
+    })
+    .unwrap();
+    let first = service.check(id, CheckTrigger::Scheduled).await.unwrap();
+    assert_eq!(first.result.status, HealthStatus::Unhealthy);
+    assert_eq!(first.integration.status, HealthStatus::Healthy, "one failure is retried before alerting");
+    assert!(!first.changed());
+    let second = service.check(id, CheckTrigger::Scheduled).await.unwrap();
+    assert_eq!(second.integration.status, HealthStatus::Unhealthy);
+    assert!(second.changed());
+    assert_eq!(second.integration.last_error_kind.as_deref(), Some("connect"));
+
+    let history = core.health_history(id, 10).unwrap();
+    assert_eq!(history.len(), 3);
+    assert_eq!(history[0].result.status, HealthStatus::Unhealthy);
+    assert_eq!(history[2].result.status, HealthStatus::Healthy);
+}
+
+#[tokio::test]
+async fn manual_test_is_cached_for_a_minute_and_rate_limited_to_ten_per_minute() {
+    let server = Server::always(Reply::new(200, "ok")).await;
+    let core = core();
+    let id = add(&core, "http", "Site", &[("url", &server.url())], &[]);
+    let service = service(Arc::clone(&core));
+    let first = service.test(id, false).await.unwrap();
+    assert!(!first.cached);
+    let cached = service.test(id, false).await.unwrap();
+    assert!(cached.cached);
+    assert_eq!(cached.update.result, first.update.result);
+    assert_eq!(server.request_log().len(), 1);
+
+    for _ in 0..9 {
+        assert!(!service.test(id, true).await.unwrap().cached);
+    }
+    let error = service.test(id, true).await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::RateLimited);
+    assert!(error.to_string().contains("retry in"), "{error}");
+    assert_eq!(server.request_log().len(), 10);
+}
+
+#[tokio::test]
+async fn check_all_counts_every_active_integration_in_the_filter() {
+    let ok = Server::always(Reply::new(200, "ok")).await;
+    let broken = Server::always(Reply::new(500, "no")).await;
+    let core = core();
+    for index in 0..6 {
+        add(&core, "http", &format!("ok {index}"), &[("url", &ok.url())], &[]);
+    }
+    for index in 0..3 {
+        add(&core, "http", &format!("broken {index}"), &[("url", &broken.url())], &[]);
+    }
+    let disabled = add(&core, "http", "disabled", &[("url", &broken.url())], &[]);
+    core.update_integration(disabled, patchbay_core::IntegrationUpdate { active: Some(false), ..Default::default() }).unwrap();
+    let service = service(Arc::clone(&core));
+    let mut events = service.subscribe();
+    let summary = service.check_all(IntegrationQuery::default()).await.unwrap();
+    assert_eq!((summary.total, summary.healthy, summary.unhealthy, summary.errors), (9, 6, 3, 0));
+    let mut received = 0;
+    while events.try_recv().is_ok() {
+        received += 1;
+    }
+    assert_eq!(received, 9);
+    let only_broken = service
+        .check_all(IntegrationQuery { search: Some("broken".into()), ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!(only_broken.total, 3);
+    assert_eq!(core.get_integration(disabled).unwrap().last_checked_at, None);
+}
+
+#[tokio::test]
+async fn scheduler_checks_due_integrations_and_respects_pause() {
+    let server = Server::always(Reply::new(200, "ok")).await;
+    let core = core();
+    let id = add(&core, "http", "Site", &[("url", &server.url())], &[]);
+    // Due now, not spread (the scheduler spreads overdue ones over a minute at start-up).
+    let claimed = core.claim_due(patchbay_core::store::now_ms() + 1, 10).unwrap();
+    assert_eq!(claimed, vec![id]);
+    assert!(core.claim_due(patchbay_core::store::now_ms() + 1, 10).unwrap().is_empty(), "claimed twice");
+
+    let spread = core.spread_overdue(patchbay_core::store::now_ms() + 400_000, &mut |_| 0).unwrap();
+    assert_eq!(spread, 1);
+    let service = service(Arc::clone(&core));
+    service.set_paused(true);
+    assert!(service.is_paused());
+}
