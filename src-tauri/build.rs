@@ -11,6 +11,11 @@ fn main() {
         "update_integration",
         "delete_integration",
         "reveal_secret",
+        "test_integration",
+        "check_all",
+        "health_history",
+        "get_settings",
+        "save_settings",
     ];
     let attributes = tauri_build::Attributes::new()
         .capabilities_path_pattern("./src-tauri/capabilities/**/*")

@@ -10,7 +10,8 @@ mode=${1:-}
 
 build_packages=(libwebkit2gtk-4.1-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev librsvg2-dev
   libayatana-appindicator3-dev libssl-dev libdbus-1-dev pkg-config build-essential)
-test_packages=(xvfb xauth dbus-x11 gnome-keyring libsecret-tools dunst webkit2gtk-driver imagemagick)
+test_packages=(xvfb xauth dbus-x11 gnome-keyring libsecret-tools dunst webkit2gtk-driver imagemagick
+  openssl python3 python3-venv)
 
 install_apt() {
   local missing=()
@@ -63,6 +64,12 @@ case "$mode" in
     build_ui
     cargo build --workspace --all-targets
     command -v tauri-driver >/dev/null || cargo install tauri-driver --locked
+    # A Python with aiosmtpd: the real SMTP server of the SMTP health-check tests.
+    if [ ! -x target/test-python/bin/python ] || ! target/test-python/bin/python -c "import aiosmtpd" 2>/dev/null; then
+      python3 -m venv target/test-python
+      target/test-python/bin/pip install --quiet "aiosmtpd==1.4.6"
+    fi
+    export PATCHBAY_TEST_PYTHON=$root/target/test-python/bin/python
     echo "== generated TypeScript types are up to date"
     cargo test -p patchbay-core --lib -q export_bindings >/dev/null
     if [ -d .git ] && [ -n "$(git status --porcelain -- ui/src/bindings)" ]; then

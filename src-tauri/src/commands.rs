@@ -4,25 +4,43 @@
 
 use std::sync::Arc;
 
+use patchbay_core::health::history::HealthRecord;
+use patchbay_core::health::service::{CheckAllSummary, HealthService, TestOutcome};
 use patchbay_core::providers::ProviderSpec;
+use patchbay_core::settings::Settings;
 use patchbay_core::{
     ErrorKind, ErrorPayload, ExposeSecret, Integration, IntegrationQuery, IntegrationUpdate, NewIntegration,
     Page, Patchbay, Project,
 };
 use tauri::State;
 
-/// The core as app state: `Err` when the database could not be opened, so every command reports why
-/// instead of the app crashing at start-up.
-pub struct CoreState(pub Result<Arc<Patchbay>, ErrorPayload>);
+/// The app's state: the core and its health service, or the error that kept the database from opening
+/// (every command then reports it instead of the app crashing at start-up).
+pub struct AppState(pub Result<Services, ErrorPayload>);
+
+/// The core and the services built on it.
+#[derive(Clone)]
+pub struct Services {
+    /// Database and keychain.
+    pub core: Arc<Patchbay>,
+    /// Health checks and the scheduler.
+    pub health: Arc<HealthService>,
+}
+
+impl AppState {
+    fn services(&self) -> CommandResult<Services> {
+        self.0.clone()
+    }
+}
 
 type CommandResult<T> = Result<T, ErrorPayload>;
 
-async fn blocking<T, F>(state: State<'_, CoreState>, call: F) -> CommandResult<T>
+async fn blocking<T, F>(state: State<'_, AppState>, call: F) -> CommandResult<T>
 where
     T: Send + 'static,
     F: FnOnce(&Patchbay) -> patchbay_core::Result<T> + Send + 'static,
 {
-    let core = state.0.clone()?;
+    let core = state.services()?.core;
     tauri::async_runtime::spawn_blocking(move || call(&core).map_err(|error| error.to_payload()))
         .await
         .map_err(|error| ErrorPayload { kind: ErrorKind::Internal, message: error.to_string(), field: None })?
@@ -30,26 +48,26 @@ where
 
 /// Every provider's declaration (fields, help, setup steps).
 #[tauri::command]
-pub async fn list_providers(state: State<'_, CoreState>) -> CommandResult<Vec<ProviderSpec>> {
+pub async fn list_providers(state: State<'_, AppState>) -> CommandResult<Vec<ProviderSpec>> {
     blocking(state, |core| Ok(core.providers())).await
 }
 
 /// Every project.
 #[tauri::command]
-pub async fn list_projects(state: State<'_, CoreState>) -> CommandResult<Vec<Project>> {
+pub async fn list_projects(state: State<'_, AppState>) -> CommandResult<Vec<Project>> {
     blocking(state, Patchbay::list_projects).await
 }
 
 /// Creates a project.
 #[tauri::command]
-pub async fn create_project(state: State<'_, CoreState>, name: String) -> CommandResult<Project> {
+pub async fn create_project(state: State<'_, AppState>, name: String) -> CommandResult<Project> {
     blocking(state, move |core| core.create_project(&name)).await
 }
 
 /// One page of integrations.
 #[tauri::command]
 pub async fn list_integrations(
-    state: State<'_, CoreState>,
+    state: State<'_, AppState>,
     query: IntegrationQuery,
 ) -> CommandResult<Page<Integration>> {
     blocking(state, move |core| core.list_integrations(&query)).await
@@ -57,38 +75,79 @@ pub async fn list_integrations(
 
 /// One integration.
 #[tauri::command]
-pub async fn get_integration(state: State<'_, CoreState>, id: i64) -> CommandResult<Integration> {
+pub async fn get_integration(state: State<'_, AppState>, id: i64) -> CommandResult<Integration> {
     blocking(state, move |core| core.get_integration(id)).await
 }
 
 /// Creates an integration.
 #[tauri::command]
 pub async fn create_integration(
-    state: State<'_, CoreState>,
+    state: State<'_, AppState>,
     input: NewIntegration,
 ) -> CommandResult<Integration> {
-    blocking(state, move |core| core.create_integration(input)).await
+    let health = state.services()?.health;
+    let created = blocking(state, move |core| core.create_integration(input)).await?;
+    health.reschedule();
+    Ok(created)
 }
 
 /// Updates an integration.
 #[tauri::command]
 pub async fn update_integration(
-    state: State<'_, CoreState>,
+    state: State<'_, AppState>,
     id: i64,
     update: IntegrationUpdate,
 ) -> CommandResult<Integration> {
-    blocking(state, move |core| core.update_integration(id, update)).await
+    let health = state.services()?.health;
+    let updated = blocking(state, move |core| core.update_integration(id, update)).await?;
+    health.reschedule();
+    Ok(updated)
 }
 
 /// Deletes an integration and its keychain entries.
 #[tauri::command]
-pub async fn delete_integration(state: State<'_, CoreState>, id: i64) -> CommandResult<()> {
+pub async fn delete_integration(state: State<'_, AppState>, id: i64) -> CommandResult<()> {
     blocking(state, move |core| core.delete_integration(id)).await
 }
 
 /// The explicit "reveal" action: the only command that sends a secret to the webview.
 #[tauri::command]
-pub async fn reveal_secret(state: State<'_, CoreState>, id: i64, field: String) -> CommandResult<String> {
+pub async fn reveal_secret(state: State<'_, AppState>, id: i64, field: String) -> CommandResult<String> {
     blocking(state, move |core| core.reveal_secret(id, &field).map(|secret| secret.expose_secret().to_owned()))
         .await
+}
+
+/// The "Test" action: a cached result younger than 60 s unless `force`; rate limited per integration.
+#[tauri::command]
+pub async fn test_integration(state: State<'_, AppState>, id: i64, force: bool) -> CommandResult<TestOutcome> {
+    let health = state.services()?.health;
+    health.test(id, force).await.map_err(|error| error.to_payload())
+}
+
+/// "Check all": every active integration matching the list's filters (pagination ignored).
+#[tauri::command]
+pub async fn check_all(state: State<'_, AppState>, query: IntegrationQuery) -> CommandResult<CheckAllSummary> {
+    let health = state.services()?.health;
+    health.check_all(query).await.map_err(|error| error.to_payload())
+}
+
+/// The newest health results of one integration.
+#[tauri::command]
+pub async fn health_history(state: State<'_, AppState>, id: i64, limit: u32) -> CommandResult<Vec<HealthRecord>> {
+    blocking(state, move |core| core.health_history(id, limit.clamp(1, 200))).await
+}
+
+/// The user's preferences.
+#[tauri::command]
+pub async fn get_settings(state: State<'_, AppState>) -> CommandResult<Settings> {
+    blocking(state, Patchbay::settings).await
+}
+
+/// Saves the preferences and applies them (pausing or resuming scheduled checks).
+#[tauri::command]
+pub async fn save_settings(state: State<'_, AppState>, settings: Settings) -> CommandResult<Settings> {
+    let health = state.services()?.health;
+    let saved = blocking(state, move |core| core.save_settings(&settings)).await?;
+    health.set_paused(saved.checks_paused);
+    Ok(saved)
 }

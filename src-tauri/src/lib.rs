@@ -1,31 +1,59 @@
-//! Patchbay's Tauri layer: window, state and the commands in [`commands`]. Product logic lives in
-//! `patchbay-core`; this crate only adapts it to the webview.
+//! Patchbay's Tauri layer: window, tray, state, the commands in [`commands`] and the event/toast
+//! forwarding in [`notifications`]. Product logic lives in `patchbay-core`; this crate only adapts it.
 
 pub mod commands;
+pub mod notifications;
+pub mod tray;
 
 use std::sync::Arc;
 
+use patchbay_core::health::service::HealthService;
 use patchbay_core::Patchbay;
+use tauri::{Manager, WindowEvent};
 
-/// Opens the core in the data dir (`PATCHBAY_DATA_DIR` or the OS app-data dir).
-fn open_core() -> commands::CoreState {
+use commands::{AppState, Services};
+
+/// Opens the core in the data dir (`PATCHBAY_DATA_DIR` or the OS app-data dir) and its health service.
+fn open_services() -> AppState {
     let opened = patchbay_core::default_data_dir()
         .and_then(|dir| Patchbay::open(&dir))
         .map(Arc::new)
+        .and_then(|core| {
+            let health = HealthService::new(Arc::clone(&core))?;
+            health.set_paused(core.settings().map(|s| s.checks_paused).unwrap_or(false));
+            Ok(Services { core, health })
+        })
         .map_err(|error| {
             eprintln!("patchbay: cannot open the database: {error}");
             error.to_payload()
         });
-    commands::CoreState(opened)
+    AppState(opened)
 }
 
-/// Builds and runs the app until the last window closes.
-///
-/// # Panics
-/// When the webview runtime cannot start (no display, missing WebKitGTK): nothing useful can run then.
+/// Builds and runs the app until it is quit from the tray (closing the window only hides it).
 pub fn run() {
     let result = tauri::Builder::default()
-        .manage(open_core())
+        .manage(open_services())
+        .setup(|app| {
+            let handle = app.handle().clone();
+            if let Ok(services) = app.state::<AppState>().0.clone() {
+                tauri::async_runtime::spawn(notifications::forward(handle.clone(), services.health.subscribe()));
+                tauri::async_runtime::spawn(Arc::clone(&services.health).run_scheduler());
+            }
+            if let Err(error) = tray::build(&handle) {
+                eprintln!("patchbay: no system tray ({error}); closing the window will quit");
+            }
+            Ok(())
+        })
+        .on_window_event(|window, event| {
+            if let WindowEvent::CloseRequested { api, .. } = event {
+                // Keep checking from the tray; "Quit Patchbay" in the tray menu ends the app.
+                if window.app_handle().tray_by_id("main").is_some() {
+                    api.prevent_close();
+                    let _ = window.hide();
+                }
+            }
+        })
         .invoke_handler(tauri::generate_handler![
             commands::list_providers,
             commands::list_projects,
@@ -36,6 +64,11 @@ pub fn run() {
             commands::update_integration,
             commands::delete_integration,
             commands::reveal_secret,
+            commands::test_integration,
+            commands::check_all,
+            commands::health_history,
+            commands::get_settings,
+            commands::save_settings,
         ])
         .run(tauri::generate_context!());
     if let Err(error) = result {

@@ -9,6 +9,12 @@ import type { NewIntegration } from "./bindings/NewIntegration";
 import type { Page } from "./bindings/Page";
 import type { Project } from "./bindings/Project";
 import type { ProviderSpec } from "./bindings/ProviderSpec";
+import type { CheckAllSummary } from "./bindings/CheckAllSummary";
+import type { HealthRecord } from "./bindings/HealthRecord";
+import type { HealthUpdate } from "./bindings/HealthUpdate";
+import type { Settings } from "./bindings/Settings";
+import type { TestOutcome } from "./bindings/TestOutcome";
+import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 
 /** An error from a command, with the backend's kind and, for validation, the field it is about. */
 export class ApiError extends Error {
@@ -48,6 +54,25 @@ export const api = {
   deleteIntegration: (id: number) => call<null>("delete_integration", { id }),
   /** The explicit "reveal" action: the only way a stored secret reaches the webview. */
   revealSecret: (id: number, field: string) => call<string>("reveal_secret", { id, field }),
+  testIntegration: (id: number, force: boolean) => call<TestOutcome>("test_integration", { id, force }),
+  checkAll: (query: IntegrationQuery) => call<CheckAllSummary>("check_all", { query }),
+  healthHistory: (id: number, limit: number) => call<HealthRecord[]>("health_history", { id, limit }),
+  getSettings: () => call<Settings>("get_settings"),
+  saveSettings: (settings: Settings) => call<Settings>("save_settings", { settings }),
 };
 
-export type { ErrorPayload, Integration, IntegrationQuery, IntegrationUpdate, NewIntegration, Page, Project, ProviderSpec };
+/** Backend events: health results, batched by the backend to at most one event per second. */
+export const HEALTH_EVENTS = ["integration_batch_update", "integration_health_changed"] as const;
+
+/** Calls `handler` with every batch of health results; returns a function that stops listening. */
+export async function onHealthUpdates(handler: (updates: HealthUpdate[]) => void): Promise<UnlistenFn> {
+  const stops = await Promise.all(
+    HEALTH_EVENTS.map((name) => listen<{ updates: HealthUpdate[] }>(name, (event) => handler(event.payload.updates))),
+  );
+  return () => stops.forEach((stop) => stop());
+}
+
+export type {
+  CheckAllSummary, ErrorPayload, HealthRecord, HealthUpdate, Integration, IntegrationQuery, IntegrationUpdate, NewIntegration, Page, Project,
+  ProviderSpec, Settings, TestOutcome,
+};

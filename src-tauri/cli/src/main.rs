@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use patchbay_core::health::service::HealthService;
 use patchbay_core::{
     Error, HealthStatus, Integration, IntegrationQuery, NewIntegration, Patchbay, SecretString, SortKey,
 };
@@ -33,6 +34,25 @@ enum Command {
     /// Integrations.
     #[command(subcommand)]
     Integration(IntegrationCommand),
+    /// Run a health check: one integration, or every active one with --all.
+    /// Exit status: 0 all healthy (or degraded), 1 any unhealthy, 2 error.
+    Check(CheckArgs),
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    /// Integration id (omit with --all).
+    #[arg(required_unless_present = "all", conflicts_with = "all")]
+    id: Option<i64>,
+    /// Check every active integration (in --project when given).
+    #[arg(long)]
+    all: bool,
+    /// Probe even when a result younger than 60 s is cached.
+    #[arg(long)]
+    force: bool,
+    /// With --all: only this project (name).
+    #[arg(long, requires = "all")]
+    project: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -130,7 +150,8 @@ struct ListArgs {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(&cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(Outcome::AllHealthy) => ExitCode::SUCCESS,
+        Ok(Outcome::SomeUnhealthy) => ExitCode::from(1),
         Err(error) => {
             if cli.json {
                 let payload = serde_json::to_string(&error.to_payload()).unwrap_or_else(|_| error.to_string());
@@ -143,12 +164,21 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: &Cli) -> patchbay_core::Result<()> {
+/// How a successful command ended, for the exit status.
+enum Outcome {
+    AllHealthy,
+    SomeUnhealthy,
+}
+
+fn run(cli: &Cli) -> patchbay_core::Result<Outcome> {
     let data_dir = match &cli.data_dir {
         Some(dir) => dir.clone(),
         None => patchbay_core::default_data_dir()?,
     };
     let core = Patchbay::open(&data_dir)?;
+    if let Command::Check(args) = &cli.command {
+        return check(cli.json, core, args);
+    }
     match &cli.command {
         Command::Project(ProjectCommand::Add { name }) => {
             let project = core.create_project(name)?;
@@ -201,7 +231,60 @@ fn run(cli: &Cli) -> patchbay_core::Result<()> {
             core.delete_integration(*id)?;
             output(cli.json, &serde_json::json!({ "deleted": id }), || format!("deleted integration {id}"))
         }
+        Command::Check(_) => Err(Error::Internal("handled above".into())),
     }
+    .map(|()| Outcome::AllHealthy)
+}
+
+fn check(json: bool, core: Patchbay, args: &CheckArgs) -> patchbay_core::Result<Outcome> {
+    let runtime = tokio::runtime::Runtime::new().map_err(|error| Error::Internal(error.to_string()))?;
+    let project_id = project_id(&core, args.project.as_ref())?;
+    let service = HealthService::new(std::sync::Arc::new(core))?;
+    runtime.block_on(async {
+        if let Some(id) = args.id {
+            let outcome = service.test(id, args.force).await?;
+            let update = &outcome.update;
+            let unhealthy = update.result.status == HealthStatus::Unhealthy;
+            output(json, &outcome, || {
+                format!(
+                    "{}  {} ({})  {} in {} ms{}{}",
+                    update.result.status.as_str(),
+                    update.integration.name,
+                    update.integration.provider,
+                    update.result.detail,
+                    update.result.latency_ms,
+                    update.result.error_kind.map(|kind| format!("  [{}]", kind.as_str())).unwrap_or_default(),
+                    if outcome.cached { "  (cached; --force to probe again)" } else { "" }
+                )
+            })?;
+            return Ok(if unhealthy { Outcome::SomeUnhealthy } else { Outcome::AllHealthy });
+        }
+        let mut updates = service.subscribe();
+        let summary = service.check_all(IntegrationQuery { project_id, ..Default::default() }).await?;
+        let mut lines = Vec::new();
+        loop {
+            let update = match updates.try_recv() {
+                Ok(update) => update,
+                Err(tokio::sync::broadcast::error::TryRecvError::Lagged(_)) => continue,
+                Err(_) => break,
+            };
+            lines.push(format!(
+                "{:<10} {:>5}  {:<28} {}",
+                update.result.status.as_str(),
+                update.integration.id,
+                update.integration.name,
+                update.result.detail
+            ));
+        }
+        output(json, &summary, || {
+            lines.push(format!(
+                "{} checked: {} healthy, {} degraded, {} unhealthy, {} errors ({} ms)",
+                summary.total, summary.healthy, summary.degraded, summary.unhealthy, summary.errors, summary.elapsed_ms
+            ));
+            lines.join("\n")
+        })?;
+        Ok(if summary.unhealthy + summary.errors > 0 { Outcome::SomeUnhealthy } else { Outcome::AllHealthy })
+    })
 }
 
 fn output<T: serde::Serialize>(json: bool, value: &T, text: impl FnOnce() -> String) -> patchbay_core::Result<()> {

@@ -170,3 +170,53 @@ fn secrets_come_from_stdin_or_environment_never_show_up_in_output() {
         cli.json(&["integration", "rm", &id.to_string()], None);
     }
 }
+
+/// A one-thread HTTP server on 127.0.0.1 answering every request with `status`; stops with the test
+/// process (the listener thread ends when its accept fails).
+fn http_server(status: u16) -> String {
+    use std::io::{Read, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(100) {
+            let Ok(mut stream) = stream else { return };
+            let mut buffer = [0u8; 4096];
+            let _ = stream.read(&mut buffer);
+            let _ = write!(stream, "HTTP/1.1 {status} X\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+        }
+    });
+    format!("http://{address}/health")
+}
+
+#[test]
+fn check_exit_status_follows_health() {
+    let cli = Cli::new();
+    let up = cli.json(&["integration", "add", "--provider", "http", "--name", "Up", "--set", &format!("url={}", http_server(200))], None);
+    let down = cli.json(&["integration", "add", "--provider", "http", "--name", "Down", "--set", &format!("url={}", http_server(503))], None);
+    let up_id = up["id"].as_i64().unwrap().to_string();
+    let down_id = down["id"].as_i64().unwrap().to_string();
+
+    let healthy = cli.run(&["check", &up_id], None);
+    assert_eq!(healthy.status.code(), Some(0), "{}", String::from_utf8_lossy(&healthy.stderr));
+    assert!(String::from_utf8_lossy(&healthy.stdout).starts_with("healthy  Up (http)  HTTP 200"));
+
+    let cached = cli.json(&["check", &up_id], None);
+    assert_eq!(cached["cached"], true);
+    let forced = cli.json(&["check", &up_id, "--force"], None);
+    assert_eq!(forced["cached"], false);
+
+    let unhealthy = cli.run(&["--json", "check", &down_id], None);
+    assert_eq!(unhealthy.status.code(), Some(1));
+    let outcome: serde_json::Value = serde_json::from_slice(&unhealthy.stdout).unwrap();
+    assert_eq!(outcome["update"]["result"]["error_kind"], "http_status");
+    assert_eq!(outcome["update"]["integration"]["status"], "unhealthy");
+
+    let all = cli.run(&["--json", "check", "--all"], None);
+    assert_eq!(all.status.code(), Some(1));
+    let summary: serde_json::Value = serde_json::from_slice(&all.stdout).unwrap();
+    assert_eq!((summary["total"].as_u64(), summary["healthy"].as_u64(), summary["unhealthy"].as_u64()), (Some(2), Some(1), Some(1)));
+
+    cli.json(&["integration", "rm", &down_id], None);
+    assert_eq!(cli.run(&["check", "--all"], None).status.code(), Some(0));
+    assert_eq!(cli.run(&["check", "999"], None).status.code(), Some(2));
+}

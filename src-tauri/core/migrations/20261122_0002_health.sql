@@ -15,3 +15,9 @@ CREATE TABLE health_checks (
     checked_at      INTEGER NOT NULL  -- unix ms
 );
 CREATE INDEX health_checks_by_integration ON health_checks (integration_id, id);
+
+-- User preferences (notifications muted, checks paused …) as JSON values by key.
+CREATE TABLE settings (
+    key    TEXT PRIMARY KEY,
+    value  TEXT NOT NULL
+);

@@ -13,6 +13,7 @@ pub mod integrations;
 pub mod projects;
 pub mod providers;
 pub mod secrets;
+pub mod settings;
 pub mod store;
 
 use std::path::{Path, PathBuf};

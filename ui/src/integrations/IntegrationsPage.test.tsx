@@ -51,6 +51,7 @@ function backend(rows: Integration[]) {
       case "list_integrations": {
         const query = payload.query as IntegrationQuery;
         let items = rows.filter((r) => !query.search || r.name.toLowerCase().includes(query.search.toLowerCase()));
+        if (query.active !== undefined) items = items.filter((r) => r.active === query.active);
         items = [...items].sort((a, b) => a.name.localeCompare(b.name) * (query.desc ? -1 : 1));
         const start = (query.page - 1) * query.per_page;
         return { items: items.slice(start, start + query.per_page), total: items.length, page: query.page, per_page: query.per_page };
@@ -71,6 +72,16 @@ function backend(rows: Integration[]) {
       }
       case "reveal_secret":
         return "revealed-key";
+      case "check_all":
+        return { total: rows.length, healthy: rows.length - 1, degraded: 0, unhealthy: 1, errors: 0, elapsed_ms: 1200 };
+      case "test_integration": {
+        const row = rows.find((r) => r.id === payload.id)!;
+        if (payload.force === false && row.name === "Busy") {
+          throw { kind: "rate_limited", message: "testing integration 1 (10 per minute) is rate limited; retry in 42 s" };
+        }
+        const result = { status: "unhealthy", latency_ms: 12, detail: "answered HTTP 503", error_kind: "http_status", checked_at: Date.now() };
+        return { update: { integration: { ...row, status: "unhealthy" }, result, previous_status: row.status }, cached: false };
+      }
       default:
         throw { kind: "internal", message: `unexpected ${cmd}` };
     }
@@ -176,5 +187,39 @@ describe("IntegrationsPage", () => {
     await user.keyboard("{Escape}");
     expect(screen.queryByText("Open Settings → n8n API.")).toBeNull();
     expect(screen.getByRole("dialog", { name: "Add an integration" })).toBeTruthy();
+  });
+});
+
+describe("health actions", () => {
+  it("disables Check all with a reason when nothing in view is active", async () => {
+    backend([integration(1, "Off", { active: false })]);
+    renderPage();
+    await screen.findByText("Off");
+    const button = await screen.findByRole("button", { name: "Check all" });
+    await waitFor(() => expect((button as HTMLButtonElement).disabled).toBe(true));
+    expect(button.getAttribute("title")).toBe("No active integrations in this view to check");
+  });
+
+  it("runs Check all over the current filter and shows the summary", async () => {
+    const calls = backend([integration(1, "A"), integration(2, "B")]);
+    renderPage();
+    const user = userEvent.setup();
+    const button = await screen.findByRole("button", { name: "Check all" });
+    await waitFor(() => expect((button as HTMLButtonElement).disabled).toBe(false));
+    await user.click(button);
+    expect(await screen.findByText("Checked 2 integrations")).toBeTruthy();
+    expect(screen.getByText("1 healthy, 1 unhealthy in 1.2 s")).toBeTruthy();
+    expect(calls.find((c) => c.cmd === "check_all")!.args.query).toMatchObject({ sort: "name", page: 1 });
+  });
+
+  it("tests one integration and reports a rate limit clearly", async () => {
+    backend([integration(1, "Api"), integration(2, "Busy")]);
+    renderPage();
+    const user = userEvent.setup();
+    await user.click(await screen.findByRole("button", { name: "Test Api" }));
+    expect(await screen.findByText("Api: unhealthy")).toBeTruthy();
+    expect(screen.getByText(/answered HTTP 503 — 12 ms/)).toBeTruthy();
+    await user.click(screen.getByRole("button", { name: "Test Busy" }));
+    expect(await screen.findByText(/retry in 42 s/)).toBeTruthy();
   });
 });

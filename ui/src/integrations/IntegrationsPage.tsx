@@ -11,6 +11,7 @@ import { relativeTime, showingRange } from "../shared/format";
 import { useToast } from "../shared/toasts";
 import { usePersistentState } from "../shared/usePersistentState";
 import { HealthIndicator } from "./HealthIndicator";
+import { HistoryDialog } from "./HistoryDialog";
 import { IntegrationForm, type FormMode } from "./IntegrationForm";
 import { ProviderCatalog } from "./ProviderCatalog";
 
@@ -53,6 +54,8 @@ export function IntegrationsPage({ projectId, projects }: { projectId: number | 
   const [form, setForm] = useState<{ spec: ProviderSpec; mode: FormMode } | null>(null);
   const [catalogOpen, setCatalogOpen] = useState(false);
   const [deleting, setDeleting] = useState<Integration | null>(null);
+  const [historyOf, setHistoryOf] = useState<Integration | null>(null);
+  const [testing, setTesting] = useState<ReadonlySet<number>>(new Set());
   const searchRef = useRef<HTMLInputElement>(null);
 
   /** Any filter change goes back to page 1. */
@@ -92,6 +95,49 @@ export function IntegrationsPage({ projectId, projects }: { projectId: number | 
     onError: (error) => toast({ kind: "error", title: "Could not change the integration", message: (error as Error).message }),
   });
 
+  const test = async (integration: Integration, force: boolean) => {
+    setTesting((ids) => new Set(ids).add(integration.id));
+    try {
+      const outcome = await api.testIntegration(integration.id, force);
+      const { result } = outcome.update;
+      const cached = outcome.cached ? ` (result from ${Math.round((Date.now() - result.checked_at) / 1000)} s ago; Shift+click Test to check again)` : "";
+      toast({
+        kind: result.status === "healthy" ? "success" : result.status === "degraded" ? "warning" : "error",
+        title: `${integration.name}: ${result.status}`,
+        message: `${result.detail} — ${result.latency_ms} ms${cached}`,
+      });
+      invalidate();
+    } catch (error) {
+      toast({ kind: (error as { kind?: string }).kind === "rate_limited" ? "warning" : "error", title: `Could not test ${integration.name}`, message: (error as Error).message });
+    } finally {
+      setTesting((ids) => {
+        const next = new Set(ids);
+        next.delete(integration.id);
+        return next;
+      });
+    }
+  };
+
+  const activeQuery = { ...toQuery({ ...state, active: "true", page: 1, perPage: 1 }, projectId) };
+  const activeCount = useQuery({ queryKey: ["integrations", activeQuery], queryFn: () => api.listIntegrations(activeQuery) });
+  const activeTotal = activeCount.data ? Number(activeCount.data.total) : 0;
+  const checkAll = useMutation({
+    mutationFn: () => api.checkAll(toQuery(state, projectId)),
+    onSuccess: (summary) => {
+      const parts = [`${summary.healthy} healthy`];
+      if (summary.degraded) parts.push(`${summary.degraded} degraded`);
+      if (summary.unhealthy) parts.push(`${summary.unhealthy} unhealthy`);
+      if (summary.errors) parts.push(`${summary.errors} could not be checked`);
+      toast({
+        kind: summary.unhealthy || summary.errors ? "error" : summary.degraded ? "warning" : "success",
+        title: `Checked ${summary.total} integration${summary.total === 1 ? "" : "s"}`,
+        message: `${parts.join(", ")} in ${(summary.elapsed_ms / 1000).toFixed(1)} s`,
+      });
+      invalidate();
+    },
+    onError: (error) => toast({ kind: "error", title: "Check all failed", message: (error as Error).message }),
+  });
+
   const remove = useMutation({
     mutationFn: (integration: Integration) => api.deleteIntegration(integration.id),
     onSuccess: (_, integration) => {
@@ -109,7 +155,7 @@ export function IntegrationsPage({ projectId, projects }: { projectId: number | 
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       const target = event.target as HTMLElement;
-      if (form || catalogOpen || deleting || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName)) return;
+      if (form || catalogOpen || deleting || historyOf || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName)) return;
       if (event.ctrlKey || event.metaKey || event.altKey) return;
       if (event.key === "/") {
         event.preventDefault();
@@ -121,7 +167,10 @@ export function IntegrationsPage({ projectId, projects }: { projectId: number | 
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, [form, catalogOpen, deleting]);
+  }, [form, catalogOpen, deleting, historyOf]);
+
+  const testingRef = useRef(testing);
+  testingRef.current = testing;
 
   const openForm = (integration: Integration, kind: "edit" | "duplicate") => {
     const spec = providerById.get(integration.provider);
@@ -133,7 +182,16 @@ export function IntegrationsPage({ projectId, projects }: { projectId: number | 
       column.accessor("status", {
         id: "status",
         header: "Status",
-        cell: (info) => <HealthIndicator integration={info.row.original} />,
+        cell: (info) => (
+          <button
+            className="btn small icon"
+            style={{ border: "none", background: "none" }}
+            onClick={() => setHistoryOf(info.row.original)}
+            aria-label={`Health history of ${info.row.original.name}`}
+          >
+            <HealthIndicator integration={info.row.original} testing={testingRef.current.has(info.row.original.id)} />
+          </button>
+        ),
       }),
       column.accessor("name", {
         id: "name",
@@ -176,6 +234,15 @@ export function IntegrationsPage({ projectId, projects }: { projectId: number | 
           const integration = info.row.original;
           return (
             <>
+              <button
+                className="btn small"
+                onClick={(event) => void test(integration, event.shiftKey)}
+                disabled={testingRef.current.has(integration.id)}
+                aria-label={`Test ${integration.name}`}
+                title="Run a health check now (Shift+click ignores the 60 s cache)"
+              >
+                {testingRef.current.has(integration.id) ? "Testing…" : "Test"}
+              </button>{" "}
               <button className="btn small" onClick={() => openForm(integration, "edit")} aria-label={`Edit ${integration.name}`}>
                 Edit
               </button>{" "}
@@ -198,7 +265,7 @@ export function IntegrationsPage({ projectId, projects }: { projectId: number | 
       }),
     ],
     // eslint-disable-next-line react-hooks/exhaustive-deps
-    [providerById],
+    [providerById, testing],
   );
 
   const sorting: SortingState = [{ id: state.sort, desc: state.desc }];
@@ -279,6 +346,15 @@ export function IntegrationsPage({ projectId, projects }: { projectId: number | 
           </button>
         )}
         <span className="spacer" />
+        <button
+          className="btn"
+          onClick={() => checkAll.mutate()}
+          disabled={activeTotal === 0 || checkAll.isPending}
+          title={activeTotal === 0 ? "No active integrations in this view to check" : `Check the ${activeTotal} active integrations in this view`}
+        >
+          {checkAll.isPending ? "Checking…" : "Check all"}
+        </button>
+        {activeTotal === 0 && list.data && Number(list.data.total) > 0 && <span className="muted">No active integrations to check</span>}
         <button className="btn primary" onClick={() => setCatalogOpen(true)} aria-keyshortcuts="n">
           Add integration
         </button>
@@ -411,6 +487,8 @@ export function IntegrationsPage({ projectId, projects }: { projectId: number | 
           }}
         />
       )}
+
+      {historyOf && <HistoryDialog integration={historyOf} onClose={() => setHistoryOf(null)} />}
 
       {deleting && (
         <ConfirmDialog

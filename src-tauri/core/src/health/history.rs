@@ -255,3 +255,41 @@ impl Patchbay {
         providers::get(provider).map(|p| p.spec().label.to_owned()).unwrap_or_else(|_| provider.to_owned())
     }
 }
+
+/// How many active integrations are in each status.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct StatusCounts {
+    /// Healthy.
+    pub healthy: u32,
+    /// Degraded.
+    pub degraded: u32,
+    /// Unhealthy.
+    pub unhealthy: u32,
+    /// Never checked.
+    pub unknown: u32,
+}
+
+impl Patchbay {
+    /// Counts of active integrations by status (the tray's overall status).
+    ///
+    /// # Errors
+    /// [`crate::Error::Store`].
+    pub fn status_counts(&self) -> Result<StatusCounts> {
+        let connection = self.store.lock();
+        let mut statement =
+            connection.prepare_cached("SELECT status, COUNT(*) FROM integrations WHERE active = 1 GROUP BY status")?;
+        let mut counts = StatusCounts::default();
+        let rows = statement.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, u32>(1)?)))?;
+        for row in rows {
+            let (status, count) = row?;
+            match status.as_str() {
+                "healthy" => counts.healthy = count,
+                "degraded" => counts.degraded = count,
+                "unhealthy" => counts.unhealthy = count,
+                _ => counts.unknown = count,
+            }
+        }
+        Ok(counts)
+    }
+}

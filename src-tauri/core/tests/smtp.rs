@@ -1,0 +1,129 @@
+//! The SMTP health check against a real SMTP server (aiosmtpd, started from `tests/servers/`) on
+//! 127.0.0.1: AUTH, STARTTLS and implicit TLS with a self-signed certificate, a wrong password, a silent
+//! server and a refused port. `PATCHBAY_TEST_PYTHON` names a Python with aiosmtpd (the bootstrap script
+//! makes one); it defaults to `python3`.
+
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use patchbay_core::health::{run_check, CheckContext, CheckErrorKind};
+use patchbay_core::HealthStatus;
+use support::{add, core, refused_port};
+
+struct SmtpServer {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+}
+
+fn start(mode: &str, cert: &Path, key: &Path) -> SmtpServer {
+    let python = std::env::var("PATCHBAY_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
+    let mut child = Command::new(&python)
+        .arg(repo_root().join("tests/servers/smtp_server.py"))
+        .args(["--mode", mode, "--cert"])
+        .arg(cert)
+        .arg("--key")
+        .arg(key)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|error| panic!("cannot start {python}: {error}"));
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let port = line
+        .strip_prefix("READY ")
+        .and_then(|p| p.trim().parse().ok())
+        .unwrap_or_else(|| panic!("SMTP server did not start (is aiosmtpd installed for {python}?): {line:?}"));
+    SmtpServer { child, port }
+}
+
+/// A self-signed certificate for localhost/127.0.0.1 (SPEC §7: SAN and CA:FALSE so both TLS stacks parse it).
+fn self_signed(dir: &Path) -> (PathBuf, PathBuf) {
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    let status = Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost"])
+        .args(["-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-addext", "basicConstraints=critical,CA:FALSE"])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    (cert, key)
+}
+
+async fn check_smtp(port: u16, tls: &str, password: &str) -> patchbay_core::health::CheckResult {
+    let core = core();
+    let port = port.to_string();
+    let id = add(
+        &core,
+        "smtp",
+        "Mail",
+        &[("host", "127.0.0.1"), ("port", &port), ("tls", tls), ("username", "ops")],
+        &[("password", password)],
+    );
+    let context = CheckContext::new(Duration::from_secs(2), Duration::from_secs(1)).unwrap();
+    run_check(&core.check_target(id).unwrap(), &context).await
+}
+
+#[tokio::test]
+async fn smtp_check_logs_in_and_classifies_failures_against_a_real_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = self_signed(dir.path());
+
+    let plain = start("plain", &cert, &key);
+    let ok = check_smtp(plain.port, "none", "right-password").await;
+    assert_eq!(ok.status, HealthStatus::Healthy, "{ok:?}");
+    assert_eq!(ok.detail, "logged in as ops");
+
+    let wrong = check_smtp(plain.port, "none", "wrong-password").await;
+    assert_eq!(wrong.error_kind, Some(CheckErrorKind::Auth), "{wrong:?}");
+    assert!(wrong.detail.contains("refused the password for `ops` (535)"), "{wrong:?}");
+    assert!(!wrong.detail.contains("wrong-password"));
+
+    let starttls = start("starttls", &cert, &key);
+    let untrusted = check_smtp(starttls.port, "starttls", "right-password").await;
+    assert_eq!(untrusted.error_kind, Some(CheckErrorKind::Tls), "{untrusted:?}");
+
+    let implicit = start("implicit", &cert, &key);
+    let untrusted = check_smtp(implicit.port, "implicit", "right-password").await;
+    assert_eq!(untrusted.error_kind, Some(CheckErrorKind::Tls), "{untrusted:?}");
+
+    // STARTTLS required by the client but the server offers none.
+    let no_tls = check_smtp(plain.port, "starttls", "right-password").await;
+    assert_eq!(no_tls.status, HealthStatus::Unhealthy, "{no_tls:?}");
+}
+
+#[tokio::test]
+async fn silent_smtp_server_is_a_timeout_and_a_closed_port_is_connect() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let _hold = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = listener.accept().await {
+            held.push(stream); // accept and never greet
+        }
+    });
+    let started = Instant::now();
+    let silent = check_smtp(port, "starttls", "x").await;
+    assert_eq!(silent.error_kind, Some(CheckErrorKind::Timeout), "{silent:?}");
+    assert!(started.elapsed() < Duration::from_secs(5), "took {:?}", started.elapsed());
+
+    let closed = check_smtp(refused_port().await, "starttls", "x").await;
+    assert_eq!(closed.error_kind, Some(CheckErrorKind::Connect), "{closed:?}");
+}

@@ -1,0 +1,173 @@
+//! Health results → the UI and the desktop.
+//!
+//! Results from the health service are collected for up to one second and sent to the webview as one
+//! `integration_batch_update` event (or `integration_health_changed` when a single status changed), so a
+//! "check all" over 1,000 integrations is a handful of events, not 1,000. Status changes in the same
+//! window become one grouped native toast ("3 integrations unhealthy: …") and one recovery toast.
+//! Toasts are shown off the async runtime with a timeout: a missing or hung notification server never
+//! blocks checks.
+
+use std::time::Duration;
+
+use patchbay_core::health::history::HealthUpdate;
+use patchbay_core::{HealthStatus, APP_IDENTIFIER};
+use serde::Serialize;
+use tauri::{AppHandle, Emitter, Manager};
+use tokio::sync::broadcast;
+
+use crate::commands::AppState;
+
+/// Longest time results wait before being sent to the UI.
+const BATCH_WINDOW: Duration = Duration::from_secs(1);
+/// Names listed in a grouped toast before "and N more".
+const NAMES_IN_TOAST: usize = 5;
+
+/// Event payload: results recorded in the last window.
+#[derive(Clone, Serialize)]
+struct BatchUpdate {
+    updates: Vec<HealthUpdate>,
+}
+
+/// A grouped desktop toast.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Toast {
+    /// Title line.
+    pub summary: String,
+    /// Body: the names.
+    pub body: String,
+}
+
+/// Groups the status changes of one window into at most two toasts: newly unhealthy, and recovered.
+pub fn group_toasts(updates: &[HealthUpdate]) -> Vec<Toast> {
+    let changed = updates.iter().filter(|update| update.changed());
+    let (mut failing, mut recovered) = (Vec::new(), Vec::new());
+    for update in changed {
+        match (update.previous_status, update.integration.status) {
+            (_, HealthStatus::Unhealthy) => failing.push(update),
+            (HealthStatus::Unhealthy, HealthStatus::Healthy | HealthStatus::Degraded) => recovered.push(update),
+            _ => {}
+        }
+    }
+    let names = |group: &[&HealthUpdate]| {
+        let mut listed: Vec<String> = group.iter().take(NAMES_IN_TOAST).map(|u| u.integration.name.clone()).collect();
+        if group.len() > NAMES_IN_TOAST {
+            listed.push(format!("and {} more", group.len() - NAMES_IN_TOAST));
+        }
+        listed.join(", ")
+    };
+    let mut toasts = Vec::new();
+    if let [only] = failing.as_slice() {
+        toasts.push(Toast { summary: format!("{} is unhealthy", only.integration.name), body: only.result.detail.clone() });
+    } else if !failing.is_empty() {
+        toasts.push(Toast { summary: format!("{} integrations unhealthy", failing.len()), body: names(&failing) });
+    }
+    if let [only] = recovered.as_slice() {
+        toasts.push(Toast { summary: format!("{} recovered", only.integration.name), body: only.result.detail.clone() });
+    } else if !recovered.is_empty() {
+        toasts.push(Toast { summary: format!("{} integrations recovered", recovered.len()), body: names(&recovered) });
+    }
+    toasts
+}
+
+/// Shows a native toast on a blocking thread, giving up after 5 s.
+pub async fn show(toast: Toast) {
+    let shown = tauri::async_runtime::spawn_blocking(move || {
+        let mut notification = notify_rust::Notification::new();
+        notification.summary(&toast.summary).body(&toast.body).appname("Patchbay");
+        #[cfg(target_os = "windows")]
+        notification.app_id(APP_IDENTIFIER);
+        notification.show().map(|_| ())
+    });
+    match tokio::time::timeout(Duration::from_secs(5), shown).await {
+        Ok(Ok(Ok(()))) => {}
+        Ok(Ok(Err(error))) => eprintln!("patchbay: desktop notification failed: {error}"),
+        Ok(Err(error)) => eprintln!("patchbay: desktop notification task failed: {error}"),
+        Err(_) => eprintln!("patchbay: the notification server did not answer within 5 s"),
+    }
+}
+
+/// Forwards health results to the webview and the desktop until the service is dropped.
+pub async fn forward(app: AppHandle, mut updates: broadcast::Receiver<HealthUpdate>) {
+    #[cfg(target_os = "macos")]
+    let _ = notify_rust::set_application(APP_IDENTIFIER);
+    let _ = APP_IDENTIFIER;
+    loop {
+        let first = match updates.recv().await {
+            Ok(update) => update,
+            Err(broadcast::error::RecvError::Lagged(_)) => continue,
+            Err(broadcast::error::RecvError::Closed) => return,
+        };
+        let mut batch = vec![first];
+        let deadline = tokio::time::Instant::now() + BATCH_WINDOW;
+        while let Ok(next) = tokio::time::timeout_at(deadline, updates.recv()).await {
+            match next {
+                Ok(update) => batch.push(update),
+                Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(broadcast::error::RecvError::Closed) => break,
+            }
+        }
+        let event = if batch.len() == 1 && batch[0].changed() { "integration_health_changed" } else { "integration_batch_update" };
+        let toasts = group_toasts(&batch);
+        if let Err(error) = app.emit(event, BatchUpdate { updates: batch }) {
+            eprintln!("patchbay: cannot emit {event}: {error}");
+        }
+        crate::tray::refresh(&app);
+        let muted = match app.state::<AppState>().0.as_ref() {
+            Ok(services) => {
+                let core = services.core.clone();
+                tauri::async_runtime::spawn_blocking(move || core.settings().map(|s| s.notifications_muted).unwrap_or(false))
+                    .await
+                    .unwrap_or(false)
+            }
+            Err(_) => true,
+        };
+        if !muted {
+            for toast in toasts {
+                tauri::async_runtime::spawn(show(toast));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use patchbay_core::health::CheckResult;
+    use patchbay_core::Integration;
+
+    fn update(name: &str, previous: HealthStatus, now: HealthStatus) -> HealthUpdate {
+        HealthUpdate {
+            integration: Integration {
+                id: 1, project_id: 1, project_name: "Default".into(), provider: "http".into(), name: name.into(),
+                active: true, check_interval_s: 300, config: Default::default(), secrets_set: vec![], status: now,
+                last_checked_at: None, last_latency_ms: None, last_detail: None, last_error_kind: None,
+                created_at: 0, updated_at: 0,
+            },
+            result: CheckResult { status: now, latency_ms: 1, detail: format!("{name} detail"), error_kind: None, checked_at: 0 },
+            previous_status: previous,
+        }
+    }
+
+    #[test]
+    fn twenty_failures_in_one_window_are_one_toast() {
+        let mut updates: Vec<_> = (0..20).map(|i| update(&format!("svc{i}"), HealthStatus::Healthy, HealthStatus::Unhealthy)).collect();
+        updates.push(update("steady", HealthStatus::Healthy, HealthStatus::Healthy));
+        let toasts = group_toasts(&updates);
+        assert_eq!(toasts.len(), 1);
+        assert_eq!(toasts[0].summary, "20 integrations unhealthy");
+        assert_eq!(toasts[0].body, "svc0, svc1, svc2, svc3, svc4, and 15 more");
+    }
+
+    #[test]
+    fn recoveries_get_their_own_toast_and_a_single_change_names_it() {
+        let toasts = group_toasts(&[
+            update("mail", HealthStatus::Healthy, HealthStatus::Unhealthy),
+            update("crm", HealthStatus::Unhealthy, HealthStatus::Healthy),
+            update("new", HealthStatus::Unknown, HealthStatus::Healthy),
+        ]);
+        assert_eq!(toasts, vec![
+            Toast { summary: "mail is unhealthy".into(), body: "mail detail".into() },
+            Toast { summary: "crm recovered".into(), body: "crm detail".into() },
+        ]);
+    }
+}
