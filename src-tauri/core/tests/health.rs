@@ -306,3 +306,73 @@ async fn scheduler_checks_due_integrations_and_respects_pause() {
     service.set_paused(true);
     assert!(service.is_paused());
 }
+
+#[tokio::test]
+async fn first_failure_of_a_never_checked_integration_shows_at_once() {
+    let core = core();
+    let port = refused_port().await;
+    let id = add(&core, "http", "New", &[("url", &format!("http://127.0.0.1:{port}/"))], &[]);
+    let update = service(Arc::clone(&core)).check(id, CheckTrigger::Scheduled).await.unwrap();
+    assert_eq!(update.previous_status, HealthStatus::Unknown);
+    assert_eq!(update.integration.status, HealthStatus::Unhealthy);
+}
+
+#[tokio::test]
+async fn telegram_check_calls_get_me_and_never_leaks_the_token() {
+    let core = core();
+    let ctx = context(1_500);
+    let token = "123456:ABCdefGhIJKlmNoPQRsTUVwxyZ0123";
+    let server = Server::routes(vec![(
+        "/bot123456:ABCdefGhIJKlmNoPQRsTUVwxyZ0123/getMe",
+        Reply::json(200, json!({"ok": true, "result": {"id": 1, "is_bot": true, "username": "acme_alerts_bot"}})),
+    )])
+    .await;
+    let id = add(&core, "telegram_bot", "Bot", &[("base_url", &server.url())], &[("token", token)]);
+    let result = check(&core, id, &ctx).await;
+    assert_eq!((result.status, result.detail.as_str()), (HealthStatus::Healthy, "bot @acme_alerts_bot"));
+
+    let revoked = Server::always(Reply::json(401, json!({"ok": false, "error_code": 401, "description": "Unauthorized"}))).await;
+    let id = add(&core, "telegram_bot", "Revoked", &[("base_url", &revoked.url())], &[("token", token)]);
+    assert_eq!(check(&core, id, &ctx).await.error_kind, Some(CheckErrorKind::Auth));
+
+    let port = refused_port().await;
+    let id = add(&core, "telegram_bot", "Down", &[("base_url", &format!("http://127.0.0.1:{port}"))], &[("token", token)]);
+    let down = check(&core, id, &ctx).await;
+    assert_eq!(down.error_kind, Some(CheckErrorKind::Connect));
+    assert!(!down.detail.contains("ABCdef"), "{down:?}");
+
+    let error = core
+        .create_integration(patchbay_core::NewIntegration {
+            project_id: None, provider: "telegram_bot".into(), name: "Bad".into(), active: None, check_interval_s: None,
+            config: Default::default(), secrets: [("token".to_owned(), patchbay_core::SecretString::from("not-a-token"))].into(),
+        })
+        .unwrap_err();
+    assert_eq!(error.field(), Some("token"));
+}
+
+#[tokio::test]
+async fn declarative_providers_follow_their_catalog_entry() {
+    let core = core();
+    let ctx = context(1_500);
+    let clickhouse = Server::routes(vec![("/ping", Reply::new(200, "Ok.\n"))]).await;
+    let id = add(&core, "clickhouse", "CH", &[("base_url", &clickhouse.url())], &[]);
+    assert_eq!(check(&core, id, &ctx).await.status, HealthStatus::Healthy);
+
+    let tilda = Server::routes(vec![("/v1/getprojectslist", Reply::json(200, json!({"status": "FOUND", "result": []})))]).await;
+    let id = add(&core, "tilda", "Site", &[("base_url", &tilda.url()), ("publickey", "pub key")], &[("secretkey", "s&cret")]);
+    let result = check(&core, id, &ctx).await;
+    assert_eq!(result.status, HealthStatus::Healthy, "{result:?}");
+    assert!(tilda.request_log()[0].starts_with("GET /v1/getprojectslist?publickey=pub+key&secretkey=s%26cret "), "{:?}", tilda.request_log());
+
+    let tilda_error = Server::always(Reply::json(200, json!({"status": "ERROR", "message": "Wrong secret key"}))).await;
+    let id = add(&core, "tilda", "Site 2", &[("base_url", &tilda_error.url()), ("publickey", "p")], &[("secretkey", "wrong-secret")]);
+    let result = check(&core, id, &ctx).await;
+    assert_eq!(result.error_kind, Some(CheckErrorKind::BadResponse));
+    assert!(!result.detail.contains("wrong-secret"), "{result:?}");
+
+    let confluence = Server::always(Reply::json(401, json!({"message": "Unauthorized"}))).await;
+    let id = add(&core, "confluence", "Wiki", &[("base_url", &confluence.url()), ("email", "ops@acme.test")], &[("api_token", "tok")]);
+    assert_eq!(check(&core, id, &ctx).await.error_kind, Some(CheckErrorKind::Auth));
+    // ops@acme.test:tok in Base64
+    assert!(confluence.request_log()[0].contains("authorization: Basic b3BzQGFjbWUudGVzdDp0b2s="), "{:?}", confluence.request_log());
+}

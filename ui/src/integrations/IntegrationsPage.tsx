@@ -312,7 +312,7 @@ export function IntegrationsPage({ projectId, projects }: { projectId: number | 
           aria-label="Search integrations"
           value={searchText}
           onChange={(e) => setSearchText(e.target.value)}
-          style={{ width: 240 }}
+          style={{ width: 200 }}
         />
         <select className="input" aria-label="Filter by provider" value={state.provider} onChange={(e) => setFilter({ provider: e.target.value })}>
           <option value="">All providers</option>
@@ -330,7 +330,7 @@ export function IntegrationsPage({ projectId, projects }: { projectId: number | 
           <option value="unknown">Never checked</option>
         </select>
         <select className="input" aria-label="Filter by active" value={state.active} onChange={(e) => setFilter({ active: e.target.value as ListState["active"] })}>
-          <option value="">Active and disabled</option>
+          <option value="">Active + disabled</option>
           <option value="true">Active only</option>
           <option value="false">Disabled only</option>
         </select>

@@ -92,8 +92,8 @@ impl Patchbay {
     }
 
     /// Stores `result` in the history and updates the integration's status. Scheduled and check-all
-    /// results turn it `unhealthy` only after `failures_before_unhealthy` consecutive failures; manual
-    /// results apply at once. The next scheduled check is set one interval after this one.
+    /// results turn a healthy or degraded integration `unhealthy` only after `failures_before_unhealthy`
+    /// consecutive failures; manual results, and failures of never-checked integrations, apply at once. The next scheduled check is set one interval after this one.
     ///
     /// # Errors
     /// [`crate::Error::NotFound`] when the integration was deleted meanwhile; [`crate::Error::Store`].
@@ -110,9 +110,14 @@ impl Patchbay {
         let failures: i64 =
             transaction.query_row("SELECT consecutive_failures FROM integrations WHERE id = ?1", [id], |r| r.get(0))?;
         let failures = if result.status == HealthStatus::Unhealthy { failures + 1 } else { 0 };
+        // Retries only shield a known-good state from a blip; a never-checked integration shows its
+        // first failure at once.
+        let shielded = matches!(current.status, HealthStatus::Healthy | HealthStatus::Degraded);
         let status = match result.status {
             HealthStatus::Unhealthy
-                if trigger != CheckTrigger::Manual && failures < i64::from(failures_before_unhealthy.max(1)) =>
+                if shielded
+                    && trigger != CheckTrigger::Manual
+                    && failures < i64::from(failures_before_unhealthy.max(1)) =>
             {
                 current.status
             }

@@ -6,10 +6,12 @@
 //! file and one line in [`registry`].
 
 mod bitrix24;
+pub mod catalog;
 mod http;
 mod kommo;
 mod n8n;
 mod smtp;
+mod telegram_bot;
 pub mod validate;
 
 use serde::Serialize;
@@ -122,9 +124,21 @@ pub trait Provider: Send + Sync {
     fn check<'a>(&'a self, target: &'a CheckTarget, context: &'a CheckContext) -> CheckFuture<'a>;
 }
 
-/// Every code provider, in catalog order.
+/// Every provider, in catalog order: the code providers, then the declarative ones from `catalog.json`.
 pub fn registry() -> &'static [&'static dyn Provider] {
-    &[&smtp::Smtp, &http::Http, &n8n::N8n, &kommo::Kommo, &bitrix24::Bitrix24]
+    static REGISTRY: std::sync::OnceLock<Vec<&'static dyn Provider>> = std::sync::OnceLock::new();
+    REGISTRY.get_or_init(|| {
+        let mut providers: Vec<&'static dyn Provider> = vec![
+            &smtp::Smtp,
+            &http::Http,
+            &n8n::N8n,
+            &kommo::Kommo,
+            &bitrix24::Bitrix24,
+            &telegram_bot::TelegramBot,
+        ];
+        providers.extend(catalog::builtin().iter().map(|provider| provider as &dyn Provider));
+        providers
+    })
 }
 
 /// The provider with id `id`.
