@@ -11,7 +11,7 @@ mode=${1:-}
 build_packages=(libwebkit2gtk-4.1-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev librsvg2-dev
   libayatana-appindicator3-dev libssl-dev libdbus-1-dev pkg-config build-essential)
 test_packages=(xvfb xauth dbus-x11 gnome-keyring libsecret-tools dunst webkit2gtk-driver imagemagick
-  openssl python3 python3-venv)
+  openssl python3 python3-venv postgresql)
 
 install_apt() {
   local missing=()

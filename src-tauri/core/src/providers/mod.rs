@@ -10,6 +10,7 @@ pub mod catalog;
 mod http;
 mod kommo;
 mod n8n;
+mod postgres;
 mod smtp;
 mod telegram_bot;
 pub mod validate;
@@ -135,6 +136,7 @@ pub fn registry() -> &'static [&'static dyn Provider] {
             &kommo::Kommo,
             &bitrix24::Bitrix24,
             &telegram_bot::TelegramBot,
+            &postgres::Postgres,
         ];
         providers.extend(catalog::builtin().iter().map(|provider| provider as &dyn Provider));
         providers
