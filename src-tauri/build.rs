@@ -16,6 +16,9 @@ fn main() {
         "health_history",
         "get_settings",
         "save_settings",
+        "list_runs",
+        "run_detail",
+        "app_info",
     ];
     let attributes = tauri_build::Attributes::new()
         .capabilities_path_pattern("./src-tauri/capabilities/**/*")

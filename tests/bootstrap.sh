@@ -71,7 +71,7 @@ case "$mode" in
     fi
     export PATCHBAY_TEST_PYTHON=$root/target/test-python/bin/python
     echo "== generated TypeScript types are up to date"
-    cargo test -p patchbay-core --lib -q export_bindings >/dev/null
+    cargo test -p patchbay-core -p patchbay-app --lib -q export_bindings >/dev/null
     if [ -d .git ] && [ -n "$(git status --porcelain -- ui/src/bindings)" ]; then
       git status --short -- ui/src/bindings
       echo "bootstrap: ui/src/bindings is stale; commit the regenerated files" >&2; exit 1

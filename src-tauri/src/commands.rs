@@ -7,6 +7,7 @@ use std::sync::Arc;
 use patchbay_core::health::history::HealthRecord;
 use patchbay_core::health::service::{CheckAllSummary, HealthService, TestOutcome};
 use patchbay_core::providers::ProviderSpec;
+use patchbay_core::runs::{Run, RunDetail, RunQuery};
 use patchbay_core::settings::Settings;
 use patchbay_core::{
     ErrorKind, ErrorPayload, ExposeSecret, Integration, IntegrationQuery, IntegrationUpdate, NewIntegration,
@@ -148,6 +149,39 @@ pub async fn get_settings(state: State<'_, AppState>) -> CommandResult<Settings>
 pub async fn save_settings(state: State<'_, AppState>, settings: Settings) -> CommandResult<Settings> {
     let health = state.services()?.health;
     let saved = blocking(state, move |core| core.save_settings(&settings)).await?;
-    health.set_paused(saved.checks_paused);
+    health.apply_settings(&saved);
     Ok(saved)
+}
+
+/// Version and where data lives, for Settings.
+#[derive(serde::Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct AppInfo {
+    /// App version.
+    pub version: String,
+    /// Data directory.
+    pub data_dir: String,
+    /// Database file.
+    pub database: String,
+}
+
+/// Version and data locations.
+#[tauri::command]
+pub async fn app_info(state: State<'_, AppState>) -> CommandResult<AppInfo> {
+    let core = state.services()?.core;
+    let database = core.store().path().display().to_string();
+    let data_dir = core.store().path().parent().map(|p| p.display().to_string()).unwrap_or_default();
+    Ok(AppInfo { version: env!("CARGO_PKG_VERSION").to_owned(), data_dir, database })
+}
+
+/// One page of runs.
+#[tauri::command]
+pub async fn list_runs(state: State<'_, AppState>, query: RunQuery) -> CommandResult<Page<Run>> {
+    blocking(state, move |core| core.list_runs(&query)).await
+}
+
+/// A run with its log lines.
+#[tauri::command]
+pub async fn run_detail(state: State<'_, AppState>, id: i64) -> CommandResult<RunDetail> {
+    blocking(state, move |core| core.run_detail(id)).await
 }

@@ -20,7 +20,7 @@ fn open_services() -> AppState {
         .map(Arc::new)
         .and_then(|core| {
             let health = HealthService::new(Arc::clone(&core))?;
-            health.set_paused(core.settings().map(|s| s.checks_paused).unwrap_or(false));
+            health.apply_settings(&core.settings().unwrap_or_default());
             Ok(Services { core, health })
         })
         .map_err(|error| {
@@ -38,6 +38,7 @@ pub fn run() {
             let handle = app.handle().clone();
             if let Ok(services) = app.state::<AppState>().0.clone() {
                 tauri::async_runtime::spawn(notifications::forward(handle.clone(), services.health.subscribe()));
+                tauri::async_runtime::spawn(notifications::forward_runs(handle.clone(), services.health.subscribe_runs()));
                 tauri::async_runtime::spawn(Arc::clone(&services.health).run_scheduler());
             }
             if let Err(error) = tray::build(&handle) {
@@ -69,6 +70,9 @@ pub fn run() {
             commands::health_history,
             commands::get_settings,
             commands::save_settings,
+            commands::list_runs,
+            commands::run_detail,
+            commands::app_info,
         ])
         .run(tauri::generate_context!());
     if let Err(error) = result {

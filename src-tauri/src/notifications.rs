@@ -129,6 +129,21 @@ pub async fn forward(app: AppHandle, mut updates: broadcast::Receiver<HealthUpda
     }
 }
 
+/// Forwards run progress to the webview as `run_progress` events (the service already throttles them).
+pub async fn forward_runs(app: AppHandle, mut runs: broadcast::Receiver<patchbay_core::runs::Run>) {
+    loop {
+        match runs.recv().await {
+            Ok(run) => {
+                if let Err(error) = app.emit("run_progress", run) {
+                    eprintln!("patchbay: cannot emit run_progress: {error}");
+                }
+            }
+            Err(broadcast::error::RecvError::Lagged(_)) => continue,
+            Err(broadcast::error::RecvError::Closed) => return,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,30 +1,41 @@
 import { useEffect, useState } from "react";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { api, onHealthUpdates } from "./api";
+import { api, onHealthUpdates, onRunProgress } from "./api";
+import { RunsPage } from "./runs/RunsPage";
 import { SettingsPage } from "./settings/SettingsPage";
 import { IntegrationsPage } from "./integrations/IntegrationsPage";
 import { ProjectSwitcher } from "./projects/ProjectSwitcher";
 import { usePersistentState } from "./shared/usePersistentState";
 
+const PAGES = { integrations: "Integrations", runs: "Runs", settings: "Settings" } as const;
+type Page = keyof typeof PAGES;
+
 export function App() {
   const [prefs, setPrefs] = usePersistentState<{ projectId: number | null }>("patchbay.prefs", { projectId: null });
   const projects = useQuery({ queryKey: ["projects"], queryFn: api.listProjects });
   const known = projects.data ?? [];
-  const [page, setPage] = useState<"integrations" | "settings">("integrations");
+  const [page, setPage] = useState<Page>("integrations");
   const queryClient = useQueryClient();
   useEffect(() => {
     // Health results arrive batched (≤ 1 event per second); each batch refetches the visible list once.
-    let stop: (() => void) | undefined;
     let cancelled = false;
+    const stops: (() => void)[] = [];
+    const keep = (unlisten: () => void) => (cancelled ? unlisten() : stops.push(unlisten));
     onHealthUpdates(() => {
       void queryClient.invalidateQueries({ queryKey: ["integrations"] });
       void queryClient.invalidateQueries({ queryKey: ["history"] });
     })
-      .then((unlisten) => (cancelled ? unlisten() : (stop = unlisten)))
+      .then(keep)
+      .catch(() => {});
+    onRunProgress((run) => {
+      void queryClient.invalidateQueries({ queryKey: ["runs"] });
+      void queryClient.invalidateQueries({ queryKey: ["run", run.id] });
+    })
+      .then(keep)
       .catch(() => {});
     return () => {
       cancelled = true;
-      stop?.();
+      stops.forEach((stop) => stop());
     };
   }, [queryClient]);
   const projectId = prefs.projectId !== null && known.some((p) => p.id === prefs.projectId) ? prefs.projectId : null;
@@ -34,17 +45,16 @@ export function App() {
         <div className="brand">
           <img src="/icon.svg" alt="" /> Patchbay
         </div>
-        <button className="nav-item" aria-current={page === "integrations" ? "page" : undefined} onClick={() => setPage("integrations")}>
-          Integrations
-        </button>
-        <button className="nav-item" aria-current={page === "settings" ? "page" : undefined} onClick={() => setPage("settings")}>
-          Settings
-        </button>
+        {(Object.keys(PAGES) as Page[]).map((id) => (
+          <button key={id} className="nav-item" aria-current={page === id ? "page" : undefined} onClick={() => setPage(id)}>
+            {PAGES[id]}
+          </button>
+        ))}
       </nav>
       <div className="main">
         <header className="topbar">
-          <h1>{page === "integrations" ? "Integrations" : "Settings"}</h1>
-          {page === "integrations" && <ProjectSwitcher projects={known} value={projectId} onChange={(id) => setPrefs({ projectId: id })} />}
+          <h1>{PAGES[page]}</h1>
+          {page !== "settings" && <ProjectSwitcher projects={known} value={projectId} onChange={(id) => setPrefs({ projectId: id })} />}
         </header>
         <main className="content">
           {projects.error ? (
@@ -53,6 +63,8 @@ export function App() {
             </div>
           ) : page === "integrations" ? (
             <IntegrationsPage projectId={projectId} projects={known} />
+          ) : page === "runs" ? (
+            <RunsPage projectId={projectId} />
           ) : (
             <SettingsPage />
           )}

@@ -14,6 +14,10 @@ import type { HealthRecord } from "./bindings/HealthRecord";
 import type { HealthUpdate } from "./bindings/HealthUpdate";
 import type { Settings } from "./bindings/Settings";
 import type { TestOutcome } from "./bindings/TestOutcome";
+import type { AppInfo } from "./bindings/AppInfo";
+import type { Run } from "./bindings/Run";
+import type { RunDetail } from "./bindings/RunDetail";
+import type { RunQuery } from "./bindings/RunQuery";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 
 /** An error from a command, with the backend's kind and, for validation, the field it is about. */
@@ -59,7 +63,15 @@ export const api = {
   healthHistory: (id: number, limit: number) => call<HealthRecord[]>("health_history", { id, limit }),
   getSettings: () => call<Settings>("get_settings"),
   saveSettings: (settings: Settings) => call<Settings>("save_settings", { settings }),
+  listRuns: (query: RunQuery) => call<Page<Run>>("list_runs", { query }),
+  runDetail: (id: number) => call<RunDetail>("run_detail", { id }),
+  appInfo: () => call<AppInfo>("app_info"),
 };
+
+/** Calls `handler` with each run progress update (throttled by the backend). */
+export function onRunProgress(handler: (run: Run) => void): Promise<UnlistenFn> {
+  return listen<Run>("run_progress", (event) => handler(event.payload));
+}
 
 /** Backend events: health results, batched by the backend to at most one event per second. */
 export const HEALTH_EVENTS = ["integration_batch_update", "integration_health_changed"] as const;

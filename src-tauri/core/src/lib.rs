@@ -12,6 +12,7 @@ pub mod health;
 pub mod integrations;
 pub mod projects;
 pub mod providers;
+pub mod runs;
 pub mod secrets;
 pub mod settings;
 pub mod store;
@@ -61,6 +62,7 @@ impl Patchbay {
             secrets::Credentials::new(Box::new(secrets::Keychain::new(APP_IDENTIFIER))),
         );
         let _ = patchbay.sweep_keychain_tombstones();
+        patchbay.interrupt_stale_runs(store::now_ms())?;
         Ok(patchbay)
     }
 

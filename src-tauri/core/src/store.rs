@@ -20,6 +20,7 @@ pub const DB_FILE: &str = "patchbay.sqlite3";
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/20261122_0001_init.sql"),
     include_str!("../migrations/20261122_0002_health.sql"),
+    include_str!("../migrations/20261122_0003_runs.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {

@@ -288,6 +288,15 @@ async fn check_all_counts_every_active_integration_in_the_filter() {
         .unwrap();
     assert_eq!(only_broken.total, 3);
     assert_eq!(core.get_integration(disabled).unwrap().last_checked_at, None);
+
+    let runs = core.list_runs(&patchbay_core::runs::RunQuery { desc: true, ..Default::default() }).unwrap();
+    assert_eq!(runs.total, 2);
+    let first = core.run_detail(runs.items[1].id).unwrap();
+    assert_eq!(first.run.status, patchbay_core::runs::RunStatus::Succeeded);
+    assert_eq!((first.run.progress_done, first.run.progress_total), (9, Some(9)));
+    assert_eq!(first.run.summary.as_deref(), Some("6 healthy, 0 degraded, 3 unhealthy, 0 errors"));
+    assert_eq!(first.logs.len(), 3);
+    assert!(first.logs.iter().all(|line| line.level == "error" && line.message.contains("HTTP 500")), "{:?}", first.logs);
 }
 
 #[tokio::test]

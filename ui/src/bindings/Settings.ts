@@ -11,4 +11,12 @@ notifications_muted: boolean,
 /**
  * Scheduled checks are paused (manual tests still run).
  */
-checks_paused: boolean, };
+checks_paused: boolean, 
+/**
+ * Check interval offered for new integrations, s (30–86,400).
+ */
+default_check_interval_s: number, 
+/**
+ * Consecutive failed scheduled checks before a healthy integration turns unhealthy (1–10).
+ */
+failures_before_unhealthy: number, };

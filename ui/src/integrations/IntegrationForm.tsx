@@ -1,7 +1,8 @@
 // The create/edit form, generated from the provider's field list. Secret fields are password inputs with
 // an eye toggle each; an edit never shows a stored secret until the user presses Reveal. Validation
 // messages come from the backend's typed errors and appear next to their field; the user's input is kept.
-import { useMemo, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
+import { useQuery } from "@tanstack/react-query";
 import { ApiError, api, type Integration, type Project, type ProviderSpec } from "../api";
 import type { FieldSpec } from "../bindings/FieldSpec";
 import { ConfirmDialog, Dialog } from "../shared/Dialog";
@@ -17,7 +18,7 @@ interface Values {
   secrets: Record<string, string>;
 }
 
-function initialValues(spec: ProviderSpec, mode: FormMode, defaultProjectId: number): Values {
+function initialValues(spec: ProviderSpec, mode: FormMode, defaultProjectId: number, defaultInterval: number): Values {
   const source = mode.kind === "create" ? null : mode.integration;
   const config: Record<string, string> = {};
   for (const field of spec.fields) {
@@ -27,7 +28,7 @@ function initialValues(spec: ProviderSpec, mode: FormMode, defaultProjectId: num
     name: source ? (mode.kind === "duplicate" ? `${source.name} (copy)` : source.name) : "",
     projectId: source?.project_id ?? defaultProjectId,
     active: source?.active ?? true,
-    interval: String(source?.check_interval_s ?? 300),
+    interval: String(source?.check_interval_s ?? defaultInterval),
     config,
     secrets: {},
   };
@@ -97,8 +98,15 @@ export function IntegrationForm(props: {
   onClose: () => void;
 }) {
   const { spec, mode } = props;
-  const initial = useMemo(() => initialValues(spec, mode, props.defaultProjectId), [spec, mode, props.defaultProjectId]);
+  const settings = useQuery({ queryKey: ["settings"], queryFn: api.getSettings, staleTime: 60_000 });
+  const defaultInterval = settings.data ? Number(settings.data.default_check_interval_s) : 300;
+  const initial = useMemo(
+    () => initialValues(spec, mode, props.defaultProjectId, defaultInterval),
+    [spec, mode, props.defaultProjectId, defaultInterval],
+  );
   const [values, setValues] = useState<Values>(initial);
+  // The default interval arrives with the settings; apply it if the user has not typed one yet.
+  useEffect(() => setValues((v) => (v.interval === "300" && mode.kind === "create" ? { ...v, interval: initial.interval } : v)), [initial.interval, mode.kind]);
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [formError, setFormError] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);

@@ -2,20 +2,20 @@
 // mode over `list_integrations`), row actions, the provider catalog and the generated form.
 import { useEffect, useMemo, useRef, useState } from "react";
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { createColumnHelper, flexRender, getCoreRowModel, useReactTable, type SortingState } from "@tanstack/react-table";
+import { createColumnHelper, getCoreRowModel, useReactTable } from "@tanstack/react-table";
 import { api, type Integration, type IntegrationQuery, type Project, type ProviderSpec } from "../api";
 import type { HealthStatus } from "../bindings/HealthStatus";
 import type { SortKey } from "../bindings/SortKey";
 import { ConfirmDialog, Dialog } from "../shared/Dialog";
-import { relativeTime, showingRange } from "../shared/format";
+import { DataTable, serverSorting } from "../shared/DataTable";
+import { relativeTime } from "../shared/format";
+import { Pager } from "../shared/Pager";
 import { useToast } from "../shared/toasts";
 import { usePersistentState } from "../shared/usePersistentState";
 import { HealthIndicator } from "./HealthIndicator";
 import { HistoryDialog } from "./HistoryDialog";
 import { IntegrationForm, type FormMode } from "./IntegrationForm";
 import { ProviderCatalog } from "./ProviderCatalog";
-
-export const PAGE_SIZES = [10, 25, 50, 100] as const;
 
 export interface ListState {
   page: number;
@@ -268,7 +268,7 @@ export function IntegrationsPage({ projectId, projects }: { projectId: number | 
     [providerById, testing],
   );
 
-  const sorting: SortingState = [{ id: state.sort, desc: state.desc }];
+  const { sorting, onSortingChange } = serverSorting<SortKey>(state.sort, state.desc, (sort, desc) => setState((s) => ({ ...s, sort, desc, page: 1 })));
   const table = useReactTable({
     data: list.data?.items ?? [],
     columns,
@@ -277,16 +277,7 @@ export function IntegrationsPage({ projectId, projects }: { projectId: number | 
     manualSorting: true,
     rowCount: list.data ? Number(list.data.total) : 0,
     state: { sorting, columnVisibility: { project: projectId === null } },
-    onSortingChange: (updater) => {
-      const next = typeof updater === "function" ? updater(sorting) : updater;
-      const first = next[0];
-      if (!first) {
-        // TanStack cycles asc → desc → none; Patchbay toggles between asc and desc.
-        setState((s) => ({ ...s, desc: !s.desc, page: 1 }));
-      } else {
-        setState((s) => ({ ...s, sort: first.id as SortKey, desc: first.desc, page: 1 }));
-      }
-    },
+    onSortingChange,
     enableSortingRemoval: false,
   });
 
@@ -384,72 +375,18 @@ export function IntegrationsPage({ projectId, projects }: { projectId: number | 
           )}
         </div>
       ) : (
-        <table className="grid" aria-label="Integrations" aria-busy={list.isFetching}>
-          <thead>
-            {table.getHeaderGroups().map((group) => (
-              <tr key={group.id}>
-                {group.headers.map((header) => {
-                  const sorted = header.column.getIsSorted();
-                  return (
-                    <th key={header.id} aria-sort={sorted ? (sorted === "asc" ? "ascending" : "descending") : undefined}>
-                      {header.column.getCanSort() ? (
-                        <button className="sort" onClick={header.column.getToggleSortingHandler()} data-column={header.id}>
-                          {flexRender(header.column.columnDef.header, header.getContext())}
-                          {sorted === "asc" ? " ▲" : sorted === "desc" ? " ▼" : ""}
-                        </button>
-                      ) : (
-                        flexRender(header.column.columnDef.header, header.getContext())
-                      )}
-                    </th>
-                  );
-                })}
-              </tr>
-            ))}
-          </thead>
-          <tbody>
-            {table.getRowModel().rows.map((row) => (
-              <tr key={row.id} data-integration-id={row.original.id}>
-                {row.getVisibleCells().map((cell) => (
-                  <td key={cell.id} className={cell.column.id === "actions" ? "actions" : undefined}>
-                    {flexRender(cell.column.columnDef.cell, cell.getContext())}
-                  </td>
-                ))}
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable table={table} label="Integrations" busy={list.isFetching} rowProps={(row) => ({ "data-integration-id": row.id })} />
       )}
 
       {total > 0 && (
-        <nav className="pager" aria-label="Pagination">
-          <span data-testid="showing">{showingRange(state.page, state.perPage, shown, total)}</span>
-          <span className="spacer" />
-          <label>
-            Rows per page{" "}
-            <select className="input" value={state.perPage} onChange={(e) => setFilter({ perPage: Number(e.target.value) })}>
-              {PAGE_SIZES.map((size) => (
-                <option key={size} value={size}>
-                  {size}
-                </option>
-              ))}
-            </select>
-          </label>
-          <button className="btn" onClick={() => setState((s) => ({ ...s, page: 1 }))} disabled={state.page <= 1} aria-label="First page">
-            «
-          </button>
-          <button className="btn" onClick={() => setState((s) => ({ ...s, page: s.page - 1 }))} disabled={state.page <= 1} aria-label="Previous page">
-            ‹ Prev
-          </button>
-          <span>
-            Page {state.page} of {pageCount}
-          </span>
-          <button className="btn" onClick={() => setState((s) => ({ ...s, page: s.page + 1 }))} disabled={state.page >= pageCount} aria-label="Next page">
-            Next ›
-          </button>
-          <button className="btn" onClick={() => setState((s) => ({ ...s, page: pageCount }))} disabled={state.page >= pageCount} aria-label="Last page">
-            »
-          </button>
-        </nav>
+        <Pager
+          page={state.page}
+          perPage={state.perPage}
+          shown={shown}
+          total={total}
+          onPage={(page) => setState((s) => ({ ...s, page }))}
+          onPerPage={(perPage) => setFilter({ perPage })}
+        />
       )}
 
       {catalogOpen && (

@@ -1,35 +1,95 @@
-// Settings: desktop notifications and scheduled checks.
+// Settings: check defaults, notifications, and where data lives. Numeric fields save on blur (or Enter)
+// after the backend validated them; the user's text stays in the field when it is refused.
+import { useEffect, useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { api, type Settings } from "../api";
+import { ApiError, api, type Settings } from "../api";
 import { useToast } from "../shared/toasts";
+
+function NumberSetting(props: {
+  id: string;
+  label: string;
+  hint: string;
+  value: number;
+  error?: string;
+  onCommit: (value: number) => void;
+}) {
+  const [text, setText] = useState(String(props.value));
+  useEffect(() => setText(String(props.value)), [props.value]);
+  const commit = () => {
+    if (text.trim() !== String(props.value)) props.onCommit(Number(text.trim()));
+  };
+  return (
+    <div className="field">
+      <label htmlFor={props.id}>{props.label}</label>
+      <input
+        id={props.id}
+        className="input"
+        inputMode="numeric"
+        style={{ width: 140 }}
+        value={text}
+        aria-invalid={Boolean(props.error)}
+        aria-describedby={`${props.id}-hint`}
+        onChange={(e) => setText(e.target.value)}
+        onBlur={commit}
+        onKeyDown={(e) => e.key === "Enter" && commit()}
+      />
+      <div className="hint" id={`${props.id}-hint`}>
+        {props.hint}
+      </div>
+      {props.error && (
+        <div className="error" role="alert">
+          {props.error}
+        </div>
+      )}
+    </div>
+  );
+}
 
 export function SettingsPage() {
   const toast = useToast();
   const queryClient = useQueryClient();
   const settings = useQuery({ queryKey: ["settings"], queryFn: api.getSettings });
+  const info = useQuery({ queryKey: ["app_info"], queryFn: api.appInfo, staleTime: Infinity });
+  const [errors, setErrors] = useState<Record<string, string>>({});
   const save = useMutation({
     mutationFn: (next: Settings) => api.saveSettings(next),
     onSuccess: (saved) => {
+      setErrors({});
       queryClient.setQueryData(["settings"], saved);
       toast({ kind: "success", title: "Settings saved" });
     },
-    onError: (error) => toast({ kind: "error", title: "Could not save settings", message: (error as Error).message }),
+    onError: (error) => {
+      if (error instanceof ApiError && error.field) setErrors({ [error.field]: error.message.replace(/^[a-z_]+: /, "") });
+      else toast({ kind: "error", title: "Could not save settings", message: (error as Error).message });
+    },
   });
   if (settings.error) return <div className="banner">{(settings.error as Error).message}</div>;
   if (!settings.data) return null;
   const current = settings.data;
   return (
-    <section className="form" aria-label="Settings" style={{ maxWidth: 560 }}>
-      <h2 style={{ margin: 0, fontSize: 16 }}>Health checks</h2>
+    <section className="form" aria-label="Settings" style={{ maxWidth: 620 }}>
+      <h2 className="section">Health checks</h2>
       <label>
-        <input
-          type="checkbox"
-          checked={current.checks_paused}
-          onChange={(e) => save.mutate({ ...current, checks_paused: e.target.checked })}
-        />{" "}
-        Pause scheduled checks <span className="muted">(“Test” and “Check all” still work)</span>
+        <input type="checkbox" checked={current.checks_paused} onChange={(e) => save.mutate({ ...current, checks_paused: e.target.checked })} /> Pause
+        scheduled checks <span className="muted">(“Test” and “Check all” still work)</span>
       </label>
-      <h2 style={{ margin: "12px 0 0", fontSize: 16 }}>Notifications</h2>
+      <NumberSetting
+        id="default-interval"
+        label="Default check interval (seconds)"
+        hint="Offered for new integrations; 30 to 86400."
+        value={Number(current.default_check_interval_s)}
+        error={errors.default_check_interval_s}
+        onCommit={(value) => save.mutate({ ...current, default_check_interval_s: value })}
+      />
+      <NumberSetting
+        id="retries"
+        label="Failures before “unhealthy”"
+        hint="Consecutive failed scheduled checks before a healthy integration is reported unhealthy (1 to 10). Manual tests apply at once."
+        value={current.failures_before_unhealthy}
+        error={errors.failures_before_unhealthy}
+        onCommit={(value) => save.mutate({ ...current, failures_before_unhealthy: value })}
+      />
+      <h2 className="section">Notifications</h2>
       <label>
         <input
           type="checkbox"
@@ -38,6 +98,23 @@ export function SettingsPage() {
         />{" "}
         Mute desktop notifications when an integration breaks or recovers
       </label>
+      <h2 className="section">Data</h2>
+      {info.data && (
+        <dl className="facts">
+          <dt>Data folder</dt>
+          <dd>
+            <code>{info.data.data_dir}</code>
+          </dd>
+          <dt>Database</dt>
+          <dd>
+            <code>{info.data.database}</code>
+          </dd>
+          <dt>Credentials</dt>
+          <dd>In the OS keychain (service app.patchbay.desktop), never in the database.</dd>
+          <dt>Version</dt>
+          <dd>{info.data.version}</dd>
+        </dl>
+      )}
     </section>
   );
 }

@@ -3,7 +3,7 @@
 //! channel that hosts (the app, the CLI) turn into UI events and desktop toasts.
 
 use std::num::NonZeroU32;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,6 +15,7 @@ use ts_rs::TS;
 use super::history::{CheckTrigger, HealthUpdate};
 use super::{run_check, CheckContext, CheckResult};
 use crate::integrations::{HealthStatus, IntegrationQuery};
+use crate::runs::{Run, RunKind, RunStatus};
 use crate::store::now_ms;
 use crate::{Error, Patchbay, Result};
 
@@ -56,6 +57,13 @@ pub struct CheckAllSummary {
     pub elapsed_ms: i64,
 }
 
+impl CheckAllSummary {
+    /// "10 healthy, 1 degraded, 2 unhealthy, 0 errors".
+    pub fn describe(&self) -> String {
+        format!("{} healthy, {} degraded, {} unhealthy, {} errors", self.healthy, self.degraded, self.unhealthy, self.errors)
+    }
+}
+
 /// Runs checks and publishes their results.
 pub struct HealthService {
     core: Arc<Patchbay>,
@@ -63,7 +71,8 @@ pub struct HealthService {
     limiter: DefaultKeyedRateLimiter<i64>,
     permits: Arc<Semaphore>,
     events: broadcast::Sender<HealthUpdate>,
-    failures_before_unhealthy: u32,
+    runs: broadcast::Sender<Run>,
+    failures_before_unhealthy: AtomicU32,
     paused: AtomicBool,
     wake: Notify,
 }
@@ -87,7 +96,8 @@ impl HealthService {
             limiter: RateLimiter::keyed(Quota::per_minute(per_minute)),
             permits: Arc::new(Semaphore::new(concurrency.max(1))),
             events: broadcast::channel(1024).0,
-            failures_before_unhealthy: DEFAULT_FAILURES_BEFORE_UNHEALTHY,
+            runs: broadcast::channel(64).0,
+            failures_before_unhealthy: AtomicU32::new(DEFAULT_FAILURES_BEFORE_UNHEALTHY),
             paused: AtomicBool::new(false),
             wake: Notify::new(),
         })
@@ -96,6 +106,11 @@ impl HealthService {
     /// Every recorded result, as it happens. Slow receivers lose the oldest (they can refetch).
     pub fn subscribe(&self) -> broadcast::Receiver<HealthUpdate> {
         self.events.subscribe()
+    }
+
+    /// Progress of the runs this service starts ("check all"), at most a few updates per second.
+    pub fn subscribe_runs(&self) -> broadcast::Receiver<Run> {
+        self.runs.subscribe()
     }
 
     /// The core.
@@ -125,7 +140,7 @@ impl HealthService {
     }
 
     async fn record(&self, id: i64, result: CheckResult, trigger: CheckTrigger) -> Result<HealthUpdate> {
-        let failures = self.failures_before_unhealthy;
+        let failures = self.failures_before_unhealthy.load(Ordering::Relaxed);
         let update = self.blocking(move |core| core.record_check(id, &result, trigger, failures)).await?;
         let _ = self.events.send(update.clone());
         Ok(update)
@@ -157,31 +172,90 @@ impl HealthService {
     }
 
     /// Checks every active integration matching `filter` in parallel (bounded) and counts the results.
+    /// The work is recorded as a `health_check_all` run with progress and a log line per failure.
     ///
     /// # Errors
     /// [`Error::Store`] when the list cannot be read; failures of single checks are counted as errors.
     pub async fn check_all(self: &Arc<Self>, filter: IntegrationQuery) -> Result<CheckAllSummary> {
         let started = std::time::Instant::now();
+        let project_id = filter.project_id;
         let ids = self.blocking(move |core| core.active_integration_ids(&filter)).await?;
+        let total = i64::try_from(ids.len()).unwrap_or(i64::MAX);
+        let title = match project_id {
+            Some(project) => {
+                let name = self.blocking(move |core| crate::projects::get(&core.store.lock(), project)).await.map(|p| p.name);
+                format!("Check all — {}", name.unwrap_or_else(|_| format!("project {project}")))
+            }
+            None => "Check all — all projects".to_owned(),
+        };
+        let run = self.blocking(move |core| core.start_run(RunKind::HealthCheckAll, &title, project_id, None, Some(total))).await?;
+        let _ = self.runs.send(run.clone());
         let mut tasks = tokio::task::JoinSet::new();
         for id in ids {
             let service = Arc::clone(self);
-            tasks.spawn(async move { service.check(id, CheckTrigger::CheckAll).await });
+            tasks.spawn(async move { (id, service.check(id, CheckTrigger::CheckAll).await) });
         }
         let mut summary = CheckAllSummary::default();
+        let mut last_progress = std::time::Instant::now();
         while let Some(joined) = tasks.join_next().await {
             summary.total += 1;
-            match joined {
-                Ok(Ok(update)) => match update.result.status {
-                    HealthStatus::Healthy => summary.healthy += 1,
-                    HealthStatus::Degraded => summary.degraded += 1,
-                    _ => summary.unhealthy += 1,
-                },
-                _ => summary.errors += 1,
+            let line = match joined {
+                Ok((_, Ok(update))) => {
+                    match update.result.status {
+                        HealthStatus::Healthy => summary.healthy += 1,
+                        HealthStatus::Degraded => summary.degraded += 1,
+                        _ => summary.unhealthy += 1,
+                    }
+                    (update.result.status != HealthStatus::Healthy).then(|| {
+                        let level = if update.result.status == HealthStatus::Degraded { "warn" } else { "error" };
+                        (level, format!("{}: {}", update.integration.name, update.result.detail))
+                    })
+                }
+                Ok((id, Err(error))) => {
+                    summary.errors += 1;
+                    Some(("error", format!("integration {id}: {error}")))
+                }
+                Err(error) => {
+                    summary.errors += 1;
+                    Some(("error", format!("check task failed: {error}")))
+                }
+            };
+            let done = i64::from(summary.total);
+            let throttled = last_progress.elapsed() < Duration::from_millis(250) && done < total;
+            let run_id = run.id;
+            let progress = self.blocking(move |core| {
+                if let Some((level, message)) = line {
+                    core.run_log(run_id, level, &message)?;
+                }
+                if !throttled {
+                    core.run_progress(run_id, done, None, None)?;
+                }
+                Ok(())
+            });
+            if progress.await.is_ok() && !throttled {
+                last_progress = std::time::Instant::now();
+                let mut snapshot = run.clone();
+                snapshot.progress_done = done;
+                let _ = self.runs.send(snapshot);
             }
         }
         summary.elapsed_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
+        let text = summary.describe();
+        let (run_id, done) = (run.id, i64::from(summary.total));
+        let finished = self
+            .blocking(move |core| {
+                core.run_progress(run_id, done, None, None)?;
+                core.finish_run(run_id, RunStatus::Succeeded, Some(&text), None)
+            })
+            .await?;
+        let _ = self.runs.send(finished);
         Ok(summary)
+    }
+
+    /// Applies the user's settings: pause state and consecutive failures before unhealthy.
+    pub fn apply_settings(&self, settings: &crate::settings::Settings) {
+        self.failures_before_unhealthy.store(settings.failures_before_unhealthy.max(1), Ordering::Relaxed);
+        self.set_paused(settings.checks_paused);
     }
 
     /// Pauses or resumes scheduled checks (manual tests and "check all" still work).

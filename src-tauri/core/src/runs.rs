@@ -1,0 +1,383 @@
+//! Runs: persisted units of work (check all, n8n triggers, CRM syncs, bridge transfers, test e-mails)
+//! with status, progress, timing, log lines and a resumable cursor. The process running a run refreshes
+//! its `heartbeat_at` (every progress update, or [`Patchbay::run_heartbeat`]); a run whose heartbeat is
+//! older than [`STALE_AFTER_MS`] was left by a crash or kill and is marked `interrupted` when a store
+//! opens, so it is never stuck "running" (kinds that can resume pick it up from its cursor).
+
+use rusqlite::{params, params_from_iter, OptionalExtension, ToSql};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::integrations::Page;
+use crate::store::now_ms;
+use crate::{Error, Patchbay, Result};
+
+/// What a run does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum RunKind {
+    /// "Check all" over a set of integrations.
+    HealthCheckAll,
+    /// An n8n webhook trigger and its execution.
+    N8nTrigger,
+    /// A CRM sync.
+    CrmSync,
+    /// A Bitrix24 portal-to-portal transfer.
+    BridgeTransfer,
+    /// A test e-mail.
+    TestEmail,
+}
+
+/// Where a run stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum RunStatus {
+    /// Waiting to start.
+    Queued,
+    /// In progress.
+    Running,
+    /// Finished without error.
+    Succeeded,
+    /// Finished with an error.
+    Failed,
+    /// Stopped by the user.
+    Cancelled,
+    /// The app stopped while it ran (crash, kill, shutdown).
+    Interrupted,
+}
+
+/// A running run whose heartbeat is older than this (ms) belongs to a process that is gone.
+pub const STALE_AFTER_MS: i64 = 30_000;
+
+fn to_sql_text<T: Serialize>(value: T) -> String {
+    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+}
+
+fn from_sql_text<T: for<'de> Deserialize<'de>>(text: &str) -> rusqlite::Result<T> {
+    serde_json::from_value(serde_json::Value::String(text.to_owned()))
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
+}
+
+/// A run as listed.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct Run {
+    /// Row id.
+    #[ts(type = "number")]
+    pub id: i64,
+    /// What it does.
+    pub kind: RunKind,
+    /// Where it stands.
+    pub status: RunStatus,
+    /// One line saying what it works on ("Check all — Acme").
+    pub title: String,
+    /// Project, when the run is about one.
+    #[ts(type = "number | null")]
+    pub project_id: Option<i64>,
+    /// Integration, when the run is about one.
+    #[ts(type = "number | null")]
+    pub integration_id: Option<i64>,
+    /// Items done.
+    #[ts(type = "number")]
+    pub progress_done: i64,
+    /// Items in all, when known.
+    #[ts(type = "number | null")]
+    pub progress_total: Option<i64>,
+    /// One-line result.
+    pub summary: Option<String>,
+    /// Why it failed.
+    pub error: Option<String>,
+    /// Creation time, unix ms.
+    #[ts(type = "number")]
+    pub created_at: i64,
+    /// Start time, unix ms.
+    #[ts(type = "number | null")]
+    pub started_at: Option<i64>,
+    /// End time, unix ms.
+    #[ts(type = "number | null")]
+    pub finished_at: Option<i64>,
+    /// `finished_at - started_at`, ms.
+    #[ts(type = "number | null")]
+    pub duration_ms: Option<i64>,
+}
+
+/// One log line of a run.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct RunLog {
+    /// Time, unix ms.
+    #[ts(type = "number")]
+    pub at: i64,
+    /// `info`, `warn` or `error`.
+    pub level: String,
+    /// The line (never contains secrets).
+    pub message: String,
+}
+
+/// A run with its log.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct RunDetail {
+    /// The run.
+    pub run: Run,
+    /// Its log lines, oldest first (the newest 500).
+    pub logs: Vec<RunLog>,
+}
+
+/// Column a run list is sorted by.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum RunSort {
+    /// Start time (queued runs last when ascending).
+    #[default]
+    Started,
+    /// Kind.
+    Kind,
+    /// Status.
+    Status,
+    /// Duration.
+    Duration,
+}
+
+/// A run list request.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[serde(default)]
+#[ts(export)]
+pub struct RunQuery {
+    /// 1-based page.
+    pub page: u32,
+    /// Rows per page, 1–100 (0 = 10).
+    pub per_page: u32,
+    /// Sort column.
+    pub sort: RunSort,
+    /// Descending (newest first is `sort: started, desc: true`).
+    pub desc: bool,
+    /// Only this project.
+    #[ts(optional, type = "number")]
+    pub project_id: Option<i64>,
+    /// Only this kind.
+    #[ts(optional)]
+    pub kind: Option<RunKind>,
+    /// Only this status.
+    #[ts(optional)]
+    pub status: Option<RunStatus>,
+}
+
+const SELECT: &str = "SELECT id, kind, status, title, project_id, integration_id, progress_done, progress_total,
+    summary, error, created_at, started_at, finished_at, duration_ms FROM runs";
+
+fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Run> {
+    Ok(Run {
+        id: row.get(0)?,
+        kind: from_sql_text(&row.get::<_, String>(1)?)?,
+        status: from_sql_text(&row.get::<_, String>(2)?)?,
+        title: row.get(3)?,
+        project_id: row.get(4)?,
+        integration_id: row.get(5)?,
+        progress_done: row.get(6)?,
+        progress_total: row.get(7)?,
+        summary: row.get(8)?,
+        error: row.get(9)?,
+        created_at: row.get(10)?,
+        started_at: row.get(11)?,
+        finished_at: row.get(12)?,
+        duration_ms: row.get(13)?,
+    })
+}
+
+impl Patchbay {
+    /// Records a new run that starts now.
+    ///
+    /// # Errors
+    /// [`Error::Store`].
+    pub fn start_run(&self, kind: RunKind, title: &str, project_id: Option<i64>, integration_id: Option<i64>, total: Option<i64>) -> Result<Run> {
+        let now = now_ms();
+        let connection = self.store.lock();
+        connection.execute(
+            "INSERT INTO runs (kind, status, title, project_id, integration_id, progress_total, created_at, started_at, heartbeat_at)
+             VALUES (?1, 'running', ?2, ?3, ?4, ?5, ?6, ?6, ?6)",
+            params![to_sql_text(kind), title, project_id, integration_id, total, now],
+        )?;
+        let id = connection.last_insert_rowid();
+        Ok(connection.query_row(&format!("{SELECT} WHERE id = ?1"), [id], from_row)?)
+    }
+
+    /// Updates a running run's progress and, when given, its cursor (JSON).
+    ///
+    /// # Errors
+    /// [`Error::Store`].
+    pub fn run_progress(&self, id: i64, done: i64, total: Option<i64>, cursor: Option<&str>) -> Result<()> {
+        self.store.lock().execute(
+            "UPDATE runs SET progress_done = ?2, progress_total = COALESCE(?3, progress_total), cursor = COALESCE(?4, cursor),
+                 heartbeat_at = ?5
+             WHERE id = ?1 AND status = 'running'",
+            params![id, done, total, cursor, now_ms()],
+        )?;
+        Ok(())
+    }
+
+    /// Tells other processes that run `id` is still alive.
+    ///
+    /// # Errors
+    /// [`Error::Store`].
+    pub fn run_heartbeat(&self, id: i64) -> Result<()> {
+        self.store.lock().execute("UPDATE runs SET heartbeat_at = ?2 WHERE id = ?1 AND status = 'running'", params![id, now_ms()])?;
+        Ok(())
+    }
+
+    /// Appends a log line to a run.
+    ///
+    /// # Errors
+    /// [`Error::Store`].
+    pub fn run_log(&self, id: i64, level: &str, message: &str) -> Result<()> {
+        self.store.lock().execute(
+            "INSERT INTO run_logs (run_id, at, level, message) VALUES (?1, ?2, ?3, ?4)",
+            params![id, now_ms(), level, message],
+        )?;
+        Ok(())
+    }
+
+    /// Ends a run with `status` (succeeded, failed, cancelled), a summary and an error.
+    ///
+    /// # Errors
+    /// [`Error::Store`]; [`Error::NotFound`] for an unknown id.
+    pub fn finish_run(&self, id: i64, status: RunStatus, summary: Option<&str>, error: Option<&str>) -> Result<Run> {
+        let connection = self.store.lock();
+        connection.execute(
+            "UPDATE runs SET status = ?2, summary = ?3, error = ?4, finished_at = MAX(?5, started_at) WHERE id = ?1",
+            params![id, to_sql_text(status), summary, error, now_ms()],
+        )?;
+        connection
+            .query_row(&format!("{SELECT} WHERE id = ?1"), [id], from_row)
+            .optional()?
+            .ok_or_else(|| Error::NotFound { what: "run", id: id.to_string() })
+    }
+
+    /// Marks runs whose process is gone (no heartbeat for [`STALE_AFTER_MS`]) as `interrupted`; returns
+    /// how many. Runs of other live processes (the app while the CLI opens the store) are left alone.
+    ///
+    /// # Errors
+    /// [`Error::Store`].
+    pub fn interrupt_stale_runs(&self, now_ms: i64) -> Result<usize> {
+        Ok(self.store.lock().execute(
+            "UPDATE runs SET status = 'interrupted', finished_at = MAX(COALESCE(heartbeat_at, started_at, created_at), COALESCE(started_at, created_at)),
+                 error = COALESCE(error, 'Patchbay stopped while this run was in progress')
+             WHERE status IN ('running', 'queued') AND COALESCE(heartbeat_at, created_at) < ?1",
+            [now_ms - STALE_AFTER_MS],
+        )?)
+    }
+
+    /// One page of runs.
+    ///
+    /// # Errors
+    /// [`Error::Validation`] on `per_page` above 100; [`Error::Store`].
+    pub fn list_runs(&self, query: &RunQuery) -> Result<Page<Run>> {
+        let per_page = if query.per_page == 0 { 10 } else { query.per_page };
+        if per_page > 100 {
+            return Err(Error::validation("per_page", format!("must be 1 to 100, got {per_page}")));
+        }
+        let page = query.page.max(1);
+        let mut filters = Vec::new();
+        let mut values: Vec<Box<dyn ToSql>> = Vec::new();
+        if let Some(project_id) = query.project_id {
+            filters.push("project_id = ?");
+            values.push(Box::new(project_id));
+        }
+        if let Some(kind) = query.kind {
+            filters.push("kind = ?");
+            values.push(Box::new(to_sql_text(kind)));
+        }
+        if let Some(status) = query.status {
+            filters.push("status = ?");
+            values.push(Box::new(to_sql_text(status)));
+        }
+        let clause = if filters.is_empty() { String::new() } else { format!(" WHERE {}", filters.join(" AND ")) };
+        let direction = if query.desc { "DESC" } else { "ASC" };
+        let order = match query.sort {
+            RunSort::Started => format!("started_at {direction}, id {direction}"),
+            RunSort::Kind => format!("kind {direction}, started_at {direction}, id {direction}"),
+            RunSort::Status => format!("status {direction}, started_at {direction}, id {direction}"),
+            RunSort::Duration => format!("duration_ms {direction}, id {direction}"),
+        };
+        let connection = self.store.lock();
+        let total: i64 = connection.query_row(&format!("SELECT COUNT(*) FROM runs{clause}"), params_from_iter(values.iter()), |r| r.get(0))?;
+        let offset = i64::from(page - 1) * i64::from(per_page);
+        let mut statement = connection.prepare(&format!("{SELECT}{clause} ORDER BY {order} LIMIT {per_page} OFFSET {offset}"))?;
+        let items = statement.query_map(params_from_iter(values.iter()), from_row)?.collect::<rusqlite::Result<_>>()?;
+        Ok(Page { items, total, page, per_page })
+    }
+
+    /// A run with its newest 500 log lines.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`]; [`Error::Store`].
+    pub fn run_detail(&self, id: i64) -> Result<RunDetail> {
+        let connection = self.store.lock();
+        let run = connection
+            .query_row(&format!("{SELECT} WHERE id = ?1"), [id], from_row)
+            .optional()?
+            .ok_or_else(|| Error::NotFound { what: "run", id: id.to_string() })?;
+        let mut statement = connection.prepare(
+            "SELECT at, level, message FROM (SELECT id, at, level, message FROM run_logs WHERE run_id = ?1 ORDER BY id DESC LIMIT 500) ORDER BY id",
+        )?;
+        let logs = statement
+            .query_map([id], |row| Ok(RunLog { at: row.get(0)?, level: row.get(1)?, message: row.get(2)? }))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(RunDetail { run, logs })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secrets::{Credentials, MemoryBackend};
+    use crate::store::Store;
+
+    fn core() -> Patchbay {
+        Patchbay::with_parts(Store::open_in_memory().unwrap(), Credentials::new(Box::new(MemoryBackend::default())))
+    }
+
+    #[test]
+    fn run_lifecycle_records_progress_logs_and_duration() {
+        let core = core();
+        let run = core.start_run(RunKind::HealthCheckAll, "Check all", None, None, Some(3)).unwrap();
+        assert_eq!(run.status, RunStatus::Running);
+        core.run_progress(run.id, 2, None, Some("{\"page\":2}")).unwrap();
+        core.run_log(run.id, "warn", "Billing API: HTTP 503").unwrap();
+        let finished = core.finish_run(run.id, RunStatus::Succeeded, Some("2 healthy, 1 unhealthy"), None).unwrap();
+        assert_eq!(finished.progress_done, 2);
+        assert_eq!(finished.progress_total, Some(3));
+        assert!(finished.duration_ms.is_some_and(|d| d >= 0));
+        let detail = core.run_detail(run.id).unwrap();
+        assert_eq!(detail.logs.len(), 1);
+        assert_eq!(detail.logs[0].message, "Billing API: HTTP 503");
+    }
+
+    #[test]
+    fn stale_running_runs_become_interrupted_never_stuck() {
+        let core = core();
+        let run = core.start_run(RunKind::CrmSync, "Sync", None, None, None).unwrap();
+        assert_eq!(core.interrupt_stale_runs(now_ms()).unwrap(), 0, "a live run must not be interrupted");
+        assert_eq!(core.interrupt_stale_runs(now_ms() + STALE_AFTER_MS + 1).unwrap(), 1);
+        let after = core.run_detail(run.id).unwrap().run;
+        assert_eq!(after.status, RunStatus::Interrupted);
+        assert!(after.error.unwrap().contains("stopped"));
+    }
+
+    #[test]
+    fn runs_sort_and_filter() {
+        let core = core();
+        let a = core.start_run(RunKind::HealthCheckAll, "a", None, None, None).unwrap();
+        let b = core.start_run(RunKind::N8nTrigger, "b", None, None, None).unwrap();
+        core.finish_run(a.id, RunStatus::Failed, None, Some("boom")).unwrap();
+        let newest = core.list_runs(&RunQuery { desc: true, ..Default::default() }).unwrap();
+        assert_eq!(newest.items.iter().map(|r| r.id).collect::<Vec<_>>(), vec![b.id, a.id]);
+        let failed = core.list_runs(&RunQuery { status: Some(RunStatus::Failed), ..Default::default() }).unwrap();
+        assert_eq!((failed.total, failed.items[0].error.as_deref()), (1, Some("boom")));
+        let by_kind = core.list_runs(&RunQuery { sort: RunSort::Kind, ..Default::default() }).unwrap();
+        assert_eq!(by_kind.items[0].kind, RunKind::HealthCheckAll);
+    }
+}

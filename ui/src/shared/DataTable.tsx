@@ -1,0 +1,56 @@
+// A TanStack table rendered with sortable headers (a button per sortable column, ▲/▼ and aria-sort).
+import { flexRender, type Table } from "@tanstack/react-table";
+
+export function DataTable<T>(props: { table: Table<T>; label: string; busy?: boolean; rowProps?: (row: T) => Record<string, unknown> }) {
+  const { table } = props;
+  return (
+    <table className="grid" aria-label={props.label} aria-busy={props.busy}>
+      <thead>
+        {table.getHeaderGroups().map((group) => (
+          <tr key={group.id}>
+            {group.headers.map((header) => {
+              const sorted = header.column.getIsSorted();
+              return (
+                <th key={header.id} aria-sort={sorted ? (sorted === "asc" ? "ascending" : "descending") : undefined}>
+                  {header.column.getCanSort() ? (
+                    <button className="sort" onClick={header.column.getToggleSortingHandler()} data-column={header.id}>
+                      {flexRender(header.column.columnDef.header, header.getContext())}
+                      {sorted === "asc" ? " ▲" : sorted === "desc" ? " ▼" : ""}
+                    </button>
+                  ) : (
+                    flexRender(header.column.columnDef.header, header.getContext())
+                  )}
+                </th>
+              );
+            })}
+          </tr>
+        ))}
+      </thead>
+      <tbody>
+        {table.getRowModel().rows.map((row) => (
+          <tr key={row.id} {...(props.rowProps?.(row.original) ?? {})}>
+            {row.getVisibleCells().map((cell) => (
+              <td key={cell.id} className={cell.column.id === "actions" ? "actions" : cell.column.id === "detail" ? "wrap" : undefined}>
+                {flexRender(cell.column.columnDef.cell, cell.getContext())}
+              </td>
+            ))}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** Sorting handler for a server-sorted table: clicking toggles asc/desc, never "unsorted". */
+export function serverSorting<K extends string>(sort: K, desc: boolean, set: (sort: K, desc: boolean) => void) {
+  const sorting = [{ id: sort, desc }];
+  return {
+    sorting,
+    onSortingChange: (updater: unknown) => {
+      const next = typeof updater === "function" ? (updater as (s: typeof sorting) => typeof sorting)(sorting) : (updater as typeof sorting);
+      const first = next[0];
+      if (!first) set(sort, !desc);
+      else set(first.id as K, first.desc);
+    },
+  };
+}
