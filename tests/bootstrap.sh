@@ -79,7 +79,7 @@ case "$mode" in
     echo "== UI unit tests (Vitest)"
     (cd ui && npm run typecheck && npm test)
     echo "== Rust tests (core, real keychain, CLI) and the end-to-end test of the real app"
-    with_desktop_session bash -c 'cargo test --workspace && node --test tests/e2e/'
+    with_desktop_session bash -c 'cargo test --workspace && node --test --test-concurrency=1 tests/e2e/'
     ;;
   *)
     echo "usage: tests/bootstrap.sh app|test" >&2; exit 2 ;;

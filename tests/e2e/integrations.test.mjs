@@ -6,69 +6,24 @@
 // the generated form, sorts the list by name, and deletes one after confirming.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { createRequire } from "node:module";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { By, until, byText, click as clickIn, rowNames as namesIn, startApp } from "./harness.mjs";
 
-const root = resolve(import.meta.dirname, "../..");
-const require = createRequire(join(root, "ui/package.json"));
-const { Builder, By, until, Capabilities } = require("selenium-webdriver");
-
-const application = join(root, "target/debug/patchbay-app");
-const dataDir = mkdtempSync(join(tmpdir(), "patchbay-e2e-"));
-let driverProcess;
+let app;
 let driver;
 
-async function waitForPort(url, timeoutMs) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      const response = await fetch(`${url}/status`);
-      if (response.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`tauri-driver did not start within ${timeoutMs} ms`);
-}
-
 before(async () => {
-  driverProcess = spawn("tauri-driver", ["--port", "4444"], {
-    env: { ...process.env, PATCHBAY_DATA_DIR: dataDir },
-    stdio: ["ignore", "inherit", "inherit"],
-  });
-  await waitForPort("http://127.0.0.1:4444", 20_000);
-  const capabilities = new Capabilities();
-  capabilities.setBrowserName("wry");
-  capabilities.set("tauri:options", { application });
-  driver = await new Builder().withCapabilities(capabilities).usingServer("http://127.0.0.1:4444/").build();
+  app = await startApp({ port: 4444 });
+  driver = app.driver;
 });
 
 after(async () => {
-  try {
-    if (driver) await driver.quit();
-  } finally {
-    // SIGTERM, not SIGKILL: tauri-driver then stops WebKitWebDriver too (SPEC §7).
-    driverProcess?.kill("SIGTERM");
-    rmSync(dataDir, { recursive: true, force: true });
-  }
+  await app?.stop();
 });
 
-const byText = (tag, text) => By.xpath(`//${tag}[normalize-space()=${JSON.stringify(text)}]`);
-
-async function click(locator) {
-  const element = await driver.wait(until.elementLocated(locator), 10_000);
-  await driver.wait(until.elementIsEnabled(element), 10_000);
-  await element.click();
-}
-
-async function rowNames() {
-  const cells = await driver.findElements(By.css("table.grid tbody tr td:nth-child(2)"));
-  return Promise.all(cells.map((cell) => cell.getText()));
-}
+const click = (locator) => clickIn(driver, locator);
+const rowNames = () => namesIn(driver);
 
 async function addHttp(name, url) {
   await click(By.css("button[aria-label='Add HTTP endpoint']"));

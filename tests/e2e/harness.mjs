@@ -1,0 +1,80 @@
+// Shared end-to-end harness: starts tauri-driver (which starts WebKitWebDriver and the real Patchbay
+// debug build) on its own port with a fresh data dir, and stops it with SIGTERM (SIGKILL would leave
+// WebKitWebDriver behind, SPEC §7).
+import { spawn, execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { createRequire } from "node:module";
+
+export const root = resolve(import.meta.dirname, "../..");
+const require = createRequire(join(root, "ui/package.json"));
+export const { Builder, By, until, Capabilities } = require("selenium-webdriver");
+
+export const application = join(root, "target/debug/patchbay-app");
+export const cli = join(root, "target/debug/patchbay");
+
+async function waitForDriver(url, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(`${url}/status`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`tauri-driver did not start within ${timeoutMs} ms`);
+}
+
+/** A running app session. `seed(dataDir)` runs before the app starts (e.g. CLI commands). */
+export async function startApp({ port, env = {}, seed } = {}) {
+  const dataDir = mkdtempSync(join(tmpdir(), "patchbay-e2e-"));
+  if (seed) await seed(dataDir);
+  const nativePort = port + 1;
+  const driverProcess = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort)], {
+    // WebKit keeps localStorage (the persisted list state) under XDG_DATA_HOME: isolate it per session.
+    env: { ...process.env, ...env, PATCHBAY_DATA_DIR: dataDir, XDG_DATA_HOME: join(dataDir, "xdg-data"), XDG_CACHE_HOME: join(dataDir, "xdg-cache") },
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitForDriver(url, 20_000);
+  const capabilities = new Capabilities();
+  capabilities.setBrowserName("wry");
+  capabilities.set("tauri:options", { application });
+  const driver = await new Builder().withCapabilities(capabilities).usingServer(`${url}/`).build();
+  return {
+    driver,
+    dataDir,
+    async stop() {
+      try {
+        await driver.quit();
+      } finally {
+        if (driverProcess.exitCode === null && driverProcess.signalCode === null) {
+          const exited = new Promise((r) => driverProcess.once("exit", r));
+          driverProcess.kill("SIGTERM");
+          await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
+        }
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+/** Runs the `patchbay` CLI against `dataDir`; returns stdout. */
+export function patchbay(dataDir, args, input) {
+  return execFileSync(cli, ["--data-dir", dataDir, ...args], { input, encoding: "utf8", env: { ...process.env } });
+}
+
+export const byText = (tag, text) => By.xpath(`//${tag}[normalize-space()=${JSON.stringify(text)}]`);
+
+export async function click(driver, locator) {
+  const element = await driver.wait(until.elementLocated(locator), 10_000);
+  await driver.wait(until.elementIsEnabled(element), 10_000);
+  await element.click();
+}
+
+export async function rowNames(driver) {
+  const cells = await driver.findElements(By.css("table.grid tbody tr td:nth-child(2)"));
+  return Promise.all(cells.map((cell) => cell.getText()));
+}
