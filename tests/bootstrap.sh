@@ -81,6 +81,14 @@ case "$mode" in
     echo "== Rust tests (core, real keychain, CLI) and the end-to-end test of the real app"
     with_desktop_session bash -c 'cargo test --workspace && node --test --test-concurrency=1 tests/e2e/'
     ;;
+  screenshots)
+    install_apt "${build_packages[@]}" "${test_packages[@]}"
+    install_ui
+    build_ui
+    cargo build --workspace
+    command -v tauri-driver >/dev/null || cargo install tauri-driver --locked
+    with_desktop_session node tests/e2e/screenshots.mjs
+    ;;
   *)
-    echo "usage: tests/bootstrap.sh app|test" >&2; exit 2 ;;
+    echo "usage: tests/bootstrap.sh app|test|screenshots" >&2; exit 2 ;;
 esac

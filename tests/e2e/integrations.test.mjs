@@ -57,7 +57,8 @@ test("create, list, sort and delete integrations in the real app", async () => {
     writeFileSync(process.env.PATCHBAY_E2E_SCREENSHOT, await driver.takeScreenshot(), "base64");
   }
 
-  await click(By.css("button[aria-label='Delete Zeta status page']"));
+  await click(By.css("button[aria-label='More actions for Zeta status page']"));
+  await click(By.xpath("//*[@role='menuitem'][normalize-space()='Delete…']"));
   const dialog = await driver.wait(until.elementLocated(By.css("[role='dialog'][aria-label='Delete Zeta status page?']")), 10_000);
   await dialog.findElement(By.xpath(".//button[normalize-space()='Delete']")).click();
   await driver.wait(until.elementLocated(byText("div", "Deleted Zeta status page")), 10_000);

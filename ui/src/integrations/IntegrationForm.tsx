@@ -34,6 +34,17 @@ function initialValues(spec: ProviderSpec, mode: FormMode, defaultProjectId: num
   };
 }
 
+/** An eye (or a struck-through eye) drawn inline, so it needs no emoji font. */
+function EyeIcon({ open }: { open: boolean }) {
+  return (
+    <svg className="eye" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" aria-hidden="true">
+      <path d="M1 12s4-7 11-7 11 7 11 7-4 7-11 7S1 12 1 12z" />
+      <circle cx="12" cy="12" r="3" />
+      {!open && <line x1="3" y1="3" x2="21" y2="21" />}
+    </svg>
+  );
+}
+
 function SecretInput(props: {
   field: FieldSpec;
   value: string;
@@ -78,7 +89,7 @@ function SecretInput(props: {
         aria-pressed={visible}
         onClick={() => setVisible((v) => !v)}
       >
-        {visible ? "🙈" : "👁"}
+        <EyeIcon open={!visible} />
       </button>
       {props.stored && props.onReveal && props.value === "" && (
         <button type="button" className="btn" onClick={reveal} disabled={revealing}>

@@ -168,7 +168,8 @@ describe("IntegrationsPage", () => {
     const calls = backend([integration(1, "Old hook")]);
     renderPage();
     const user = userEvent.setup();
-    await user.click(await screen.findByRole("button", { name: "Delete Old hook" }));
+    await user.click(await screen.findByRole("button", { name: "More actions for Old hook" }));
+    await user.click(screen.getByRole("menuitem", { name: "Delete…" }));
     expect(calls.some((c) => c.cmd === "delete_integration")).toBe(false);
     const confirm = screen.getByRole("dialog", { name: "Delete Old hook?" });
     await user.click(within(confirm).getByRole("button", { name: "Delete" }));

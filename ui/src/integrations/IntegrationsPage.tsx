@@ -14,6 +14,7 @@ import { useToast } from "../shared/toasts";
 import { usePersistentState } from "../shared/usePersistentState";
 import { HealthIndicator } from "./HealthIndicator";
 import { HistoryDialog } from "./HistoryDialog";
+import { RowMenu } from "../shared/RowMenu";
 import { IntegrationForm, type FormMode } from "./IntegrationForm";
 import { ProviderCatalog } from "./ProviderCatalog";
 
@@ -246,19 +247,15 @@ export function IntegrationsPage({ projectId, projects }: { projectId: number | 
               <button className="btn small" onClick={() => openForm(integration, "edit")} aria-label={`Edit ${integration.name}`}>
                 Edit
               </button>{" "}
-              <button className="btn small" onClick={() => openForm(integration, "duplicate")} aria-label={`Duplicate ${integration.name}`}>
-                Duplicate
-              </button>{" "}
-              <button
-                className="btn small"
-                onClick={() => toggleActive.mutate(integration)}
-                aria-label={`${integration.active ? "Disable" : "Enable"} ${integration.name}`}
-              >
-                {integration.active ? "Disable" : "Enable"}
-              </button>{" "}
-              <button className="btn small" onClick={() => setDeleting(integration)} aria-label={`Delete ${integration.name}`}>
-                Delete
-              </button>
+              <RowMenu
+                label={`More actions for ${integration.name}`}
+                actions={[
+                  { label: "Health history", onSelect: () => setHistoryOf(integration) },
+                  { label: "Duplicate", onSelect: () => openForm(integration, "duplicate") },
+                  { label: integration.active ? "Disable" : "Enable", onSelect: () => toggleActive.mutate(integration) },
+                  { label: "Delete…", onSelect: () => setDeleting(integration), danger: true },
+                ]}
+              />
             </>
           );
         },
@@ -299,11 +296,10 @@ export function IntegrationsPage({ projectId, projects }: { projectId: number | 
           ref={searchRef}
           className="input"
           type="search"
-          placeholder="Search name or provider  ( / )"
+          placeholder="Search  ( / )"
           aria-label="Search integrations"
           value={searchText}
           onChange={(e) => setSearchText(e.target.value)}
-          style={{ width: 200 }}
         />
         <select className="input" aria-label="Filter by provider" value={state.provider} onChange={(e) => setFilter({ provider: e.target.value })}>
           <option value="">All providers</option>

@@ -1,0 +1,77 @@
+// Takes the README's screenshots from the real app (light and dark) into docs/screenshots/.
+// Run inside the test session: tests/bootstrap.sh screenshots.
+import { createServer } from "node:http";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { execFile } from "node:child_process";
+import { By, until, byText, cli, click, patchbay, root, startApp } from "./harness.mjs";
+
+const out = join(root, "docs/screenshots");
+mkdirSync(out, { recursive: true });
+
+const up = createServer((request, response) => response.end(request.url === "/ping" ? "Ok.\n" : "ok"));
+const down = createServer((_, response) => {
+  response.statusCode = 503;
+  response.end("maintenance");
+});
+await Promise.all([up, down].map((server) => new Promise((r) => server.listen(0, "127.0.0.1", r))));
+const upUrl = `http://127.0.0.1:${up.address().port}`;
+const downUrl = `http://127.0.0.1:${down.address().port}`;
+
+async function seed(dataDir) {
+  const add = (...args) => patchbay(dataDir, ["integration", "add", ...args]);
+  patchbay(dataDir, ["project", "add", "Acme Trading"]);
+  patchbay(dataDir, ["project", "add", "Birch Clinic"]);
+  add("--provider", "http", "--name", "Shop storefront", "--project", "Acme Trading", "--set", `url=${upUrl}/`);
+  add("--provider", "http", "--name", "Billing API", "--project", "Acme Trading", "--set", `url=${downUrl}/health`);
+  add("--provider", "n8n", "--name", "Order automations", "--project", "Acme Trading", "--set", `base_url=${upUrl.replace("127.0.0.1", "localhost")}`, "--inactive");
+  patchbay(dataDir, ["integration", "add", "--provider", "kommo", "--name", "Acme CRM", "--project", "Acme Trading", "--set", "subdomain=acme", "--set", `base_url=${downUrl}`, "--secret", "token"], "kommo-demo-token\n");
+  add("--provider", "smtp", "--name", "Clinic mail", "--project", "Birch Clinic", "--set", "host=smtp.birch.test", "--set", "username=desk@birch.test", "--inactive");
+  add("--provider", "clickhouse", "--name", "Analytics", "--project", "Birch Clinic", "--set", `base_url=${upUrl}`);
+  patchbay(dataDir, ["integration", "add", "--provider", "bitrix24", "--name", "Clinic portal", "--project", "Birch Clinic", "--secret", "webhook_url"], `${downUrl}/rest/1/demo0code/\n`);
+  // Asynchronously: the local servers above live in this process and must keep answering.
+  await new Promise((resolve) => execFile(cli, ["--data-dir", dataDir, "check", "--all"], () => resolve()));
+}
+
+async function shoot(theme) {
+  const app = await startApp({ port: theme === "dark" ? 4464 : 4474, seed, env: theme === "dark" ? { GTK_THEME: "Adwaita:dark" } : {} });
+  const { driver } = app;
+  const save = async (name) => {
+    await new Promise((r) => setTimeout(r, 400));
+    writeFileSync(join(out, `${name}-${theme}.png`), await driver.takeScreenshot(), "base64");
+  };
+  try {
+    await driver.wait(until.elementLocated(By.css("table[aria-label='Integrations'] tbody tr")), 20_000);
+    await save("integrations");
+    await click(driver, byText("button", "Add integration"));
+    await click(driver, By.css("button[aria-label='How to set up Bitrix24']"));
+    await driver.wait(until.elementLocated(By.css("[role='tooltip']")), 10_000);
+    await save("provider-catalog");
+    await click(driver, By.css("button[aria-label='Add Kommo (amoCRM)']"));
+    await driver.wait(until.elementLocated(By.id("field-name")), 10_000).sendKeys("New CRM");
+    await driver.findElement(By.id("field-token")).sendKeys("secret-token");
+    await click(driver, byText("button", "Create integration"));
+    await driver.wait(until.elementLocated(By.id("subdomain-error")), 10_000);
+    await save("integration-form");
+    await click(driver, byText("button", "Cancel"));
+    await click(driver, byText("button", "Discard"));
+    await click(driver, byText("button", "Runs"));
+    await driver.wait(until.elementLocated(By.css("table[aria-label='Runs'] tbody tr")), 10_000);
+    await save("runs");
+    await click(driver, By.css("table[aria-label='Runs'] tbody tr button"));
+    await driver.wait(until.elementLocated(By.css("pre[aria-label='Run log']")), 10_000);
+    await save("run-detail");
+    await click(driver, byText("button", "Close"));
+    await click(driver, byText("button", "Settings"));
+    await driver.wait(until.elementLocated(By.css("section[aria-label='Settings'] dl")), 10_000);
+    await save("settings");
+  } finally {
+    await app.stop();
+  }
+}
+
+await shoot("light");
+await shoot("dark");
+up.close();
+down.close();
+console.log(`screenshots written to ${out}`);
