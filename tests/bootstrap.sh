@@ -11,7 +11,7 @@ mode=${1:-}
 build_packages=(libwebkit2gtk-4.1-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev librsvg2-dev
   libayatana-appindicator3-dev libssl-dev libdbus-1-dev pkg-config build-essential)
 test_packages=(xvfb xauth dbus-x11 gnome-keyring libsecret-tools dunst webkit2gtk-driver imagemagick
-  openssl python3 python3-venv postgresql)
+  openssl python3 python3-venv postgresql chromium)
 
 install_apt() {
   local missing=()
@@ -78,6 +78,8 @@ case "$mode" in
     fi
     echo "== UI unit tests (Vitest)"
     (cd ui && npm run typecheck && npm test)
+    echo "== UI flow tests (built UI in Chromium, IPC mocked)"
+    node --test tests/ui-flows/
     echo "== Rust tests (core, real keychain, CLI) and the end-to-end test of the real app"
     with_desktop_session bash -c 'cargo test --workspace && node --test --test-concurrency=1 tests/e2e/'
     ;;
