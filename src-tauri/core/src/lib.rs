@@ -16,6 +16,7 @@ pub mod runs;
 pub mod secrets;
 pub mod settings;
 pub mod store;
+pub mod templates;
 
 use std::path::{Path, PathBuf};
 

@@ -21,6 +21,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/20261122_0001_init.sql"),
     include_str!("../migrations/20261122_0002_health.sql"),
     include_str!("../migrations/20261122_0003_runs.sql"),
+    include_str!("../migrations/20261122_0004_templates.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {

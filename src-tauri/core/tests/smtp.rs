@@ -31,6 +31,10 @@ fn repo_root() -> PathBuf {
 }
 
 fn start(mode: &str, cert: &Path, key: &Path) -> SmtpServer {
+    start_with(mode, cert, key, None)
+}
+
+fn start_with(mode: &str, cert: &Path, key: &Path, spool: Option<&Path>) -> SmtpServer {
     let python = std::env::var("PATCHBAY_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
     let mut child = Command::new(&python)
         .arg(repo_root().join("tests/servers/smtp_server.py"))
@@ -38,6 +42,7 @@ fn start(mode: &str, cert: &Path, key: &Path) -> SmtpServer {
         .arg(cert)
         .arg("--key")
         .arg(key)
+        .args(spool.map(|p| vec!["--spool".into(), p.as_os_str().to_owned()]).unwrap_or_default())
         .stdout(Stdio::piped())
         .spawn()
         .unwrap_or_else(|error| panic!("cannot start {python}: {error}"));
@@ -126,4 +131,48 @@ async fn silent_smtp_server_is_a_timeout_and_a_closed_port_is_connect() {
 
     let closed = check_smtp(refused_port().await, "starttls", "x").await;
     assert_eq!(closed.error_kind, Some(CheckErrorKind::Connect), "{closed:?}");
+}
+
+#[tokio::test]
+async fn test_email_is_delivered_and_read_back_from_a_real_smtp_server() {
+    use patchbay_core::templates::render::{BodyFormat, TemplateSource};
+    use patchbay_core::templates::send::send_test_email;
+    use std::sync::Arc;
+
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = self_signed(dir.path());
+    let spool = dir.path().join("spool.jsonl");
+    let server = start_with("plain", &cert, &key, Some(&spool));
+    let core = Arc::new(core());
+    let port = server.port.to_string();
+    let id = add(&core, "smtp", "Mail", &[("host", "127.0.0.1"), ("port", &port), ("tls", "none"), ("username", "ops"), ("from_address", "ops@acme.test")], &[("password", "right-password")]);
+    let source = TemplateSource {
+        subject: "Invoice {{ number }} for {{ name }}".into(),
+        format: BodyFormat::Html,
+        body: "<html><body><h1>Hello {{ name }}</h1><p>Your invoice {{ number }} is ready.</p></body></html>".into(),
+        text_body: None,
+    };
+    let outcome = send_test_email(&core, source, serde_json::json!({"name": "Anna", "number": "A-17"}), id, "client@example.org").await.unwrap();
+    assert!(outcome.delivered, "{outcome:?}");
+    assert_eq!(outcome.run.status, patchbay_core::runs::RunStatus::Succeeded);
+
+    let line = std::fs::read_to_string(&spool).unwrap();
+    let stored: serde_json::Value = serde_json::from_str(line.lines().next().unwrap()).unwrap();
+    assert_eq!(stored["from"], "ops@acme.test");
+    assert_eq!(stored["to"], serde_json::json!(["client@example.org"]));
+    let raw = stored["data"].as_str().unwrap().as_bytes().to_vec();
+    let message = mail_parser::MessageParser::default().parse(&raw).unwrap();
+    assert_eq!(message.subject(), Some("Invoice A-17 for Anna"));
+    assert!(message.body_html(0).unwrap().contains("<h1>Hello Anna</h1>"));
+    assert!(message.body_text(0).unwrap().contains("Your invoice A-17 is ready."));
+
+    // A wrong password is a failed run with an auth error, not a crash.
+    let bad = add(&core, "smtp", "Mail 2", &[("host", "127.0.0.1"), ("port", &port), ("tls", "none"), ("username", "ops"), ("from_address", "ops@acme.test")], &[("password", "nope")]);
+    let source = TemplateSource { subject: "x".into(), format: BodyFormat::Html, body: "<p>x</p>".into(), text_body: None };
+    let failed = send_test_email(&core, source.clone(), serde_json::json!({}), bad, "client@example.org").await.unwrap();
+    assert!(!failed.delivered);
+    assert_eq!(failed.error_kind, Some(CheckErrorKind::Auth));
+    assert_eq!(failed.run.status, patchbay_core::runs::RunStatus::Failed);
+    let invalid = send_test_email(&core, source, serde_json::json!({}), bad, "not an address").await.unwrap_err();
+    assert_eq!(invalid.field(), Some("to"));
 }

@@ -11,7 +11,7 @@ mod http;
 mod kommo;
 mod n8n;
 mod postgres;
-mod smtp;
+pub mod smtp;
 mod telegram_bot;
 pub mod validate;
 

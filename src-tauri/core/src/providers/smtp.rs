@@ -47,27 +47,37 @@ impl Provider for Smtp {
     }
 }
 
-/// Connects, says EHLO, starts TLS as configured and logs in (lettre's `test_connection`).
-async fn probe(target: &CheckTarget, context: &CheckContext) -> Verdict {
+/// The SMTP transport for an integration's settings: host, port, TLS mode and credentials, with
+/// `timeout` on every network operation.
+///
+/// # Errors
+/// A `tls` verdict when the TLS parameters cannot be built.
+pub fn transport(target: &CheckTarget, timeout: Duration) -> Result<AsyncSmtpTransport<Tokio1Executor>, Verdict> {
     let host = target.setting("host");
     let port: u16 = target.setting("port").parse().unwrap_or(587);
-    let tls = match TlsParameters::new(host.to_owned()) {
-        Ok(parameters) => parameters,
-        Err(error) => return Verdict::failed(CheckErrorKind::Tls, format!("TLS setup failed: {error}")),
-    };
+    let tls = TlsParameters::new(host.to_owned())
+        .map_err(|error| Verdict::failed(CheckErrorKind::Tls, format!("TLS setup failed: {error}")))?;
     let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
         .port(port)
-        .timeout(Some(context.timeout.min(Duration::from_secs(30))))
+        .timeout(Some(timeout))
         .tls(match target.setting("tls") {
             "implicit" => Tls::Wrapper(tls),
             "none" => Tls::None,
             _ => Tls::Required(tls),
         });
-    let username = target.setting("username");
     if let Some(password) = target.secret("password") {
-        builder = builder.credentials(Credentials::new(username.to_owned(), password.to_owned()));
+        builder = builder.credentials(Credentials::new(target.setting("username").to_owned(), password.to_owned()));
     }
-    let transport: AsyncSmtpTransport<Tokio1Executor> = builder.build();
+    Ok(builder.build())
+}
+
+/// Connects, says EHLO, starts TLS as configured and logs in (lettre's `test_connection`).
+async fn probe(target: &CheckTarget, context: &CheckContext) -> Verdict {
+    let username = target.setting("username");
+    let transport = match transport(target, context.timeout.min(Duration::from_secs(30))) {
+        Ok(transport) => transport,
+        Err(verdict) => return verdict,
+    };
     match transport.test_connection().await {
         Ok(true) => Verdict::healthy(if username.is_empty() { "SMTP server accepts connections".to_owned() } else { format!("logged in as {username}") }),
         Ok(false) => Verdict::failed(CheckErrorKind::BadResponse, "the SMTP server did not accept NOOP"),
@@ -77,7 +87,7 @@ async fn probe(target: &CheckTarget, context: &CheckContext) -> Verdict {
 
 /// Classifies a lettre error. A silent server surfaces as an I/O error of kind `WouldBlock`/`TimedOut`
 /// (lettre's `is_timeout()` is false then), so the I/O kind decides.
-fn classify(error: &lettre::transport::smtp::Error, username: &str) -> Verdict {
+pub fn classify(error: &lettre::transport::smtp::Error, username: &str) -> Verdict {
     let mut io_kind = None;
     let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(error);
     let mut chain = error.to_string();

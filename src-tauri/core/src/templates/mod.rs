@@ -1,0 +1,5 @@
+//! E-mail templates: offline rendering ([`render`]) and storage per project ([`store`]).
+
+pub mod render;
+pub mod send;
+pub mod store;
