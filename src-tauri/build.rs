@@ -19,6 +19,14 @@ fn main() {
         "list_runs",
         "run_detail",
         "app_info",
+        "list_templates",
+        "get_template",
+        "create_template",
+        "update_template",
+        "delete_template",
+        "preview_template",
+        "send_test_email",
+        "export_eml",
     ];
     let attributes = tauri_build::Attributes::new()
         .capabilities_path_pattern("./src-tauri/capabilities/**/*")

@@ -9,6 +9,9 @@ use patchbay_core::health::service::{CheckAllSummary, HealthService, TestOutcome
 use patchbay_core::providers::ProviderSpec;
 use patchbay_core::runs::{Run, RunDetail, RunQuery};
 use patchbay_core::settings::Settings;
+use patchbay_core::templates::render::{self as template_render, RenderError, Rendered, TemplateSource};
+use patchbay_core::templates::send::SendOutcome;
+use patchbay_core::templates::store::{Template, TemplateInput, TemplateQuery};
 use patchbay_core::{
     ErrorKind, ErrorPayload, ExposeSecret, Integration, IntegrationQuery, IntegrationUpdate, NewIntegration,
     Page, Patchbay, Project,
@@ -184,4 +187,109 @@ pub async fn list_runs(state: State<'_, AppState>, query: RunQuery) -> CommandRe
 #[tauri::command]
 pub async fn run_detail(state: State<'_, AppState>, id: i64) -> CommandResult<RunDetail> {
     blocking(state, move |core| core.run_detail(id)).await
+}
+
+/// One page of templates.
+#[tauri::command]
+pub async fn list_templates(state: State<'_, AppState>, query: TemplateQuery) -> CommandResult<Page<Template>> {
+    blocking(state, move |core| core.list_templates(&query)).await
+}
+
+/// One template.
+#[tauri::command]
+pub async fn get_template(state: State<'_, AppState>, id: i64) -> CommandResult<Template> {
+    blocking(state, move |core| core.get_template(id)).await
+}
+
+/// Creates a template.
+#[tauri::command]
+pub async fn create_template(state: State<'_, AppState>, input: TemplateInput) -> CommandResult<Template> {
+    blocking(state, move |core| core.create_template(&input)).await
+}
+
+/// Saves a template.
+#[tauri::command]
+pub async fn update_template(state: State<'_, AppState>, id: i64, input: TemplateInput) -> CommandResult<Template> {
+    blocking(state, move |core| core.update_template(id, &input)).await
+}
+
+/// Deletes a template.
+#[tauri::command]
+pub async fn delete_template(state: State<'_, AppState>, id: i64) -> CommandResult<()> {
+    blocking(state, move |core| core.delete_template(id)).await
+}
+
+/// A live preview: either the rendered message or the error (with part, line and column), plus the
+/// variables the template uses and sample data for them. Rendering errors are results, not failures.
+#[derive(serde::Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct PreviewResponse {
+    /// The rendered message, when rendering succeeded.
+    pub rendered: Option<Rendered>,
+    /// Why rendering failed.
+    pub error: Option<RenderError>,
+    /// Variables the template uses.
+    pub variables: Vec<String>,
+    /// Sample data for those variables (JSON text), for "generate sample data".
+    pub suggested_data: String,
+}
+
+/// Renders a template offline for the preview. `data` is the sample data as JSON text.
+#[tauri::command]
+pub async fn preview_template(source: TemplateSource, data: String, strict: bool) -> CommandResult<PreviewResponse> {
+    tauri::async_runtime::spawn_blocking(move || {
+        let variables = template_render::variables(&source);
+        let suggested_data = serde_json::to_string_pretty(&template_render::sample_data(&variables)).unwrap_or_default();
+        let parsed: Result<serde_json::Value, _> = serde_json::from_str(if data.trim().is_empty() { "{}" } else { &data });
+        let result = match parsed {
+            Ok(values) => template_render::render(&source, &values, strict, &template_render::Envelope::default()),
+            Err(error) => Err(RenderError {
+                part: template_render::TemplatePart::Data,
+                kind: template_render::RenderErrorKind::Data,
+                message: format!("sample data is not valid JSON: {error}"),
+                variable: None,
+                line: u32::try_from(error.line()).ok(),
+                column: u32::try_from(error.column()).ok(),
+            }),
+        };
+        let (rendered, error) = match result {
+            Ok(rendered) => (Some(rendered), None),
+            Err(error) => (None, Some(error)),
+        };
+        PreviewResponse { rendered, error, variables, suggested_data }
+    })
+    .await
+    .map_err(|error| ErrorPayload { kind: ErrorKind::Internal, message: error.to_string(), field: None })
+}
+
+/// Sends the template with its sample data through an SMTP integration to `to`; recorded as a run.
+#[tauri::command]
+pub async fn send_test_email(
+    state: State<'_, AppState>,
+    source: TemplateSource,
+    data: String,
+    integration_id: i64,
+    to: String,
+) -> CommandResult<SendOutcome> {
+    let core = state.services()?.core;
+    let values: serde_json::Value = serde_json::from_str(if data.trim().is_empty() { "{}" } else { &data })
+        .map_err(|error| patchbay_core::Error::validation("sample_data", format!("is not valid JSON: {error}")).to_payload())?;
+    patchbay_core::templates::send::send_test_email(&core, source, values, integration_id, &to)
+        .await
+        .map_err(|error| error.to_payload())
+}
+
+/// Writes the rendered message as an `.eml` file into the user's Downloads folder; returns its path.
+#[tauri::command]
+pub async fn export_eml(name: String, eml: String) -> CommandResult<String> {
+    tauri::async_runtime::spawn_blocking(move || {
+        let dir = dirs::download_dir().or_else(dirs::home_dir).ok_or_else(|| patchbay_core::Error::Store("no Downloads folder".into()))?;
+        let safe: String = name.chars().map(|c| if c.is_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
+        let path = dir.join(format!("{}.eml", if safe.is_empty() { "template".into() } else { safe }));
+        std::fs::write(&path, eml).map_err(|error| patchbay_core::Error::Store(format!("cannot write {}: {error}", path.display())))?;
+        Ok::<_, patchbay_core::Error>(path.display().to_string())
+    })
+    .await
+    .map_err(|error| ErrorPayload { kind: ErrorKind::Internal, message: error.to_string(), field: None })?
+    .map_err(|error| error.to_payload())
 }

@@ -73,6 +73,14 @@ pub fn run() {
             commands::list_runs,
             commands::run_detail,
             commands::app_info,
+            commands::list_templates,
+            commands::get_template,
+            commands::create_template,
+            commands::update_template,
+            commands::delete_template,
+            commands::preview_template,
+            commands::send_test_email,
+            commands::export_eml,
         ])
         .run(tauri::generate_context!());
     if let Err(error) = result {

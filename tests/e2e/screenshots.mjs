@@ -62,6 +62,14 @@ async function shoot(theme) {
     await driver.wait(until.elementLocated(By.css("pre[aria-label='Run log']")), 10_000);
     await save("run-detail");
     await click(driver, byText("button", "Close"));
+    await click(driver, byText("button", "Templates"));
+    await click(driver, byText("button", "Write your first template"));
+    await driver.wait(until.elementLocated(By.css("iframe[title='Preview']")), 10_000);
+    await driver.findElement(By.id("template-name")).sendKeys("Order shipped");
+    await click(driver, byText("button", "Save"));
+    await driver.wait(until.elementLocated(byText("div", "Saved Order shipped")), 10_000);
+    await save("template-editor");
+    await click(driver, byText("button", "← Templates"));
     await click(driver, byText("button", "Settings"));
     await driver.wait(until.elementLocated(By.css("section[aria-label='Settings'] dl")), 10_000);
     await save("settings");

@@ -2,12 +2,13 @@ import { useEffect, useState } from "react";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, onHealthUpdates, onRunProgress } from "./api";
 import { RunsPage } from "./runs/RunsPage";
+import { TemplatesPage } from "./templates/TemplatesPage";
 import { SettingsPage } from "./settings/SettingsPage";
 import { IntegrationsPage } from "./integrations/IntegrationsPage";
 import { ProjectSwitcher } from "./projects/ProjectSwitcher";
 import { usePersistentState } from "./shared/usePersistentState";
 
-const PAGES = { integrations: "Integrations", runs: "Runs", settings: "Settings" } as const;
+const PAGES = { integrations: "Integrations", templates: "Templates", runs: "Runs", settings: "Settings" } as const;
 type Page = keyof typeof PAGES;
 
 export function App() {
@@ -63,6 +64,8 @@ export function App() {
             </div>
           ) : page === "integrations" ? (
             <IntegrationsPage projectId={projectId} projects={known} />
+          ) : page === "templates" ? (
+            <TemplatesPage projectId={projectId} />
           ) : page === "runs" ? (
             <RunsPage projectId={projectId} />
           ) : (

@@ -15,6 +15,12 @@ import type { HealthUpdate } from "./bindings/HealthUpdate";
 import type { Settings } from "./bindings/Settings";
 import type { TestOutcome } from "./bindings/TestOutcome";
 import type { AppInfo } from "./bindings/AppInfo";
+import type { PreviewResponse } from "./bindings/PreviewResponse";
+import type { SendOutcome } from "./bindings/SendOutcome";
+import type { Template } from "./bindings/Template";
+import type { TemplateInput } from "./bindings/TemplateInput";
+import type { TemplateQuery } from "./bindings/TemplateQuery";
+import type { TemplateSource } from "./bindings/TemplateSource";
 import type { Run } from "./bindings/Run";
 import type { RunDetail } from "./bindings/RunDetail";
 import type { RunQuery } from "./bindings/RunQuery";
@@ -66,6 +72,15 @@ export const api = {
   listRuns: (query: RunQuery) => call<Page<Run>>("list_runs", { query }),
   runDetail: (id: number) => call<RunDetail>("run_detail", { id }),
   appInfo: () => call<AppInfo>("app_info"),
+  listTemplates: (query: TemplateQuery) => call<Page<Template>>("list_templates", { query }),
+  createTemplate: (input: TemplateInput) => call<Template>("create_template", { input }),
+  updateTemplate: (id: number, input: TemplateInput) => call<Template>("update_template", { id, input }),
+  deleteTemplate: (id: number) => call<null>("delete_template", { id }),
+  /** Renders offline; rendering errors come back in the response, not as a rejection. */
+  previewTemplate: (source: TemplateSource, data: string, strict: boolean) => call<PreviewResponse>("preview_template", { source, data, strict }),
+  sendTestEmail: (source: TemplateSource, data: string, integrationId: number, to: string) =>
+    call<SendOutcome>("send_test_email", { source, data, integrationId, to }),
+  exportEml: (name: string, eml: string) => call<string>("export_eml", { name, eml }),
 };
 
 /** Calls `handler` with each run progress update (throttled by the backend). */

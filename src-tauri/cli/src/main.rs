@@ -34,9 +34,38 @@ enum Command {
     /// Integrations.
     #[command(subcommand)]
     Integration(IntegrationCommand),
+    /// E-mail templates.
+    #[command(subcommand)]
+    Template(TemplateCommand),
     /// Run a health check: one integration, or every active one with --all.
     /// Exit status: 0 all healthy (or degraded), 1 any unhealthy, 2 error.
     Check(CheckArgs),
+}
+
+#[derive(Subcommand)]
+enum TemplateCommand {
+    /// Render a template file offline and print it. `.mjml` files are MJML, anything else HTML. An
+    /// optional front matter sets the subject: a first line `---`, `subject: …`, then `---`.
+    Preview {
+        /// Template file.
+        file: PathBuf,
+        /// Variables as a JSON object.
+        #[arg(long, value_name = "FILE.json")]
+        data: Option<PathBuf>,
+        /// What to print.
+        #[arg(long, value_enum, default_value_t = PreviewFormat::Html)]
+        format: PreviewFormat,
+        /// Fail on undefined variables (naming them, with line and column).
+        #[arg(long)]
+        strict: bool,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum PreviewFormat {
+    Html,
+    Text,
+    Eml,
 }
 
 #[derive(Args)]
@@ -171,6 +200,9 @@ enum Outcome {
 }
 
 fn run(cli: &Cli) -> patchbay_core::Result<Outcome> {
+    if let Command::Template(TemplateCommand::Preview { file, data, format, strict }) = &cli.command {
+        return preview(cli.json, file, data.as_deref(), *format, *strict).map(|()| Outcome::AllHealthy);
+    }
     let data_dir = match &cli.data_dir {
         Some(dir) => dir.clone(),
         None => patchbay_core::default_data_dir()?,
@@ -231,9 +263,53 @@ fn run(cli: &Cli) -> patchbay_core::Result<Outcome> {
             core.delete_integration(*id)?;
             output(cli.json, &serde_json::json!({ "deleted": id }), || format!("deleted integration {id}"))
         }
-        Command::Check(_) => Err(Error::Internal("handled above".into())),
+        Command::Check(_) | Command::Template(_) => Err(Error::Internal("handled above".into())),
     }
     .map(|()| Outcome::AllHealthy)
+}
+
+/// Splits an optional `---` / `subject: …` / `---` front matter from the template body.
+fn front_matter(text: &str) -> (Option<String>, &str) {
+    let Some(rest) = text.strip_prefix("---\n").or_else(|| text.strip_prefix("---\r\n")) else { return (None, text) };
+    let Some(end) = rest.find("\n---") else { return (None, text) };
+    let subject = rest[..end].lines().find_map(|line| line.strip_prefix("subject:")).map(|s| s.trim().to_owned());
+    let body = rest[end + 4..].trim_start_matches(['\r', '\n']);
+    (subject, body)
+}
+
+fn preview(json: bool, file: &std::path::Path, data: Option<&std::path::Path>, format: PreviewFormat, strict: bool) -> patchbay_core::Result<()> {
+    use patchbay_core::templates::render::{render, BodyFormat, Envelope, TemplateSource};
+    let read = |path: &std::path::Path, field: &str| {
+        std::fs::read_to_string(path).map_err(|error| Error::validation(field, format!("cannot read {}: {error}", path.display())))
+    };
+    let text = read(file, "file")?;
+    let (subject, body) = front_matter(&text);
+    let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let source = TemplateSource {
+        subject: subject.unwrap_or(stem),
+        format: if file.extension().is_some_and(|e| e.eq_ignore_ascii_case("mjml")) { BodyFormat::Mjml } else { BodyFormat::Html },
+        body: body.to_owned(),
+        text_body: None,
+    };
+    let values: serde_json::Value = match data {
+        Some(path) => serde_json::from_str(&read(path, "data")?)
+            .map_err(|error| Error::validation("data", format!("{} is not valid JSON: {error}", path.display())))?,
+        None => serde_json::json!({}),
+    };
+    let rendered = render(&source, &values, strict, &Envelope::default()).map_err(|error| Error::validation("template", error.to_string()))?;
+    for warning in &rendered.warnings {
+        eprintln!("patchbay: warning: {warning}");
+    }
+    if json {
+        return output(true, &rendered, String::new);
+    }
+    let out = match format {
+        PreviewFormat::Html => &rendered.html,
+        PreviewFormat::Text => &rendered.text,
+        PreviewFormat::Eml => &rendered.eml,
+    };
+    println!("{out}");
+    Ok(())
 }
 
 fn check(json: bool, core: Patchbay, args: &CheckArgs) -> patchbay_core::Result<Outcome> {

@@ -220,3 +220,38 @@ fn check_exit_status_follows_health() {
     assert_eq!(cli.run(&["check", "--all"], None).status.code(), Some(0));
     assert_eq!(cli.run(&["check", "999"], None).status.code(), Some(2));
 }
+
+#[test]
+fn template_preview_renders_files_and_reports_undefined_variables() {
+    let cli = Cli::new();
+    let dir = tempfile::tempdir().unwrap();
+    let template = dir.path().join("welcome.mjml");
+    std::fs::write(
+        &template,
+        "---\nsubject: Welcome, {{ name }}\n---\n<mjml><mj-body><mj-section><mj-column><mj-text>Hi {{ name }}, code {{ code }}</mj-text></mj-column></mj-section></mj-body></mjml>",
+    )
+    .unwrap();
+    let data = dir.path().join("data.json");
+    std::fs::write(&data, r#"{"name": "Anna", "code": "X1"}"#).unwrap();
+    let (t, d) = (template.to_str().unwrap(), data.to_str().unwrap());
+
+    let html = cli.run(&["template", "preview", t, "--data", d], None);
+    assert!(html.status.success(), "{}", String::from_utf8_lossy(&html.stderr));
+    assert!(String::from_utf8_lossy(&html.stdout).contains("Hi Anna, code X1"));
+
+    let text = cli.run(&["template", "preview", t, "--data", d, "--format", "text"], None);
+    assert!(String::from_utf8_lossy(&text.stdout).contains("Hi Anna, code X1"));
+    assert!(!String::from_utf8_lossy(&text.stdout).contains("<td"));
+
+    let eml = cli.run(&["template", "preview", t, "--data", d, "--format", "eml"], None);
+    let eml = String::from_utf8_lossy(&eml.stdout);
+    assert!(eml.contains("Subject: Welcome, Anna") && eml.contains("multipart/alternative"), "{eml}");
+
+    std::fs::write(&data, r#"{"name": "Anna"}"#).unwrap();
+    let strict = cli.run(&["template", "preview", t, "--data", d, "--strict"], None);
+    assert_eq!(strict.status.code(), Some(2));
+    let message = String::from_utf8_lossy(&strict.stderr);
+    assert!(message.contains("`code` is not defined") && message.contains("line 1, column"), "{message}");
+    let lenient = cli.run(&["template", "preview", t, "--data", d], None);
+    assert!(lenient.status.success());
+}

@@ -1,0 +1,285 @@
+// The template editor: fields on the left, a live preview on the right that re-renders (debounced) as
+// the user types. The preview runs in a sandboxed iframe without scripts (see previewDocument.ts).
+import { useEffect, useMemo, useRef, useState } from "react";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { ApiError, api } from "../api";
+import type { BodyFormat } from "../bindings/BodyFormat";
+import type { PreviewResponse } from "../bindings/PreviewResponse";
+import type { Template } from "../bindings/Template";
+import type { TemplateSource } from "../bindings/TemplateSource";
+import { ConfirmDialog } from "../shared/Dialog";
+import { useToast } from "../shared/toasts";
+import { previewDocument } from "./previewDocument";
+
+const STARTER = `<mjml>
+  <mj-body>
+    <mj-section>
+      <mj-column>
+        <mj-text font-size="20px">Hello {{ customer.name }}</mj-text>
+        <mj-text>Your order {{ order.id }} has shipped.</mj-text>
+        <mj-button href="https://example.com/orders/{{ order.id }}">Track it</mj-button>
+      </mj-column>
+    </mj-section>
+  </mj-body>
+</mjml>`;
+
+type Tab = "html" | "text" | "source" | "mime";
+interface Draft {
+  name: string;
+  subject: string;
+  format: BodyFormat;
+  body: string;
+  textBody: string;
+  sampleData: string;
+}
+
+const DEBOUNCE_MS = 120;
+
+function kb(bytes: number) {
+  return `${(bytes / 1024).toFixed(1)} KB`;
+}
+
+export function TemplateEditor(props: { template: Template | null; projectId: number | null; onClose: () => void; onSaved: (t: Template) => void }) {
+  const toast = useToast();
+  const queryClient = useQueryClient();
+  const initial: Draft = useMemo(
+    () =>
+      props.template
+        ? { name: props.template.name, subject: props.template.subject, format: props.template.format, body: props.template.body, textBody: props.template.text_body ?? "", sampleData: props.template.sample_data }
+        : { name: "", subject: "Your order {{ order.id }}", format: "mjml", body: STARTER, textBody: "", sampleData: '{\n  "customer": {"name": "Anna"},\n  "order": {"id": "A-1001"}\n}' },
+    [props.template],
+  );
+  const [draft, setDraft] = useState<Draft>(initial);
+  const [strict, setStrict] = useState(true);
+  const [tab, setTab] = useState<Tab>("html");
+  const [mobile, setMobile] = useState(false);
+  const [dark, setDark] = useState(false);
+  const [preview, setPreview] = useState<PreviewResponse | null>(null);
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [confirm, setConfirm] = useState<"leave" | "delete" | null>(null);
+  const [sendTo, setSendTo] = useState("");
+  const [smtpId, setSmtpId] = useState<number | "">("");
+  const dirty = JSON.stringify(draft) !== JSON.stringify(initial);
+  const set = (patch: Partial<Draft>) => setDraft((d) => ({ ...d, ...patch }));
+
+  const source: TemplateSource = { subject: draft.subject, format: draft.format, body: draft.body, ...(draft.textBody.trim() && { text_body: draft.textBody }) };
+  const sourceKey = JSON.stringify([source, draft.sampleData, strict]);
+  const latest = useRef(0);
+  useEffect(() => {
+    const ticket = ++latest.current;
+    const timer = setTimeout(() => {
+      api
+        .previewTemplate(source, draft.sampleData, strict)
+        .then((response) => ticket === latest.current && setPreview(response))
+        .catch((error) => toast({ kind: "error", title: "Preview failed", message: (error as Error).message }));
+    }, DEBOUNCE_MS);
+    return () => clearTimeout(timer);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [sourceKey]);
+
+  const smtp = useQuery({ queryKey: ["integrations", "smtp-for-send"], queryFn: () => api.listIntegrations({ page: 1, per_page: 100, sort: "name", desc: false, provider: "smtp" }) });
+
+  const save = useMutation({
+    mutationFn: () => {
+      const input = { name: draft.name, subject: draft.subject, format: draft.format, body: draft.body, text_body: draft.textBody.trim() ? draft.textBody : undefined, sample_data: draft.sampleData, ...(props.projectId !== null && !props.template && { project_id: props.projectId }) };
+      return props.template ? api.updateTemplate(props.template.id, input) : api.createTemplate(input);
+    },
+    onSuccess: (saved) => {
+      setErrors({});
+      void queryClient.invalidateQueries({ queryKey: ["templates"] });
+      toast({ kind: "success", title: `Saved ${saved.name}` });
+      props.onSaved(saved);
+    },
+    onError: (error) => {
+      if (error instanceof ApiError && error.field) setErrors({ [error.field]: error.message.replace(/^[a-z_]+: /, "") });
+      else toast({ kind: "error", title: "Could not save", message: (error as Error).message });
+    },
+  });
+  const remove = useMutation({
+    mutationFn: () => api.deleteTemplate(props.template!.id),
+    onSuccess: () => {
+      void queryClient.invalidateQueries({ queryKey: ["templates"] });
+      toast({ kind: "success", title: `Deleted ${props.template!.name}` });
+      props.onClose();
+    },
+    onError: (error) => toast({ kind: "error", title: "Delete failed", message: (error as Error).message }),
+  });
+  const send = useMutation({
+    mutationFn: () => api.sendTestEmail(source, draft.sampleData, Number(smtpId), sendTo),
+    onSuccess: (outcome) =>
+      toast(
+        outcome.delivered
+          ? { kind: "success", title: `Test e-mail sent to ${sendTo}`, message: outcome.detail }
+          : { kind: "error", title: `Test e-mail failed (${outcome.error_kind ?? "error"})`, message: outcome.detail },
+      ),
+    onError: (error) => toast({ kind: "error", title: "Cannot send", message: (error as Error).message }),
+  });
+  const exportEml = async () => {
+    if (!preview?.rendered) return;
+    try {
+      const path = await api.exportEml(draft.name || "template", preview.rendered.eml);
+      toast({ kind: "success", title: "Exported .eml", message: path });
+    } catch (error) {
+      toast({ kind: "error", title: "Export failed", message: (error as Error).message });
+    }
+  };
+
+  const rendered = preview?.rendered;
+  const renderError = preview?.error;
+  const fieldError = (name: string) => errors[name] && <div className="error" role="alert">{errors[name]}</div>;
+
+  return (
+    <div className="editor">
+      <div className="toolbar">
+        <button className="btn" onClick={() => (dirty ? setConfirm("leave") : props.onClose())}>
+          ← Templates
+        </button>
+        <strong>{props.template ? props.template.name : "New template"}</strong>
+        {dirty && <span className="muted">unsaved changes</span>}
+        <span className="spacer" />
+        {props.template && (
+          <button className="btn" onClick={() => setConfirm("delete")}>
+            Delete…
+          </button>
+        )}
+        <button className="btn" onClick={exportEml} disabled={!rendered}>
+          Export .eml
+        </button>
+        <button className="btn primary" onClick={() => save.mutate()} disabled={save.isPending}>
+          {save.isPending ? "Saving…" : "Save"}
+        </button>
+      </div>
+      <div className="editor-grid">
+        <div className="form">
+          <div className="two">
+            <div className="field">
+              <label htmlFor="template-name">Name</label>
+              <input id="template-name" className="input" value={draft.name} onChange={(e) => set({ name: e.target.value })} aria-invalid={Boolean(errors.name)} />
+              {fieldError("name")}
+            </div>
+            <div className="field">
+              <label htmlFor="template-format">Body format</label>
+              <select id="template-format" className="input" value={draft.format} onChange={(e) => set({ format: e.target.value as BodyFormat })}>
+                <option value="mjml">MJML</option>
+                <option value="html">HTML</option>
+              </select>
+            </div>
+          </div>
+          <div className="field">
+            <label htmlFor="template-subject">Subject</label>
+            <input id="template-subject" className="input" value={draft.subject} onChange={(e) => set({ subject: e.target.value })} aria-invalid={Boolean(errors.subject)} />
+            {fieldError("subject")}
+          </div>
+          <div className="field">
+            <label htmlFor="template-body">Body ({draft.format.toUpperCase()})</label>
+            <textarea id="template-body" className="input code" rows={16} spellCheck={false} value={draft.body} onChange={(e) => set({ body: e.target.value })} />
+            {fieldError("body")}
+          </div>
+          <details>
+            <summary>Plain-text body {draft.textBody.trim() ? "" : "(generated from the HTML)"}</summary>
+            <textarea aria-label="Plain-text body" className="input code" rows={5} value={draft.textBody} onChange={(e) => set({ textBody: e.target.value })} />
+          </details>
+          <div className="field">
+            <label htmlFor="template-data">Sample data (JSON)</label>
+            <textarea id="template-data" className="input code" rows={6} spellCheck={false} value={draft.sampleData} onChange={(e) => set({ sampleData: e.target.value })} aria-invalid={Boolean(errors.sample_data)} />
+            {fieldError("sample_data")}
+            <div>
+              <button className="btn small" type="button" disabled={!preview} onClick={() => preview && set({ sampleData: preview.suggested_data })}>
+                Generate sample data
+              </button>{" "}
+              <label>
+                <input type="checkbox" checked={strict} onChange={(e) => setStrict(e.target.checked)} /> Strict (fail on undefined variables)
+              </label>
+            </div>
+          </div>
+          <div aria-label="Variables" className="field">
+            <label>Variables</label>
+            <div className="chips">
+              {(preview?.variables ?? []).length === 0 ? <span className="muted">none</span> : preview!.variables.map((v) => <code key={v}>{v}</code>)}
+            </div>
+          </div>
+        </div>
+        <div className="preview-pane">
+          <div className="toolbar" role="tablist" aria-label="Preview">
+            {(["html", "text", "source", "mime"] as Tab[]).map((id) => (
+              <button key={id} role="tab" aria-selected={tab === id} className={`btn small${tab === id ? " primary" : ""}`} onClick={() => setTab(id)}>
+                {{ html: "HTML", text: "Text", source: "Source", mime: "Raw MIME" }[id]}
+              </button>
+            ))}
+            <span className="spacer" />
+            <label>
+              <input type="checkbox" checked={mobile} onChange={(e) => setMobile(e.target.checked)} /> Mobile
+            </label>
+            <label>
+              <input type="checkbox" checked={dark} onChange={(e) => setDark(e.target.checked)} /> Dark
+            </label>
+          </div>
+          {renderError && (
+            <div className="banner" role="alert" data-testid="render-error">
+              {renderError.part === "data" ? "Sample data" : renderError.part === "text_body" ? "Text body" : renderError.part === "subject" ? "Subject" : "Body"}
+              {renderError.line !== null && `, line ${renderError.line}`}
+              {renderError.column !== null && `, column ${renderError.column}`}: {renderError.message}
+            </div>
+          )}
+          {rendered && (
+            <>
+              <div className="muted" data-testid="preview-subject">
+                Subject: <strong>{rendered.subject}</strong> · {kb(rendered.size_bytes)} message, {kb(rendered.html_bytes)} HTML
+              </div>
+              {rendered.warnings.map((warning) => (
+                <div key={warning} className="warning-line" role="status">
+                  ⚠ {warning}
+                </div>
+              ))}
+              {tab === "html" && (
+                <iframe
+                  title="Preview"
+                  className={`preview-frame${mobile ? " mobile" : ""}`}
+                  sandbox=""
+                  referrerPolicy="no-referrer"
+                  srcDoc={previewDocument(rendered.html, dark)}
+                />
+              )}
+              {tab === "text" && <pre className="log preview-text">{rendered.text}</pre>}
+              {tab === "source" && <pre className="log preview-text">{rendered.html}</pre>}
+              {tab === "mime" && <pre className="log preview-text">{rendered.eml}</pre>}
+              {rendered.links.length > 0 && (
+                <details>
+                  <summary>{rendered.links.length} {rendered.links.length === 1 ? "link" : "links"}</summary>
+                  <ul className="links">
+                    {rendered.links.map((link) => (
+                      <li key={link}>
+                        <code>{link}</code>
+                      </li>
+                    ))}
+                  </ul>
+                </details>
+              )}
+            </>
+          )}
+          <fieldset className="send">
+            <legend>Send a test e-mail</legend>
+            <select className="input" aria-label="SMTP integration" value={smtpId} onChange={(e) => setSmtpId(e.target.value === "" ? "" : Number(e.target.value))}>
+              <option value="">Choose an SMTP integration…</option>
+              {(smtp.data?.items ?? []).map((i) => (
+                <option key={i.id} value={i.id}>
+                  {i.name}
+                </option>
+              ))}
+            </select>
+            <input className="input" type="email" placeholder="you@example.com" aria-label="Recipient address" value={sendTo} onChange={(e) => setSendTo(e.target.value)} />
+            <button className="btn" disabled={smtpId === "" || !sendTo.trim() || send.isPending} onClick={() => send.mutate()}>
+              {send.isPending ? "Sending…" : "Send test"}
+            </button>
+          </fieldset>
+        </div>
+      </div>
+      {confirm === "leave" && (
+        <ConfirmDialog title="Discard changes?" message="Your edits to this template have not been saved." confirmLabel="Discard" onConfirm={props.onClose} onCancel={() => setConfirm(null)} />
+      )}
+      {confirm === "delete" && props.template && (
+        <ConfirmDialog title={`Delete ${props.template.name}?`} message="The template is removed for good." confirmLabel="Delete" busy={remove.isPending} onConfirm={() => remove.mutate()} onCancel={() => setConfirm(null)} />
+      )}
+    </div>
+  );
+}
