@@ -134,3 +134,23 @@ test("check all reports its summary in an accessible toast", async () => {
   assert.match(await toast.textContent(), /2 healthy, 1 unhealthy/);
   await page.context().close();
 });
+
+test("a template with scripts, onerror handlers and javascript: links runs nothing and never reaches the IPC", async () => {
+  const page = await open();
+  await page.getByRole("button", { name: "Templates" }).click();
+  await page.getByRole("button", { name: "Write your first template" }).click();
+  const frameElement = page.locator("iframe[title='Preview']");
+  await frameElement.waitFor();
+  assert.equal(await frameElement.getAttribute("sandbox"), "", "sandbox without allow-scripts");
+  assert.match(await frameElement.getAttribute("srcdoc"), /Content-Security-Policy[^>]*default-src 'none'/);
+  const frame = page.frameLocator("iframe[title='Preview']");
+  await frame.locator("#content").waitFor();
+  await frame.locator("#js-link").click();
+  await page.waitForTimeout(500);
+  const title = await frame.locator("title").textContent();
+  assert.equal(title, "safe", "no script changed the preview's title");
+  assert.equal(await page.evaluate(() => window.__xss), undefined, "nothing reached the app window");
+  const commands = await page.evaluate(() => window.__mockCalls.map((c) => c.cmd));
+  assert.ok(!commands.includes("delete_integration"), `unexpected IPC: ${commands}`);
+  await page.context().close();
+});

@@ -65,6 +65,19 @@
     },
     reveal_secret: ({ id, field }) => secrets.get(`${id}/${field}`) ?? fail("not_found", "no secret"),
     check_all: () => ({ total: 3, healthy: 2, degraded: 0, unhealthy: 1, errors: 0, elapsed_ms: 900 }),
+    list_templates: ({ query }) => ({ items: [], total: 0, page: query.page, per_page: query.per_page }),
+    preview_template: () => {
+      // A hostile template: every way an e-mail could try to run code.
+      const html = `<!doctype html><html><head><title>safe</title></head><body>
+        <p id="content">Hello</p>
+        <script>document.title = "script ran"; try { parent.__xss = "script"; } catch (e) {}
+          try { window.__TAURI_INTERNALS__ && window.__TAURI_INTERNALS__.invoke("delete_integration", {id: 1}); } catch (e) {}</script>
+        <img src="x" onerror="document.title = 'onerror ran'; parent.__xss = 'onerror'">
+        <a id="js-link" href="javascript:document.title='link ran';parent.__xss='link'">click me</a>
+        <svg onload="document.title='svg ran'"></svg>
+      </body></html>`;
+      return { rendered: { subject: "Hi", html, text: "Hello", text_generated: true, eml: "Subject: Hi", size_bytes: 11, html_bytes: html.length, warnings: [], links: ["javascript:..."], variables: [] }, error: null, variables: [], suggested_data: "{}" };
+    },
     "plugin:event|listen": () => 1,
     "plugin:event|unlisten": () => null,
   };
