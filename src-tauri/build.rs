@@ -27,6 +27,14 @@ fn main() {
         "preview_template",
         "send_test_email",
         "export_eml",
+        "list_routes",
+        "add_route",
+        "update_route",
+        "delete_route",
+        "trigger_route",
+        "trigger_batch",
+        "list_workflows",
+        "set_workflow_active",
     ];
     let attributes = tauri_build::Attributes::new()
         .capabilities_path_pattern("./src-tauri/capabilities/**/*")

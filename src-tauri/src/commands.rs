@@ -6,6 +6,9 @@ use std::sync::Arc;
 
 use patchbay_core::health::history::HealthRecord;
 use patchbay_core::health::service::{CheckAllSummary, HealthService, TestOutcome};
+use patchbay_core::n8n::api::{Client as N8nClient, Workflow, WorkflowPage};
+use patchbay_core::n8n::routes::{Route, RouteInput};
+use patchbay_core::n8n::trigger::{parse_batch, BatchOutcome, Trigger, TriggerOutcome};
 use patchbay_core::providers::ProviderSpec;
 use patchbay_core::runs::{Run, RunDetail, RunQuery};
 use patchbay_core::settings::Settings;
@@ -292,4 +295,88 @@ pub async fn export_eml(name: String, eml: String) -> CommandResult<String> {
     .await
     .map_err(|error| ErrorPayload { kind: ErrorKind::Internal, message: error.to_string(), field: None })?
     .map_err(|error| error.to_payload())
+}
+
+/// Routes of an n8n integration.
+#[tauri::command]
+pub async fn list_routes(state: State<'_, AppState>, integration_id: i64) -> CommandResult<Vec<Route>> {
+    blocking(state, move |core| core.list_routes(integration_id)).await
+}
+
+/// Adds a route.
+#[tauri::command]
+pub async fn add_route(state: State<'_, AppState>, integration_id: i64, input: RouteInput) -> CommandResult<Route> {
+    blocking(state, move |core| core.add_route(integration_id, &input)).await
+}
+
+/// Changes a route.
+#[tauri::command]
+pub async fn update_route(state: State<'_, AppState>, id: i64, input: RouteInput) -> CommandResult<Route> {
+    blocking(state, move |core| core.update_route(id, &input)).await
+}
+
+/// Deletes a route.
+#[tauri::command]
+pub async fn delete_route(state: State<'_, AppState>, id: i64) -> CommandResult<()> {
+    blocking(state, move |core| core.delete_route(id)).await
+}
+
+fn trigger(services: &Services) -> CommandResult<Trigger> {
+    Ok(Trigger::new(services.core.clone()).map_err(|error| error.to_payload())?.with_progress(services.health.run_events()))
+}
+
+/// Triggers a route with `payload` (JSON text; the route's default when empty); with `follow`, waits for
+/// the n8n execution. Progress arrives as `run_progress` events.
+#[tauri::command]
+pub async fn trigger_route(
+    state: State<'_, AppState>,
+    integration_id: i64,
+    action_key: String,
+    payload: String,
+    follow: bool,
+) -> CommandResult<TriggerOutcome> {
+    let services = state.services()?;
+    let payload = match payload.trim() {
+        "" => None,
+        text => Some(serde_json::from_str(text).map_err(|error| patchbay_core::Error::validation("payload", format!("is not valid JSON: {error}")).to_payload())?),
+    };
+    trigger(&services)?.trigger(integration_id, &action_key, payload, follow).await.map_err(|error| error.to_payload())
+}
+
+/// Triggers a route once per payload of `data` (a JSON array or NDJSON), at most `concurrency` at a time.
+#[tauri::command]
+pub async fn trigger_batch(
+    state: State<'_, AppState>,
+    integration_id: i64,
+    action_key: String,
+    data: String,
+    concurrency: u32,
+) -> CommandResult<BatchOutcome> {
+    let services = state.services()?;
+    let payloads = parse_batch(&data).map_err(|error| error.to_payload())?;
+    trigger(&services)?
+        .batch(integration_id, &action_key, payloads, usize::try_from(concurrency).unwrap_or(4))
+        .await
+        .map_err(|error| error.to_payload())
+}
+
+/// What an n8n API call needs: the integration's settings and secrets, and an HTTP context.
+async fn n8n_api(state: State<'_, AppState>, integration_id: i64) -> CommandResult<(patchbay_core::health::CheckTarget, patchbay_core::health::CheckContext)> {
+    let target = blocking(state, move |core| core.check_target(integration_id)).await?;
+    let context = patchbay_core::health::CheckContext::with_defaults().map_err(|message| ErrorPayload { kind: ErrorKind::Internal, message, field: None })?;
+    Ok((target, context))
+}
+
+/// One page of the instance's workflows.
+#[tauri::command]
+pub async fn list_workflows(state: State<'_, AppState>, integration_id: i64, cursor: Option<String>) -> CommandResult<WorkflowPage> {
+    let (target, context) = n8n_api(state, integration_id).await?;
+    N8nClient::new(&target, &context).workflows(100, cursor.as_deref()).await.map_err(|error| error.to_payload())
+}
+
+/// Activates or deactivates a workflow.
+#[tauri::command]
+pub async fn set_workflow_active(state: State<'_, AppState>, integration_id: i64, workflow_id: String, active: bool) -> CommandResult<Workflow> {
+    let (target, context) = n8n_api(state, integration_id).await?;
+    N8nClient::new(&target, &context).set_active(&workflow_id, active).await.map_err(|error| error.to_payload())
 }

@@ -81,6 +81,14 @@ pub fn run() {
             commands::preview_template,
             commands::send_test_email,
             commands::export_eml,
+            commands::list_routes,
+            commands::add_route,
+            commands::update_route,
+            commands::delete_route,
+            commands::trigger_route,
+            commands::trigger_batch,
+            commands::list_workflows,
+            commands::set_workflow_active,
         ])
         .run(tauri::generate_context!());
     if let Err(error) = result {

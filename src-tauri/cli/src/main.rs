@@ -37,6 +37,9 @@ enum Command {
     /// E-mail templates.
     #[command(subcommand)]
     Template(TemplateCommand),
+    /// n8n routes and triggers.
+    #[command(subcommand)]
+    N8n(N8nCommand),
     /// Run a health check: one integration, or every active one with --all.
     /// Exit status: 0 all healthy (or degraded), 1 any unhealthy, 2 error.
     Check(CheckArgs),
@@ -58,6 +61,53 @@ enum TemplateCommand {
         /// Fail on undefined variables (naming them, with line and column).
         #[arg(long)]
         strict: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum N8nCommand {
+    /// Trigger a route: POST its payload to the workflow's webhook. With --wait, follow the execution;
+    /// the exit status is 0 when it succeeded, 1 when it failed.
+    Trigger {
+        /// n8n integration id.
+        id: i64,
+        /// Action key of the route.
+        action_key: String,
+        /// JSON payload (default: the route's default payload, else {}).
+        #[arg(long, value_name = "FILE.json")]
+        data: Option<PathBuf>,
+        /// Follow the n8n execution until it ends (needs the integration's API key).
+        #[arg(long)]
+        wait: bool,
+    },
+    /// Routes of an integration.
+    #[command(subcommand)]
+    Route(RouteCommand),
+}
+
+#[derive(Subcommand)]
+enum RouteCommand {
+    /// Add a route.
+    Add {
+        /// n8n integration id.
+        id: i64,
+        /// Action key (^[a-zA-Z0-9._-]+$, unique per integration).
+        #[arg(long)]
+        key: String,
+        /// Webhook path of the workflow's Webhook node.
+        #[arg(long)]
+        path: String,
+        /// HTTP method.
+        #[arg(long, default_value = "POST")]
+        method: String,
+        /// Description.
+        #[arg(long)]
+        description: Option<String>,
+    },
+    /// List routes.
+    List {
+        /// n8n integration id.
+        id: i64,
     },
 }
 
@@ -211,6 +261,9 @@ fn run(cli: &Cli) -> patchbay_core::Result<Outcome> {
     if let Command::Check(args) = &cli.command {
         return check(cli.json, core, args);
     }
+    if let Command::N8n(command) = &cli.command {
+        return n8n(cli.json, core, command);
+    }
     match &cli.command {
         Command::Project(ProjectCommand::Add { name }) => {
             let project = core.create_project(name)?;
@@ -263,7 +316,7 @@ fn run(cli: &Cli) -> patchbay_core::Result<Outcome> {
             core.delete_integration(*id)?;
             output(cli.json, &serde_json::json!({ "deleted": id }), || format!("deleted integration {id}"))
         }
-        Command::Check(_) | Command::Template(_) => Err(Error::Internal("handled above".into())),
+        Command::Check(_) | Command::Template(_) | Command::N8n(_) => Err(Error::Internal("handled above".into())),
     }
     .map(|()| Outcome::AllHealthy)
 }
@@ -310,6 +363,55 @@ fn preview(json: bool, file: &std::path::Path, data: Option<&std::path::Path>, f
     };
     println!("{out}");
     Ok(())
+}
+
+fn n8n(json: bool, core: Patchbay, command: &N8nCommand) -> patchbay_core::Result<Outcome> {
+    use patchbay_core::n8n::routes::RouteInput;
+    match command {
+        N8nCommand::Route(RouteCommand::Add { id, key, path, method, description }) => {
+            let input = RouteInput {
+                action_key: key.clone(),
+                webhook_path: path.clone(),
+                method: Some(method.clone()),
+                description: description.clone(),
+                default_payload: None,
+                workflow_id: None,
+            };
+            let route = core.add_route(*id, &input)?;
+            output(json, &route, || format!("added route {} → {} {}", route.action_key, route.method, route.webhook_path))?;
+            Ok(Outcome::AllHealthy)
+        }
+        N8nCommand::Route(RouteCommand::List { id }) => {
+            let routes = core.list_routes(*id)?;
+            output(json, &routes, || {
+                if routes.is_empty() {
+                    return "no routes".into();
+                }
+                routes.iter().map(|r| format!("{:<24} {:<6} {}  {}", r.action_key, r.method, r.webhook_path, r.description)).collect::<Vec<_>>().join("\n")
+            })?;
+            Ok(Outcome::AllHealthy)
+        }
+        N8nCommand::Trigger { id, action_key, data, wait } => {
+            let payload = match data {
+                Some(path) => {
+                    let text = std::fs::read_to_string(path).map_err(|error| Error::validation("data", format!("cannot read {}: {error}", path.display())))?;
+                    Some(serde_json::from_str(&text).map_err(|error| Error::validation("data", format!("{} is not valid JSON: {error}", path.display())))?)
+                }
+                None => None,
+            };
+            let runtime = tokio::runtime::Runtime::new().map_err(|error| Error::Internal(error.to_string()))?;
+            let trigger = patchbay_core::n8n::trigger::Trigger::new(std::sync::Arc::new(core))?;
+            let outcome = runtime.block_on(trigger.trigger(*id, action_key, payload, *wait))?;
+            output(json, &outcome, || {
+                let mut lines = vec![format!("{}: {}", outcome.run.status_text(), outcome.message)];
+                if let Some(execution) = &outcome.execution {
+                    lines.push(format!("execution {} {} — {}", execution.id, execution.status, execution.url));
+                }
+                lines.join("\n")
+            })?;
+            Ok(if outcome.run.status == patchbay_core::runs::RunStatus::Succeeded { Outcome::AllHealthy } else { Outcome::SomeUnhealthy })
+        }
+    }
 }
 
 fn check(json: bool, core: Patchbay, args: &CheckArgs) -> patchbay_core::Result<Outcome> {

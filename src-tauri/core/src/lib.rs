@@ -10,11 +10,13 @@
 pub mod error;
 pub mod health;
 pub mod integrations;
+pub mod n8n;
 pub mod projects;
 pub mod providers;
 pub mod runs;
 pub mod secrets;
 pub mod settings;
+pub mod signing;
 pub mod store;
 pub mod templates;
 

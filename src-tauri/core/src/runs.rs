@@ -103,6 +103,13 @@ pub struct Run {
     pub duration_ms: Option<i64>,
 }
 
+impl Run {
+    /// The status as a word (`succeeded`, `failed` …).
+    pub fn status_text(&self) -> String {
+        to_sql_text(self.status)
+    }
+}
+
 /// One log line of a run.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[ts(export)]

@@ -22,6 +22,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/20261122_0002_health.sql"),
     include_str!("../migrations/20261122_0003_runs.sql"),
     include_str!("../migrations/20261122_0004_templates.sql"),
+    include_str!("../migrations/20261122_0005_n8n.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {

@@ -108,6 +108,11 @@ impl HealthService {
         self.events.subscribe()
     }
 
+    /// The channel run progress is published on, so other services (n8n triggers) share it.
+    pub fn run_events(&self) -> broadcast::Sender<Run> {
+        self.runs.clone()
+    }
+
     /// Progress of the runs this service starts ("check all"), at most a few updates per second.
     pub fn subscribe_runs(&self) -> broadcast::Receiver<Run> {
         self.runs.subscribe()

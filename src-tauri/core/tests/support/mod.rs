@@ -130,7 +130,18 @@ async fn serve(mut stream: TcpStream, behaviour: Behaviour, seen: Arc<Mutex<Vec<
         if let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
             let head = String::from_utf8_lossy(&buffer[..end]).into_owned();
             let path = head.split_whitespace().nth(1).unwrap_or("/").to_owned();
-            seen.lock().unwrap().push(head.clone());
+            let length = head
+                .lines()
+                .find_map(|line| line.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap_or(0)))
+                .unwrap_or(0);
+            while buffer.len() < end + 4 + length {
+                match stream.read(&mut chunk).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(read) => buffer.extend_from_slice(&chunk[..read]),
+                }
+            }
+            let body = String::from_utf8_lossy(&buffer[end + 4..]).into_owned();
+            seen.lock().unwrap().push(format!("{head}\r\n\r\n{body}"));
             match &behaviour {
                 Behaviour::Silent => {
                     tokio::time::sleep(Duration::from_secs(3600)).await;
