@@ -24,7 +24,9 @@ async function seed(dataDir) {
   patchbay(dataDir, ["project", "add", "Birch Clinic"]);
   add("--provider", "http", "--name", "Shop storefront", "--project", "Acme Trading", "--set", `url=${upUrl}/`);
   add("--provider", "http", "--name", "Billing API", "--project", "Acme Trading", "--set", `url=${downUrl}/health`);
-  add("--provider", "n8n", "--name", "Order automations", "--project", "Acme Trading", "--set", `base_url=${upUrl.replace("127.0.0.1", "localhost")}`, "--inactive");
+  const n8n = JSON.parse(patchbay(dataDir, ["--json", "integration", "add", "--provider", "n8n", "--name", "Order automations", "--project", "Acme Trading", "--set", `base_url=${upUrl}`, "--inactive"]));
+  patchbay(dataDir, ["n8n", "route", "add", String(n8n.id), "--key", "order.created", "--path", "orders/new", "--description", "New web-shop order"]);
+  patchbay(dataDir, ["n8n", "route", "add", String(n8n.id), "--key", "invoice.paid", "--path", "billing/paid"]);
   patchbay(dataDir, ["integration", "add", "--provider", "kommo", "--name", "Acme CRM", "--project", "Acme Trading", "--set", "subdomain=acme", "--set", `base_url=${downUrl}`, "--secret", "token"], "kommo-demo-token\n");
   add("--provider", "smtp", "--name", "Clinic mail", "--project", "Birch Clinic", "--set", "host=smtp.birch.test", "--set", "username=desk@birch.test", "--inactive");
   add("--provider", "clickhouse", "--name", "Analytics", "--project", "Birch Clinic", "--set", `base_url=${upUrl}`);
@@ -55,6 +57,14 @@ async function shoot(theme) {
     await save("integration-form");
     await click(driver, byText("button", "Cancel"));
     await click(driver, byText("button", "Discard"));
+    await click(driver, By.css("button[aria-label='More actions for Order automations']"));
+    await click(driver, By.xpath("//*[@role='menuitem'][normalize-space()='n8n routes…']"));
+    await driver.wait(until.elementLocated(By.css("table[aria-label='Routes'] tbody tr")), 10_000);
+    await click(driver, By.xpath("//table[@aria-label='Routes']//tr[td/code[normalize-space()='order.created']]//button[normalize-space()='Trigger…']"));
+    await click(driver, byText("button", "Trigger"));
+    await driver.wait(until.elementLocated(By.css(".facts-box")), 10_000);
+    await save("n8n-routes");
+    await click(driver, byText("button", "Close"));
     await click(driver, byText("button", "Runs"));
     await driver.wait(until.elementLocated(By.css("table[aria-label='Runs'] tbody tr")), 10_000);
     await save("runs");

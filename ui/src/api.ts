@@ -15,6 +15,12 @@ import type { HealthUpdate } from "./bindings/HealthUpdate";
 import type { Settings } from "./bindings/Settings";
 import type { TestOutcome } from "./bindings/TestOutcome";
 import type { AppInfo } from "./bindings/AppInfo";
+import type { BatchOutcome } from "./bindings/BatchOutcome";
+import type { Route } from "./bindings/Route";
+import type { RouteInput } from "./bindings/RouteInput";
+import type { TriggerOutcome } from "./bindings/TriggerOutcome";
+import type { Workflow } from "./bindings/Workflow";
+import type { WorkflowPage } from "./bindings/WorkflowPage";
 import type { PreviewResponse } from "./bindings/PreviewResponse";
 import type { SendOutcome } from "./bindings/SendOutcome";
 import type { Template } from "./bindings/Template";
@@ -81,6 +87,16 @@ export const api = {
   sendTestEmail: (source: TemplateSource, data: string, integrationId: number, to: string) =>
     call<SendOutcome>("send_test_email", { source, data, integrationId, to }),
   exportEml: (name: string, eml: string) => call<string>("export_eml", { name, eml }),
+  listRoutes: (integrationId: number) => call<Route[]>("list_routes", { integrationId }),
+  addRoute: (integrationId: number, input: RouteInput) => call<Route>("add_route", { integrationId, input }),
+  deleteRoute: (id: number) => call<null>("delete_route", { id }),
+  triggerRoute: (integrationId: number, actionKey: string, payload: string, follow: boolean) =>
+    call<TriggerOutcome>("trigger_route", { integrationId, actionKey, payload, follow }),
+  triggerBatch: (integrationId: number, actionKey: string, data: string, concurrency: number) =>
+    call<BatchOutcome>("trigger_batch", { integrationId, actionKey, data, concurrency }),
+  listWorkflows: (integrationId: number, cursor: string | null) => call<WorkflowPage>("list_workflows", { integrationId, cursor }),
+  setWorkflowActive: (integrationId: number, workflowId: string, active: boolean) =>
+    call<Workflow>("set_workflow_active", { integrationId, workflowId, active }),
 };
 
 /** Calls `handler` with each run progress update (throttled by the backend). */

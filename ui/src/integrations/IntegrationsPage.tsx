@@ -14,6 +14,7 @@ import { useToast } from "../shared/toasts";
 import { usePersistentState } from "../shared/usePersistentState";
 import { HealthIndicator } from "./HealthIndicator";
 import { HistoryDialog } from "./HistoryDialog";
+import { RoutesDialog } from "../n8n/RoutesDialog";
 import { RowMenu } from "../shared/RowMenu";
 import { IntegrationForm, type FormMode } from "./IntegrationForm";
 import { ProviderCatalog } from "./ProviderCatalog";
@@ -56,6 +57,7 @@ export function IntegrationsPage({ projectId, projects }: { projectId: number | 
   const [catalogOpen, setCatalogOpen] = useState(false);
   const [deleting, setDeleting] = useState<Integration | null>(null);
   const [historyOf, setHistoryOf] = useState<Integration | null>(null);
+  const [routesOf, setRoutesOf] = useState<Integration | null>(null);
   const [testing, setTesting] = useState<ReadonlySet<number>>(new Set());
   const searchRef = useRef<HTMLInputElement>(null);
 
@@ -156,7 +158,7 @@ export function IntegrationsPage({ projectId, projects }: { projectId: number | 
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       const target = event.target as HTMLElement;
-      if (form || catalogOpen || deleting || historyOf || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName)) return;
+      if (form || catalogOpen || deleting || historyOf || routesOf || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName)) return;
       if (event.ctrlKey || event.metaKey || event.altKey) return;
       if (event.key === "/") {
         event.preventDefault();
@@ -168,7 +170,7 @@ export function IntegrationsPage({ projectId, projects }: { projectId: number | 
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, [form, catalogOpen, deleting, historyOf]);
+  }, [form, catalogOpen, deleting, historyOf, routesOf]);
 
   const testingRef = useRef(testing);
   testingRef.current = testing;
@@ -250,6 +252,7 @@ export function IntegrationsPage({ projectId, projects }: { projectId: number | 
               <RowMenu
                 label={`More actions for ${integration.name}`}
                 actions={[
+                  ...(integration.provider === "n8n" ? [{ label: "n8n routes…", onSelect: () => setRoutesOf(integration) }] : []),
                   { label: "Health history", onSelect: () => setHistoryOf(integration) },
                   { label: "Duplicate", onSelect: () => openForm(integration, "duplicate") },
                   { label: integration.active ? "Disable" : "Enable", onSelect: () => toggleActive.mutate(integration) },
@@ -422,6 +425,7 @@ export function IntegrationsPage({ projectId, projects }: { projectId: number | 
       )}
 
       {historyOf && <HistoryDialog integration={historyOf} onClose={() => setHistoryOf(null)} />}
+      {routesOf && <RoutesDialog integration={routesOf} onClose={() => setRoutesOf(null)} />}
 
       {deleting && (
         <ConfirmDialog
