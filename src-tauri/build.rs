@@ -35,6 +35,9 @@ fn main() {
         "trigger_batch",
         "list_workflows",
         "set_workflow_active",
+        "start_sync",
+        "cancel_sync",
+        "list_records",
     ];
     let attributes = tauri_build::Attributes::new()
         .capabilities_path_pattern("./src-tauri/capabilities/**/*")

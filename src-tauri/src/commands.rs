@@ -32,6 +32,8 @@ pub struct Services {
     pub core: Arc<Patchbay>,
     /// Health checks and the scheduler.
     pub health: Arc<HealthService>,
+    /// CRM sync runs.
+    pub sync: Arc<patchbay_core::crm::sync::Sync>,
 }
 
 impl AppState {
@@ -379,4 +381,40 @@ pub async fn list_workflows(state: State<'_, AppState>, integration_id: i64, cur
 pub async fn set_workflow_active(state: State<'_, AppState>, integration_id: i64, workflow_id: String, active: bool) -> CommandResult<Workflow> {
     let (target, context) = n8n_api(state, integration_id).await?;
     N8nClient::new(&target, &context).set_active(&workflow_id, active).await.map_err(|error| error.to_payload())
+}
+
+/// Starts a CRM sync in the background (resuming an interrupted or failed run unless `full`); progress
+/// arrives as `run_progress` events and the run appears on the Runs page.
+#[tauri::command]
+pub async fn start_sync(state: State<'_, AppState>, integration_id: i64, entities: Vec<patchbay_core::crm::sync::Entity>, full: bool) -> CommandResult<()> {
+    let services = state.services()?;
+    let provider = blocking(state, move |core| core.get_integration(integration_id)).await?.provider;
+    if provider != "kommo" && provider != "bitrix24" {
+        return Err(patchbay_core::Error::validation("integration_id", format!("{provider} integrations cannot be synced")).to_payload());
+    }
+    tauri::async_runtime::spawn(async move {
+        if let Err(error) = services.sync.run(integration_id, entities, full).await {
+            eprintln!("patchbay: sync of integration {integration_id} failed to start: {error}");
+        }
+    });
+    Ok(())
+}
+
+/// Asks a running sync to stop after its current page.
+#[tauri::command]
+pub async fn cancel_sync(state: State<'_, AppState>, run_id: i64) -> CommandResult<()> {
+    state.services()?.sync.cancel(run_id);
+    Ok(())
+}
+
+/// One page of an integration's synced records.
+#[tauri::command]
+pub async fn list_records(
+    state: State<'_, AppState>,
+    integration_id: i64,
+    entity_type: Option<String>,
+    page: u32,
+    per_page: u32,
+) -> CommandResult<Page<patchbay_core::crm::records::CrmRecord>> {
+    blocking(state, move |core| core.list_records(integration_id, entity_type.as_deref(), page, per_page)).await
 }

@@ -21,7 +21,8 @@ fn open_services() -> AppState {
         .and_then(|core| {
             let health = HealthService::new(Arc::clone(&core))?;
             health.apply_settings(&core.settings().unwrap_or_default());
-            Ok(Services { core, health })
+            let sync = Arc::new(patchbay_core::crm::sync::Sync::new(Arc::clone(&core))?.with_progress(health.run_events()));
+            Ok(Services { core, health, sync })
         })
         .map_err(|error| {
             eprintln!("patchbay: cannot open the database: {error}");
@@ -89,6 +90,9 @@ pub fn run() {
             commands::trigger_batch,
             commands::list_workflows,
             commands::set_workflow_active,
+            commands::start_sync,
+            commands::cancel_sync,
+            commands::list_records,
         ])
         .run(tauri::generate_context!());
     if let Err(error) = result {

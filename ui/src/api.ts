@@ -15,6 +15,8 @@ import type { HealthUpdate } from "./bindings/HealthUpdate";
 import type { Settings } from "./bindings/Settings";
 import type { TestOutcome } from "./bindings/TestOutcome";
 import type { AppInfo } from "./bindings/AppInfo";
+import type { CrmRecord } from "./bindings/CrmRecord";
+import type { Entity } from "./bindings/Entity";
 import type { BatchOutcome } from "./bindings/BatchOutcome";
 import type { Route } from "./bindings/Route";
 import type { RouteInput } from "./bindings/RouteInput";
@@ -97,6 +99,10 @@ export const api = {
   listWorkflows: (integrationId: number, cursor: string | null) => call<WorkflowPage>("list_workflows", { integrationId, cursor }),
   setWorkflowActive: (integrationId: number, workflowId: string, active: boolean) =>
     call<Workflow>("set_workflow_active", { integrationId, workflowId, active }),
+  startSync: (integrationId: number, entities: Entity[], full: boolean) => call<null>("start_sync", { integrationId, entities, full }),
+  cancelSync: (runId: number) => call<null>("cancel_sync", { runId }),
+  listRecords: (integrationId: number, entityType: string | null, page: number, perPage: number) =>
+    call<Page<CrmRecord>>("list_records", { integrationId, entityType, page, perPage }),
 };
 
 /** Calls `handler` with each run progress update (throttled by the backend). */

@@ -40,6 +40,9 @@ enum Command {
     /// n8n routes and triggers.
     #[command(subcommand)]
     N8n(N8nCommand),
+    /// CRM sync runs (Kommo, Bitrix24).
+    #[command(subcommand)]
+    Sync(SyncCommand),
     /// Run a health check: one integration, or every active one with --all.
     /// Exit status: 0 all healthy (or degraded), 1 any unhealthy, 2 error.
     Check(CheckArgs),
@@ -83,6 +86,29 @@ enum N8nCommand {
     /// Routes of an integration.
     #[command(subcommand)]
     Route(RouteCommand),
+}
+
+#[derive(Subcommand)]
+enum SyncCommand {
+    /// Sync a Kommo or Bitrix24 integration into the local records. Resumes the integration's
+    /// interrupted or failed run from its cursor unless --full. Exit 0 succeeded, 1 failed.
+    Run {
+        /// Integration id.
+        id: i64,
+        /// Comma-separated: pipelines, deals, contacts.
+        #[arg(long, default_value = "pipelines,deals,contacts")]
+        entities: String,
+        /// Resync everything instead of records changed since the last successful sync.
+        #[arg(long)]
+        full: bool,
+    },
+    /// List sync runs, newest first.
+    List,
+    /// Show one run with its log.
+    Show {
+        /// Run id.
+        run_id: i64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -264,6 +290,9 @@ fn run(cli: &Cli) -> patchbay_core::Result<Outcome> {
     if let Command::N8n(command) = &cli.command {
         return n8n(cli.json, core, command);
     }
+    if let Command::Sync(command) = &cli.command {
+        return sync(cli.json, core, command);
+    }
     match &cli.command {
         Command::Project(ProjectCommand::Add { name }) => {
             let project = core.create_project(name)?;
@@ -316,7 +345,7 @@ fn run(cli: &Cli) -> patchbay_core::Result<Outcome> {
             core.delete_integration(*id)?;
             output(cli.json, &serde_json::json!({ "deleted": id }), || format!("deleted integration {id}"))
         }
-        Command::Check(_) | Command::Template(_) | Command::N8n(_) => Err(Error::Internal("handled above".into())),
+        Command::Check(_) | Command::Template(_) | Command::N8n(_) | Command::Sync(_) => Err(Error::Internal("handled above".into())),
     }
     .map(|()| Outcome::AllHealthy)
 }
@@ -410,6 +439,37 @@ fn n8n(json: bool, core: Patchbay, command: &N8nCommand) -> patchbay_core::Resul
                 lines.join("\n")
             })?;
             Ok(if outcome.run.status == patchbay_core::runs::RunStatus::Succeeded { Outcome::AllHealthy } else { Outcome::SomeUnhealthy })
+        }
+    }
+}
+
+fn sync(json: bool, core: Patchbay, command: &SyncCommand) -> patchbay_core::Result<Outcome> {
+    use patchbay_core::crm::sync::{Entity, Sync};
+    use patchbay_core::runs::{RunKind, RunQuery, RunStatus};
+    let describe = |run: &patchbay_core::runs::Run| {
+        format!("{:>5}  {:<12} {:<40} {}", run.id, run.status_text(), run.title, run.error.clone().or(run.summary.clone()).unwrap_or_default())
+    };
+    match command {
+        SyncCommand::Run { id, entities, full } => {
+            let entities = entities.split(',').filter(|e| !e.trim().is_empty()).map(Entity::parse).collect::<patchbay_core::Result<Vec<_>>>()?;
+            let runtime = tokio::runtime::Runtime::new().map_err(|error| Error::Internal(error.to_string()))?;
+            let run = runtime.block_on(Sync::new(std::sync::Arc::new(core))?.run(*id, entities, *full))?;
+            output(json, &run, || describe(&run))?;
+            Ok(if run.status == RunStatus::Succeeded { Outcome::AllHealthy } else { Outcome::SomeUnhealthy })
+        }
+        SyncCommand::List => {
+            let runs = core.list_runs(&RunQuery { kind: Some(RunKind::CrmSync), desc: true, per_page: 100, ..Default::default() })?;
+            output(json, &runs, || runs.items.iter().map(describe).collect::<Vec<_>>().join("\n"))?;
+            Ok(Outcome::AllHealthy)
+        }
+        SyncCommand::Show { run_id } => {
+            let detail = core.run_detail(*run_id)?;
+            output(json, &detail, || {
+                let mut lines = vec![describe(&detail.run)];
+                lines.extend(detail.logs.iter().map(|l| format!("  {} {}", l.level, l.message)));
+                lines.join("\n")
+            })?;
+            Ok(Outcome::AllHealthy)
         }
     }
 }

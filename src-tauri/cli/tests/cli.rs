@@ -255,3 +255,53 @@ fn template_preview_renders_files_and_reports_undefined_variables() {
     let lenient = cli.run(&["template", "preview", t, "--data", d], None);
     assert!(lenient.status.success());
 }
+
+/// A one-thread server that answers like Kommo: one pipeline with one status; no leads or contacts (204).
+fn kommo_server() -> String {
+    use std::io::{Read, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(100) {
+            let Ok(mut stream) = stream else { return };
+            let mut buffer = [0u8; 4096];
+            let read = stream.read(&mut buffer).unwrap_or(0);
+            let request = String::from_utf8_lossy(&buffer[..read]);
+            let (status, body) = if request.starts_with("GET /api/v4/leads/pipelines") {
+                ("200 OK", r#"{"_embedded":{"pipelines":[{"id":7,"name":"Sales","_embedded":{"statuses":[{"id":70,"name":"New"}]}}]}}"#)
+            } else {
+                ("204 No Content", "")
+            };
+            let _ = write!(stream, "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
+        }
+    });
+    format!("http://{address}")
+}
+
+#[test]
+fn sync_run_list_and_show() {
+    let cli = Cli::new();
+    let base = kommo_server();
+    let output = Command::new(env!("CARGO_BIN_EXE_patchbay"))
+        .args(["--json", "--data-dir"])
+        .arg(cli.data_dir.path())
+        .args(["integration", "add", "--provider", "kommo", "--name", "CRM", "--set", &format!("base_url={base}"), "--secret", "token"])
+        .env("PATCHBAY_SECRET_TOKEN", "cli-sync-token")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let id = serde_json::from_slice::<serde_json::Value>(&output.stdout).unwrap()["id"].as_i64().unwrap().to_string();
+    let run = cli.run(&["--json", "sync", "run", &id], None);
+    assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
+    let run: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    assert_eq!(run["status"], "succeeded");
+    assert_eq!(run["summary"], "2 fetched: 2 created, 0 updated, 0 unchanged, 0 failed");
+    let list = cli.json(&["sync", "list"], None);
+    assert_eq!(list["total"], 1);
+    let shown = cli.json(&["sync", "show", &run["id"].to_string()], None);
+    assert_eq!(shown["run"]["kind"], "crm_sync");
+    let bad = cli.run(&["sync", "run", &id, "--entities", "deals,widgets"], None);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown entity `widgets`"));
+    cli.json(&["integration", "rm", &id], None);
+}

@@ -15,6 +15,7 @@ import { usePersistentState } from "../shared/usePersistentState";
 import { HealthIndicator } from "./HealthIndicator";
 import { HistoryDialog } from "./HistoryDialog";
 import { RoutesDialog } from "../n8n/RoutesDialog";
+import { SyncDialog } from "../crm/SyncDialog";
 import { RowMenu } from "../shared/RowMenu";
 import { IntegrationForm, type FormMode } from "./IntegrationForm";
 import { ProviderCatalog } from "./ProviderCatalog";
@@ -58,6 +59,7 @@ export function IntegrationsPage({ projectId, projects }: { projectId: number | 
   const [deleting, setDeleting] = useState<Integration | null>(null);
   const [historyOf, setHistoryOf] = useState<Integration | null>(null);
   const [routesOf, setRoutesOf] = useState<Integration | null>(null);
+  const [syncOf, setSyncOf] = useState<Integration | null>(null);
   const [testing, setTesting] = useState<ReadonlySet<number>>(new Set());
   const searchRef = useRef<HTMLInputElement>(null);
 
@@ -158,7 +160,7 @@ export function IntegrationsPage({ projectId, projects }: { projectId: number | 
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       const target = event.target as HTMLElement;
-      if (form || catalogOpen || deleting || historyOf || routesOf || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName)) return;
+      if (form || catalogOpen || deleting || historyOf || routesOf || syncOf || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName)) return;
       if (event.ctrlKey || event.metaKey || event.altKey) return;
       if (event.key === "/") {
         event.preventDefault();
@@ -170,7 +172,7 @@ export function IntegrationsPage({ projectId, projects }: { projectId: number | 
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, [form, catalogOpen, deleting, historyOf, routesOf]);
+  }, [form, catalogOpen, deleting, historyOf, routesOf, syncOf]);
 
   const testingRef = useRef(testing);
   testingRef.current = testing;
@@ -253,6 +255,7 @@ export function IntegrationsPage({ projectId, projects }: { projectId: number | 
                 label={`More actions for ${integration.name}`}
                 actions={[
                   ...(integration.provider === "n8n" ? [{ label: "n8n routes…", onSelect: () => setRoutesOf(integration) }] : []),
+                  ...(integration.provider === "kommo" || integration.provider === "bitrix24" ? [{ label: "CRM sync…", onSelect: () => setSyncOf(integration) }] : []),
                   { label: "Health history", onSelect: () => setHistoryOf(integration) },
                   { label: "Duplicate", onSelect: () => openForm(integration, "duplicate") },
                   { label: integration.active ? "Disable" : "Enable", onSelect: () => toggleActive.mutate(integration) },
@@ -426,6 +429,7 @@ export function IntegrationsPage({ projectId, projects }: { projectId: number | 
 
       {historyOf && <HistoryDialog integration={historyOf} onClose={() => setHistoryOf(null)} />}
       {routesOf && <RoutesDialog integration={routesOf} onClose={() => setRoutesOf(null)} />}
+      {syncOf && <SyncDialog integration={syncOf} onClose={() => setSyncOf(null)} />}
 
       {deleting && (
         <ConfirmDialog

@@ -125,6 +125,16 @@ pub trait Provider: Send + Sync {
     fn check<'a>(&'a self, target: &'a CheckTarget, context: &'a CheckContext) -> CheckFuture<'a>;
 }
 
+/// Kommo's API base for an integration (its `base_url`, else `https://{subdomain}.kommo.com`).
+pub fn kommo_api_base(target: &crate::health::CheckTarget) -> String {
+    kommo::api_base(target)
+}
+
+/// Maps a Bitrix24 `{error, error_description}` to a classified verdict.
+pub fn bitrix24_error(code: &str, description: &str) -> crate::health::Verdict {
+    bitrix24::classify_error(code, description)
+}
+
 /// Every provider, in catalog order: the code providers, then the declarative ones from `catalog.json`.
 pub fn registry() -> &'static [&'static dyn Provider] {
     static REGISTRY: std::sync::OnceLock<Vec<&'static dyn Provider>> = std::sync::OnceLock::new();

@@ -18,6 +18,8 @@ use tokio::net::{TcpListener, TcpStream};
 pub enum Behaviour {
     /// Answers every request with the route's reply, or 404.
     Routes(Arc<dyn Fn(&str) -> Reply + Send + Sync>),
+    /// Answers from the path (with query) and the request body.
+    Requests(Arc<dyn Fn(&str, &str) -> Reply + Send + Sync>),
     /// Accepts and never answers.
     Silent,
     /// Sends a valid status line, then one byte per second.
@@ -158,8 +160,12 @@ async fn serve(mut stream: TcpStream, behaviour: Behaviour, seen: Arc<Mutex<Vec<
                         tokio::time::sleep(Duration::from_secs(1)).await;
                     }
                 }
-                Behaviour::Routes(route) => {
-                    let reply = route(&path);
+                Behaviour::Routes(_) | Behaviour::Requests(_) => {
+                    let reply = match &behaviour {
+                        Behaviour::Routes(route) => route(&path),
+                        Behaviour::Requests(answer) => answer(&path, &body),
+                        _ => unreachable!(),
+                    };
                     tokio::time::sleep(reply.delay).await;
                     let mut response = format!("HTTP/1.1 {} X\r\nContent-Length: {}\r\nConnection: close\r\n", reply.status, reply.body.len());
                     for (name, value) in &reply.headers {

@@ -1,0 +1,11 @@
+//! CRM sync: Kommo (amoCRM) API v4 and Bitrix24 REST clients that page through pipelines/stages, deals
+//! and contacts into `crm_records` (which is also the id map), as persisted, resumable `crm_sync` runs.
+//!
+//! Each page is upserted in the same SQLite transaction that saves the run's cursor, so a run killed at
+//! any moment resumes at the first page not yet committed and a rerun never duplicates a record.
+
+pub mod bitrix24;
+pub mod http;
+pub mod kommo;
+pub mod records;
+pub mod sync;

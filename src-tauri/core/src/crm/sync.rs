@@ -1,0 +1,318 @@
+//! Sync runs: persisted `crm_sync` jobs over pipelines, deals and contacts. The cursor (entity, next page,
+//! `since`, counters) is saved with every page in the page's own transaction; a run that was interrupted
+//! (crash, kill, restart) or failed is resumed by the next `start` for the same integration, from its
+//! cursor. Incremental by default (since the last successful run, with a minute of overlap), full on
+//! request; cancellable between pages.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+
+use rusqlite::{params, OptionalExtension};
+use serde::{Deserialize, Serialize};
+use tokio::sync::broadcast;
+use ts_rs::TS;
+
+use super::records::{upsert, Counts, Fetched};
+use super::{bitrix24, kommo};
+use crate::health::{CheckContext, CheckTarget, Verdict};
+use crate::runs::{Run, RunKind, RunStatus};
+use crate::store::now_ms;
+use crate::{Error, Patchbay, Result};
+
+/// What to sync.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum Entity {
+    /// Kommo pipelines with their statuses; Bitrix24 deal categories with their stages.
+    Pipelines,
+    /// Kommo leads; Bitrix24 deals.
+    Deals,
+    /// Contacts.
+    Contacts,
+}
+
+impl Entity {
+    /// Parses `pipelines`, `deals`, `contacts`.
+    ///
+    /// # Errors
+    /// [`Error::Validation`] on `entities`.
+    pub fn parse(text: &str) -> Result<Self> {
+        match text.trim() {
+            "pipelines" => Ok(Self::Pipelines),
+            "deals" | "leads" => Ok(Self::Deals),
+            "contacts" => Ok(Self::Contacts),
+            other => Err(Error::validation("entities", format!("unknown entity `{other}`; expected pipelines, deals or contacts"))),
+        }
+    }
+}
+
+/// One page from a CRM.
+pub struct PageResult {
+    /// Records of the page.
+    pub records: Vec<Fetched>,
+    /// Position of the next page, when there is one.
+    pub next: Option<u64>,
+}
+
+/// A run's resumable position and counters (stored as JSON in `runs.cursor`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct SyncCursor {
+    /// Entities of the run, in order.
+    pub entities: Vec<Entity>,
+    /// Index of the entity in progress.
+    pub index: usize,
+    /// Next page (Kommo page number, Bitrix24 `start`); `None` = first page.
+    pub position: Option<u64>,
+    /// Only records changed since this unix time (s); `None` = full sync.
+    pub since: Option<i64>,
+    /// Counters so far.
+    pub counts: Counts,
+}
+
+enum Source {
+    Kommo(kommo::Client),
+    Bitrix(bitrix24::Client),
+}
+
+impl Source {
+    fn system(&self) -> &'static str {
+        match self {
+            Self::Kommo(_) => "kommo",
+            Self::Bitrix(_) => "bitrix24",
+        }
+    }
+
+    fn first(&self) -> u64 {
+        match self {
+            Self::Kommo(_) => 1,
+            Self::Bitrix(_) => 0,
+        }
+    }
+
+    async fn page(&self, context: &CheckContext, entity: Entity, position: u64, since: Option<i64>) -> std::result::Result<PageResult, Verdict> {
+        match self {
+            Self::Kommo(client) => client.page(context, entity, position, since).await,
+            Self::Bitrix(client) => client.page(context, entity, position, since).await,
+        }
+    }
+}
+
+async fn blocking<T: Send + 'static>(core: &Arc<Patchbay>, call: impl FnOnce(&Patchbay) -> Result<T> + Send + 'static) -> Result<T> {
+    let core = Arc::clone(core);
+    tokio::task::spawn_blocking(move || call(&core)).await.map_err(|error| Error::Internal(error.to_string()))?
+}
+
+impl Patchbay {
+    /// Stores one page and the run's new cursor in one transaction, so a crash after it loses nothing
+    /// and a crash before it redoes only this page (the upsert makes that idempotent).
+    ///
+    /// # Errors
+    /// [`Error::Store`].
+    pub fn commit_sync_page(&self, run_id: i64, integration_id: i64, system: &str, records: &[Fetched], cursor: &SyncCursor) -> Result<Counts> {
+        let mut connection = self.store.lock();
+        let transaction = connection.transaction()?;
+        let counts = upsert(&transaction, integration_id, system, records, now_ms())?;
+        let mut cursor = cursor.clone();
+        cursor.counts.add(counts);
+        let json = serde_json::to_string(&cursor).map_err(|error| Error::Internal(error.to_string()))?;
+        transaction.execute(
+            "UPDATE runs SET cursor = ?2, progress_done = ?3, heartbeat_at = ?4, summary = ?5 WHERE id = ?1",
+            params![run_id, json, i64::try_from(cursor.counts.fetched).unwrap_or(i64::MAX), now_ms(), cursor.counts.describe()],
+        )?;
+        transaction.commit()?;
+        Ok(counts)
+    }
+
+    /// The latest `crm_sync` run of an integration if it was interrupted or failed (resumable).
+    ///
+    /// # Errors
+    /// [`Error::Store`].
+    pub fn resumable_sync(&self, integration_id: i64) -> Result<Option<(i64, SyncCursor)>> {
+        let row: Option<(i64, String, Option<String>)> = self
+            .store
+            .lock()
+            .query_row(
+                "SELECT id, status, cursor FROM runs WHERE kind = 'crm_sync' AND integration_id = ?1 ORDER BY id DESC LIMIT 1",
+                [integration_id],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+            )
+            .optional()?;
+        Ok(row.and_then(|(id, status, cursor)| {
+            let cursor: SyncCursor = serde_json::from_str(cursor.as_deref()?).ok()?;
+            matches!(status.as_str(), "interrupted" | "failed").then_some((id, cursor))
+        }))
+    }
+
+    /// Start time (unix s) of the integration's last successful sync of exactly `entities`.
+    fn last_successful_sync(&self, integration_id: i64) -> Result<Option<i64>> {
+        Ok(self
+            .store
+            .lock()
+            .query_row(
+                "SELECT MAX(started_at) FROM runs WHERE kind = 'crm_sync' AND integration_id = ?1 AND status = 'succeeded'",
+                [integration_id],
+                |row| row.get::<_, Option<i64>>(0),
+            )?
+            .map(|ms| ms / 1000))
+    }
+
+    /// Puts an interrupted or failed run back to `running` to resume it.
+    fn reopen_run(&self, run_id: i64) -> Result<Run> {
+        let connection = self.store.lock();
+        connection.execute(
+            "UPDATE runs SET status = 'running', error = NULL, finished_at = NULL, heartbeat_at = ?2 WHERE id = ?1",
+            params![run_id, now_ms()],
+        )?;
+        drop(connection);
+        Ok(self.run_detail(run_id)?.run)
+    }
+
+    fn save_cursor(&self, run_id: i64, cursor: &SyncCursor) -> Result<()> {
+        let json = serde_json::to_string(cursor).map_err(|error| Error::Internal(error.to_string()))?;
+        self.store.lock().execute("UPDATE runs SET cursor = ?2, heartbeat_at = ?3 WHERE id = ?1", params![run_id, json, now_ms()])?;
+        Ok(())
+    }
+}
+
+/// Runs CRM syncs.
+pub struct Sync {
+    core: Arc<Patchbay>,
+    context: CheckContext,
+    progress: Option<broadcast::Sender<Run>>,
+    cancelled: Mutex<HashSet<i64>>,
+    backoff: Option<std::time::Duration>,
+}
+
+/// Overlap of incremental syncs, seconds (clock skew between us and the CRM).
+const OVERLAP_S: i64 = 60;
+
+impl Sync {
+    /// A sync service (30 s per request).
+    ///
+    /// # Errors
+    /// [`Error::Internal`] when the HTTP client cannot be built.
+    pub fn new(core: Arc<Patchbay>) -> Result<Self> {
+        let context = CheckContext::new(std::time::Duration::from_secs(30), std::time::Duration::from_secs(10)).map_err(Error::Internal)?;
+        Ok(Self { core, context, progress: None, cancelled: Mutex::new(HashSet::new()), backoff: None })
+    }
+
+    /// Publishes run progress on `sender`.
+    pub fn with_progress(mut self, sender: broadcast::Sender<Run>) -> Self {
+        self.progress = Some(sender);
+        self
+    }
+
+    /// Shortens retry backoff (tests).
+    pub fn with_backoff(mut self, base: std::time::Duration) -> Self {
+        self.backoff = Some(base);
+        self
+    }
+
+    /// Asks run `run_id` to stop after its current page.
+    pub fn cancel(&self, run_id: i64) {
+        self.cancelled.lock().unwrap_or_else(|e| e.into_inner()).insert(run_id);
+    }
+
+    fn publish(&self, run: &Run) {
+        if let Some(sender) = &self.progress {
+            let _ = sender.send(run.clone());
+        }
+    }
+
+    fn source(&self, target: &CheckTarget) -> Result<Source> {
+        let source = match target.provider.as_str() {
+            "kommo" => Source::Kommo(kommo::Client::new(target)),
+            "bitrix24" => Source::Bitrix(bitrix24::Client::new(target)),
+            other => return Err(Error::validation("integration_id", format!("{other} integrations cannot be synced; use kommo or bitrix24"))),
+        };
+        Ok(match (source, self.backoff) {
+            (Source::Kommo(client), Some(base)) => Source::Kommo(client.with_backoff(base)),
+            (Source::Bitrix(client), Some(base)) => Source::Bitrix(client.with_backoff(base)),
+            (source, None) => source,
+        })
+    }
+
+    /// Syncs `entities` of integration `integration_id` to the end and returns the finished run. Resumes
+    /// the integration's interrupted or failed run, unless `full`.
+    ///
+    /// # Errors
+    /// [`Error::Validation`] for an integration that is not a CRM or an empty entity list;
+    /// [`Error::NotFound`]. CRM failures end the run as `failed` (resumable), they are not errors.
+    pub async fn run(&self, integration_id: i64, entities: Vec<Entity>, full: bool) -> Result<Run> {
+        if entities.is_empty() {
+            return Err(Error::validation("entities", "choose at least one of pipelines, deals, contacts"));
+        }
+        let target = blocking(&self.core, move |core| core.check_target(integration_id)).await?;
+        let source = self.source(&target)?;
+        let resumable = if full { None } else { blocking(&self.core, move |core| core.resumable_sync(integration_id)).await? };
+        let (run, mut cursor) = match resumable {
+            Some((run_id, cursor)) => {
+                let run = blocking(&self.core, move |core| core.reopen_run(run_id)).await?;
+                let _ = blocking(&self.core, move |core| core.run_log(run_id, "info", "resumed from the saved cursor")).await;
+                (run, cursor)
+            }
+            None => {
+                let since = if full { None } else { blocking(&self.core, move |core| core.last_successful_sync(integration_id)).await?.map(|s| s - OVERLAP_S) };
+                let names: Vec<&str> = entities.iter().map(|e| match e { Entity::Pipelines => "pipelines", Entity::Deals => "deals", Entity::Contacts => "contacts" }).collect();
+                let title = format!("{} sync: {}{}", source.system(), names.join(", "), if since.is_some() { " (incremental)" } else { " (full)" });
+                let cursor = SyncCursor { entities, index: 0, position: None, since, counts: Counts::default() };
+                let saved = cursor.clone();
+                let run = blocking(&self.core, move |core| {
+                    let run = core.start_run(RunKind::CrmSync, &title, None, Some(integration_id), None)?;
+                    core.save_cursor(run.id, &saved)?;
+                    Ok(run)
+                })
+                .await?;
+                (run, cursor)
+            }
+        };
+        self.publish(&run);
+        let run_id = run.id;
+        while cursor.index < cursor.entities.len() {
+            if self.cancelled.lock().unwrap_or_else(|e| e.into_inner()).remove(&run_id) {
+                return self.finish(run_id, RunStatus::Cancelled, &cursor, Some("cancelled by the user".into())).await;
+            }
+            let entity = cursor.entities[cursor.index];
+            let position = cursor.position.unwrap_or_else(|| source.first());
+            match source.page(&self.context, entity, position, cursor.since).await {
+                Err(verdict) => {
+                    let kind = verdict.error_kind.map_or("error", crate::health::CheckErrorKind::as_str);
+                    return self.finish(run_id, RunStatus::Failed, &cursor, Some(format!("{} ({kind}); run it again to resume", verdict.detail))).await;
+                }
+                Ok(page) => {
+                    let mut next_cursor = cursor.clone();
+                    match page.next {
+                        Some(next) => next_cursor.position = Some(next),
+                        None => {
+                            next_cursor.index += 1;
+                            next_cursor.position = None;
+                        }
+                    }
+                    let (system, records, saved) = (source.system(), page.records, next_cursor.clone());
+                    let counts = blocking(&self.core, move |core| core.commit_sync_page(run_id, integration_id, system, &records, &saved)).await?;
+                    next_cursor.counts.add(counts);
+                    cursor = next_cursor;
+                    if let Ok(detail) = blocking(&self.core, move |core| core.run_detail(run_id)).await {
+                        self.publish(&detail.run);
+                    }
+                }
+            }
+        }
+        self.finish(run_id, RunStatus::Succeeded, &cursor, None).await
+    }
+
+    async fn finish(&self, run_id: i64, status: RunStatus, cursor: &SyncCursor, error: Option<String>) -> Result<Run> {
+        let summary = cursor.counts.describe();
+        let level = if error.is_some() { "error" } else { "info" };
+        let line = error.clone().unwrap_or_else(|| summary.clone());
+        let run = blocking(&self.core, move |core| {
+            core.run_log(run_id, level, &line)?;
+            core.finish_run(run_id, status, Some(&summary), error.as_deref())
+        })
+        .await?;
+        self.publish(&run);
+        Ok(run)
+    }
+}

@@ -1,0 +1,156 @@
+//! CRM sync runs against local servers on 127.0.0.1 that answer like Kommo API v4 and Bitrix24 REST:
+//! paging, 204, 429/503 with retries, auth failures, incremental reruns without duplicates, and resuming
+//! a failed run from its saved cursor.
+
+mod support;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use patchbay_core::crm::sync::{Entity, Sync};
+use patchbay_core::runs::RunStatus;
+use serde_json::json;
+use support::{add, core, Behaviour, Reply, Server};
+
+const ALL: [Entity; 3] = [Entity::Pipelines, Entity::Deals, Entity::Contacts];
+
+fn lead(id: u64) -> serde_json::Value {
+    json!({"id": id, "name": format!("Lead {id}"), "updated_at": 1_700_000_000 + id, "_embedded": {"contacts": []}})
+}
+
+/// A Kommo server: 2 pipelines with 2 statuses each, 3 pages of 3 leads, no contacts (204). The first
+/// leads request is answered 429 with Retry-After: 0; `fail_page` answers 500 while `failing` is set.
+fn kommo(failing: Arc<AtomicUsize>, fail_page: u64) -> Behaviour {
+    let first = Arc::new(AtomicUsize::new(0));
+    Behaviour::Routes(Arc::new(move |path| {
+        if path.starts_with("/api/v4/leads/pipelines") {
+            return Reply::json(200, json!({"_embedded": {"pipelines": [
+                {"id": 1, "name": "Sales", "_embedded": {"statuses": [{"id": 11, "name": "New"}, {"id": 12, "name": "Won"}]}},
+                {"id": 2, "name": "Partners", "_embedded": {"statuses": [{"id": 21, "name": "New"}, {"id": 22, "name": "Won"}]}}
+            ]}}));
+        }
+        if path.starts_with("/api/v4/leads?") {
+            if first.fetch_add(1, Ordering::SeqCst) == 0 {
+                return Reply::json(429, json!({"title": "Too Many Requests"})).header("Retry-After", "0");
+            }
+            let page: u64 = path.split("page=").nth(1).and_then(|p| p.split('&').next()).and_then(|p| p.parse().ok()).unwrap_or(1);
+            if page == fail_page && failing.load(Ordering::SeqCst) > 0 {
+                return Reply::json(500, json!({"title": "Internal error"}));
+            }
+            let leads: Vec<_> = (1..=3).map(|i| lead((page - 1) * 3 + i)).collect();
+            let mut body = json!({"_page": page, "_embedded": {"leads": leads}, "_links": {"self": {"href": "x"}}});
+            if page < 3 {
+                body["_links"]["next"] = json!({"href": format!("/api/v4/leads?page={}", page + 1)});
+            }
+            return Reply::json(200, body);
+        }
+        if path.starts_with("/api/v4/contacts") {
+            return Reply::new(204, "");
+        }
+        Reply::json(404, json!({"title": "Not found"}))
+    }))
+}
+
+fn count_records(core: &patchbay_core::Patchbay, id: i64) -> i64 {
+    core.list_records(id, None, 1, 1).unwrap().total
+}
+
+#[tokio::test]
+async fn kommo_sync_pages_retries_429_and_reruns_without_duplicates() {
+    let server = Server::start(kommo(Arc::new(AtomicUsize::new(0)), 0)).await;
+    let core = core();
+    let id = add(&core, "kommo", "CRM", &[("base_url", &server.url())], &[("token", "kommo-token")]);
+    let sync = Sync::new(Arc::clone(&core)).unwrap().with_backoff(Duration::from_millis(10));
+    let run = sync.run(id, ALL.to_vec(), false).await.unwrap();
+    assert_eq!(run.status, RunStatus::Succeeded, "{run:?}");
+    assert_eq!(run.summary.as_deref(), Some("15 fetched: 15 created, 0 updated, 0 unchanged, 0 failed"));
+    assert_eq!(count_records(&core, id), 15);
+    let deals = core.list_records(id, Some("deal"), 1, 100).unwrap();
+    assert_eq!(deals.total, 9);
+    assert_eq!(deals.items[0].system, "kommo");
+    let log = server.request_log();
+    assert!(log.iter().all(|request| request.contains("authorization: Bearer kommo-token")));
+    assert!(log.iter().any(|r| r.starts_with("GET /api/v4/leads?page=1&limit=250&with=contacts ")));
+
+    // Incremental rerun: filtered by update time, nothing duplicated.
+    let again = sync.run(id, ALL.to_vec(), false).await.unwrap();
+    assert_eq!(again.summary.as_deref(), Some("15 fetched: 0 created, 0 updated, 15 unchanged, 0 failed"));
+    assert!(server.request_log().iter().any(|r| r.contains("filter[updated_at][from]=")), "incremental rerun uses the filter");
+    assert_eq!(count_records(&core, id), 15);
+}
+
+#[tokio::test]
+async fn failed_sync_resumes_from_its_cursor() {
+    let failing = Arc::new(AtomicUsize::new(1));
+    let server = Server::start(kommo(Arc::clone(&failing), 2)).await;
+    let core = core();
+    let id = add(&core, "kommo", "CRM", &[("base_url", &server.url())], &[("token", "t")]);
+    let sync = Sync::new(Arc::clone(&core)).unwrap().with_backoff(Duration::from_millis(10));
+    let failed = sync.run(id, vec![Entity::Deals], true).await.unwrap();
+    assert_eq!(failed.status, RunStatus::Failed);
+    assert!(failed.error.as_deref().unwrap().contains("run it again to resume"), "{failed:?}");
+    assert_eq!(count_records(&core, id), 3, "page 1 was committed before the failure");
+
+    failing.store(0, Ordering::SeqCst);
+    let before = server.request_log().len();
+    let resumed = sync.run(id, vec![Entity::Deals], false).await.unwrap();
+    assert_eq!(resumed.id, failed.id, "the same run continues");
+    assert_eq!(resumed.status, RunStatus::Succeeded);
+    let after: Vec<String> = server.request_log()[before..].to_vec();
+    assert!(after[0].starts_with("GET /api/v4/leads?page=2&"), "resumes at page 2: {:?}", after[0]);
+    assert_eq!(resumed.summary.as_deref(), Some("9 fetched: 9 created, 0 updated, 0 unchanged, 0 failed"));
+    assert_eq!(count_records(&core, id), 9);
+    assert!(core.run_detail(resumed.id).unwrap().logs.iter().any(|l| l.message.contains("resumed")));
+}
+
+#[tokio::test]
+async fn kommo_401_fails_the_run_with_an_auth_error() {
+    let server = Server::always(Reply::json(401, json!({"title": "Unauthorized"}))).await;
+    let core = core();
+    let id = add(&core, "kommo", "CRM", &[("base_url", &server.url())], &[("token", "expired")]);
+    let run = Sync::new(Arc::clone(&core)).unwrap().run(id, vec![Entity::Deals], false).await.unwrap();
+    assert_eq!(run.status, RunStatus::Failed);
+    assert!(run.error.as_deref().unwrap().contains("(auth)"), "{run:?}");
+    assert_eq!(server.request_log().len(), 1, "auth failures are not retried");
+}
+
+#[tokio::test]
+async fn bitrix24_sync_follows_next_and_retries_query_limit() {
+    let limited = Arc::new(AtomicUsize::new(0));
+    let server = Server::start(Behaviour::Requests(Arc::new(move |path, body| {
+        let params: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+        if path.ends_with("/crm.deal.list.json") {
+            if limited.fetch_add(1, Ordering::SeqCst) == 0 {
+                return Reply::json(503, json!({"error": "QUERY_LIMIT_EXCEEDED", "error_description": "Too many requests"}));
+            }
+            let start = params["start"].as_u64().unwrap_or(0);
+            let deals: Vec<_> = (start..(start + 50).min(120)).map(|i| json!({"ID": (i + 1).to_string(), "TITLE": format!("Deal {}", i + 1), "DATE_MODIFY": "2026-11-01T10:00:00+03:00"})).collect();
+            let mut answer = json!({"result": deals, "total": 120});
+            if start + 50 < 120 {
+                answer["next"] = json!(start + 50);
+            }
+            return Reply::json(200, answer);
+        }
+        if path.ends_with("/crm.category.list.json") {
+            return Reply::json(200, json!({"result": {"categories": [{"id": 0, "name": "General"}, {"id": 3, "name": "Wholesale"}]}}));
+        }
+        if path.ends_with("/crm.status.list.json") {
+            let entity = params["filter"]["ENTITY_ID"].as_str().unwrap_or_default().to_owned();
+            return Reply::json(200, json!({"result": [{"STATUS_ID": format!("{entity}:NEW"), "NAME": "New"}, {"STATUS_ID": format!("{entity}:WON"), "NAME": "Won"}]}));
+        }
+        Reply::json(200, json!({"error": "ERROR_METHOD_NOT_FOUND", "error_description": "Method not found"}))
+    })))
+    .await;
+    let core = core();
+    let webhook = format!("{}/rest/1/code123/", server.url());
+    let id = add(&core, "bitrix24", "Portal", &[], &[("webhook_url", &webhook)]);
+    let run = Sync::new(Arc::clone(&core)).unwrap().with_backoff(Duration::from_millis(10)).run(id, vec![Entity::Pipelines, Entity::Deals], false).await.unwrap();
+    assert_eq!(run.status, RunStatus::Succeeded, "{run:?}");
+    // 2 categories + 4 stages + 120 deals.
+    assert_eq!(run.summary.as_deref(), Some("126 fetched: 126 created, 0 updated, 0 unchanged, 0 failed"));
+    assert_eq!(core.list_records(id, Some("deal"), 1, 10).unwrap().total, 120);
+    let contacts = Sync::new(Arc::clone(&core)).unwrap().run(id, vec![Entity::Contacts], false).await.unwrap();
+    assert_eq!(contacts.status, RunStatus::Failed);
+    assert!(contacts.error.as_deref().unwrap().contains("ERROR_METHOD_NOT_FOUND"), "{contacts:?}");
+}
