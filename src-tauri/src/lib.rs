@@ -41,6 +41,12 @@ pub fn run() {
                 tauri::async_runtime::spawn(notifications::forward(handle.clone(), services.health.subscribe()));
                 tauri::async_runtime::spawn(notifications::forward_runs(handle.clone(), services.health.subscribe_runs()));
                 tauri::async_runtime::spawn(Arc::clone(&services.health).run_scheduler());
+                match patchbay_core::outbox::Deliverer::new() {
+                    Ok(deliverer) => {
+                        tauri::async_runtime::spawn(deliverer.run(services.core.clone(), std::time::Duration::from_secs(1)));
+                    }
+                    Err(error) => eprintln!("patchbay: audit webhooks disabled: {error}"),
+                }
             }
             if let Err(error) = tray::build(&handle) {
                 eprintln!("patchbay: no system tray ({error}); closing the window will quit");

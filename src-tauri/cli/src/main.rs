@@ -43,6 +43,9 @@ enum Command {
     /// CRM sync runs (Kommo, Bitrix24).
     #[command(subcommand)]
     Sync(SyncCommand),
+    /// Audit webhooks: verify a delivery's signature (for receivers and scripts).
+    #[command(subcommand)]
+    Webhook(WebhookCommand),
     /// Run a health check: one integration, or every active one with --all.
     /// Exit status: 0 all healthy (or degraded), 1 any unhealthy, 2 error.
     Check(CheckArgs),
@@ -86,6 +89,23 @@ enum N8nCommand {
     /// Routes of an integration.
     #[command(subcommand)]
     Route(RouteCommand),
+}
+
+#[derive(Subcommand)]
+enum WebhookCommand {
+    /// Check `X-Patchbay-Signature` against a body. The secret is read from PATCHBAY_WEBHOOK_SECRET or
+    /// one line of stdin. Exit 0 valid, 1 invalid.
+    Verify {
+        /// The header value, `t=<unix>,v1=<hex>`.
+        #[arg(long)]
+        signature: String,
+        /// File with the exact request body.
+        #[arg(long)]
+        body: PathBuf,
+        /// Accepted clock difference, seconds.
+        #[arg(long, default_value_t = patchbay_core::signing::DEFAULT_TOLERANCE_S)]
+        tolerance: i64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -276,6 +296,9 @@ enum Outcome {
 }
 
 fn run(cli: &Cli) -> patchbay_core::Result<Outcome> {
+    if let Command::Webhook(WebhookCommand::Verify { signature, body, tolerance }) = &cli.command {
+        return verify_webhook(cli.json, signature, body, *tolerance);
+    }
     if let Command::Template(TemplateCommand::Preview { file, data, format, strict }) = &cli.command {
         return preview(cli.json, file, data.as_deref(), *format, *strict).map(|()| Outcome::AllHealthy);
     }
@@ -345,7 +368,9 @@ fn run(cli: &Cli) -> patchbay_core::Result<Outcome> {
             core.delete_integration(*id)?;
             output(cli.json, &serde_json::json!({ "deleted": id }), || format!("deleted integration {id}"))
         }
-        Command::Check(_) | Command::Template(_) | Command::N8n(_) | Command::Sync(_) => Err(Error::Internal("handled above".into())),
+        Command::Check(_) | Command::Template(_) | Command::N8n(_) | Command::Sync(_) | Command::Webhook(_) => {
+            Err(Error::Internal("handled above".into()))
+        }
     }
     .map(|()| Outcome::AllHealthy)
 }
@@ -472,6 +497,29 @@ fn sync(json: bool, core: Patchbay, command: &SyncCommand) -> patchbay_core::Res
             Ok(Outcome::AllHealthy)
         }
     }
+}
+
+fn verify_webhook(json: bool, signature: &str, body: &std::path::Path, tolerance: i64) -> patchbay_core::Result<Outcome> {
+    let secret = match std::env::var("PATCHBAY_WEBHOOK_SECRET") {
+        Ok(secret) => secret,
+        Err(_) => {
+            let mut line = String::new();
+            std::io::stdin().lock().read_line(&mut line).map_err(|error| Error::validation("secret", error.to_string()))?;
+            if line.is_empty() {
+                return Err(Error::validation("secret", "no secret: set PATCHBAY_WEBHOOK_SECRET or pipe it to stdin"));
+            }
+            line.trim_end_matches(['\r', '\n']).to_owned()
+        }
+    };
+    let bytes = std::fs::read(body).map_err(|error| Error::validation("body", format!("cannot read {}: {error}", body.display())))?;
+    let now = patchbay_core::store::now_ms() / 1000;
+    let verdict = patchbay_core::signing::verify(secret.as_bytes(), signature, &bytes, now, tolerance);
+    let report = serde_json::json!({ "valid": verdict.is_ok(), "reason": verdict.as_ref().err().map(ToString::to_string) });
+    output(json, &report, || match &verdict {
+        Ok(()) => "valid".into(),
+        Err(reason) => format!("invalid: {reason}"),
+    })?;
+    Ok(if verdict.is_ok() { Outcome::AllHealthy } else { Outcome::SomeUnhealthy })
 }
 
 fn check(json: bool, core: Patchbay, args: &CheckArgs) -> patchbay_core::Result<Outcome> {

@@ -305,3 +305,24 @@ fn sync_run_list_and_show() {
     assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown entity `widgets`"));
     cli.json(&["integration", "rm", &id], None);
 }
+
+#[test]
+fn webhook_verify_accepts_a_valid_signature_and_refuses_tampering() {
+    let cli = Cli::new();
+    let dir = tempfile::tempdir().unwrap();
+    let body = dir.path().join("body.json");
+    std::fs::write(&body, br#"{"type":"integration_created"}"#).unwrap();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let header = patchbay_core::signing::sign(b"whsec", now, br#"{"type":"integration_created"}"#);
+    let valid = cli.run(&["webhook", "verify", "--signature", &header, "--body", body.to_str().unwrap()], Some("whsec\n"));
+    assert_eq!(valid.status.code(), Some(0), "{}", String::from_utf8_lossy(&valid.stderr));
+    assert_eq!(String::from_utf8_lossy(&valid.stdout).trim(), "valid");
+    let wrong = cli.run(&["webhook", "verify", "--signature", &header, "--body", body.to_str().unwrap()], Some("other\n"));
+    assert_eq!(wrong.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&wrong.stdout).contains("does not match"));
+    let old = patchbay_core::signing::sign(b"whsec", now - 3_600, br#"{"type":"integration_created"}"#);
+    let expired = cli.run(&["webhook", "verify", "--signature", &old, "--body", body.to_str().unwrap()], Some("whsec\n"));
+    assert_eq!(expired.status.code(), Some(1));
+    let malformed = cli.run(&["webhook", "verify", "--signature", "garbage", "--body", body.to_str().unwrap()], Some("whsec\n"));
+    assert_eq!(malformed.status.code(), Some(1));
+}

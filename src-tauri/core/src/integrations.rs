@@ -355,6 +355,23 @@ fn check_unique_name(connection: &Connection, project_id: i64, name: &str, excep
     }
 }
 
+/// Queues an audit event about `integration` (non-secret fields only) in the change's transaction.
+pub(crate) fn audit(transaction: &rusqlite::Transaction<'_>, event_type: &str, integration: &Integration) -> Result<()> {
+    let data = serde_json::json!({
+        "integration": {
+            "id": integration.id,
+            "name": integration.name,
+            "provider": integration.provider,
+            "active": integration.active,
+            "config": integration.config,
+            "status": integration.status,
+            "last_detail": integration.last_detail,
+        }
+    });
+    crate::outbox::enqueue(transaction, event_type, Some((integration.project_id, integration.project_name.clone())), data)?;
+    Ok(())
+}
+
 /// Keychain changes made so far, undone if the operation fails before commit.
 struct KeychainUndo<'a> {
     patchbay: &'a Patchbay,
@@ -465,7 +482,10 @@ impl Patchbay {
                 return Err(error);
             }
         }
-        let created = load(&transaction, id);
+        let created = load(&transaction, id).and_then(|created| {
+            audit(&transaction, "integration_created", &created)?;
+            Ok(created)
+        });
         match created.and_then(|created| transaction.commit().map(|()| created).map_err(Error::from)) {
             Ok(created) => Ok(created),
             Err(error) => {
@@ -535,7 +555,10 @@ impl Patchbay {
                 return Err(error);
             }
         }
-        let updated = load(&transaction, id);
+        let updated = load(&transaction, id).and_then(|updated| {
+            audit(&transaction, "integration_updated", &updated)?;
+            Ok(updated)
+        });
         match updated.and_then(|updated| transaction.commit().map(|()| updated).map_err(Error::from)) {
             Ok(updated) => Ok(updated),
             Err(error) => {
@@ -564,6 +587,7 @@ impl Patchbay {
                     params![account(id, field), now],
                 )?;
             }
+            audit(&transaction, "integration_deleted", &current)?;
             transaction.execute("DELETE FROM integrations WHERE id = ?1", [id])?;
             transaction.commit()?;
         }

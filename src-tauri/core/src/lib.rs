@@ -12,6 +12,7 @@ pub mod error;
 pub mod health;
 pub mod integrations;
 pub mod n8n;
+pub mod outbox;
 pub mod projects;
 pub mod providers;
 pub mod runs;

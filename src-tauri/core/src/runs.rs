@@ -252,15 +252,24 @@ impl Patchbay {
     /// # Errors
     /// [`Error::Store`]; [`Error::NotFound`] for an unknown id.
     pub fn finish_run(&self, id: i64, status: RunStatus, summary: Option<&str>, error: Option<&str>) -> Result<Run> {
-        let connection = self.store.lock();
-        connection.execute(
+        let mut connection = self.store.lock();
+        let transaction = connection.transaction()?;
+        transaction.execute(
             "UPDATE runs SET status = ?2, summary = ?3, error = ?4, finished_at = MAX(?5, started_at) WHERE id = ?1",
             params![id, to_sql_text(status), summary, error, now_ms()],
         )?;
-        connection
+        let run = transaction
             .query_row(&format!("{SELECT} WHERE id = ?1"), [id], from_row)
             .optional()?
-            .ok_or_else(|| Error::NotFound { what: "run", id: id.to_string() })
+            .ok_or_else(|| Error::NotFound { what: "run", id: id.to_string() })?;
+        let project = match run.project_id {
+            Some(project_id) => crate::projects::get(&transaction, project_id).ok().map(|p| (p.id, p.name)),
+            None => None,
+        };
+        let data = serde_json::to_value(&run).map_err(|error| Error::Internal(error.to_string()))?;
+        crate::outbox::enqueue(&transaction, "run_finished", project, serde_json::json!({ "run": data }))?;
+        transaction.commit()?;
+        Ok(run)
     }
 
     /// Marks runs whose process is gone (no heartbeat for [`STALE_AFTER_MS`]) as `interrupted`; returns

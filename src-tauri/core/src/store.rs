@@ -24,6 +24,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/20261122_0004_templates.sql"),
     include_str!("../migrations/20261122_0005_n8n.sql"),
     include_str!("../migrations/20261122_0006_crm.sql"),
+    include_str!("../migrations/20261122_0007_outbox.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {

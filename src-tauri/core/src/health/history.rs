@@ -142,6 +142,9 @@ impl Patchbay {
             params![id, HISTORY_LIMIT],
         )?;
         let integration = load(&transaction, id)?;
+        if integration.status != current.status {
+            crate::integrations::audit(&transaction, "integration_health_changed", &integration)?;
+        }
         transaction.commit()?;
         Ok(HealthUpdate { integration, result: result.clone(), previous_status: current.status })
     }

@@ -1,0 +1,371 @@
+//! Audit webhooks through a persisted outbox.
+//!
+//! Events (`integration_created|updated|deleted|health_changed`, `run_finished`) are inserted into
+//! `outbox` inside the transaction of the change that caused them, one row per subscribed endpoint, so an
+//! event exists if and only if its change was committed. A worker delivers them in order per endpoint:
+//! `POST` the JSON with `X-Patchbay-Event-Id` and `X-Patchbay-Signature` (see [`crate::signing`]); 2xx is
+//! delivered; anything else is retried with exponential backoff (5 attempts, 2 s base, ±20 % jitter), then
+//! marked dead with its last error. Delivery is at least once: receivers deduplicate by event id.
+
+use std::time::Duration;
+
+use rusqlite::{params, OptionalExtension, Transaction};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::health::{self, CheckContext};
+use crate::integrations::Page;
+use crate::store::now_ms;
+use crate::{signing, Error, Patchbay, Result};
+
+/// Attempts before an event is dead.
+pub const MAX_ATTEMPTS: i64 = 5;
+/// First retry delay, ms; doubles per attempt.
+pub const BACKOFF_BASE_MS: i64 = 2_000;
+/// Every event type.
+pub const EVENT_TYPES: [&str; 5] = ["integration_created", "integration_updated", "integration_deleted", "integration_health_changed", "run_finished"];
+
+/// A webhook endpoint.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct Endpoint {
+    /// Row id.
+    #[ts(type = "number")]
+    pub id: i64,
+    /// Name.
+    pub name: String,
+    /// Receiver URL.
+    pub url: String,
+    /// Extra headers, `Name: value` per line.
+    pub headers: String,
+    /// Subscribed event types.
+    pub events: Vec<String>,
+    /// Whether deliveries are signed.
+    pub has_secret: bool,
+    /// Inactive endpoints receive nothing.
+    pub active: bool,
+}
+
+/// Input for an endpoint.
+#[derive(Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct EndpointInput {
+    /// Name.
+    pub name: String,
+    /// Receiver URL (http or https).
+    pub url: String,
+    /// Extra headers.
+    #[serde(default)]
+    pub headers: String,
+    /// Event types; all when empty.
+    #[serde(default)]
+    pub events: Vec<String>,
+    /// Signing secret (stored in the keychain).
+    #[serde(default)]
+    #[ts(optional, type = "string")]
+    pub secret: Option<SecretString>,
+}
+
+/// An outbox row, for the delivery log.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct Delivery {
+    /// Row id.
+    #[ts(type = "number")]
+    pub id: i64,
+    /// Endpoint.
+    #[ts(type = "number")]
+    pub endpoint_id: i64,
+    /// Event id (sent as `X-Patchbay-Event-Id`).
+    pub event_id: String,
+    /// Event type.
+    pub event_type: String,
+    /// `pending`, `delivered` or `dead`.
+    pub status: String,
+    /// Attempts so far.
+    #[ts(type = "number")]
+    pub attempts: i64,
+    /// HTTP status of the last attempt.
+    #[ts(type = "number | null")]
+    pub last_status: Option<i64>,
+    /// Last error.
+    pub last_error: Option<String>,
+    /// Created, unix ms.
+    #[ts(type = "number")]
+    pub created_at: i64,
+    /// Delivered, unix ms.
+    #[ts(type = "number | null")]
+    pub delivered_at: Option<i64>,
+}
+
+fn secret_account(endpoint_id: i64) -> String {
+    format!("webhook/{endpoint_id}/secret")
+}
+
+fn new_event_id() -> String {
+    let bytes: [u8; 16] = rand::random();
+    hex::encode(bytes)
+}
+
+/// Writes `event_type` with `data` for every active endpoint subscribed to it, inside `transaction`.
+///
+/// # Errors
+/// [`Error::Store`].
+pub fn enqueue(transaction: &Transaction<'_>, event_type: &str, project: Option<(i64, String)>, data: serde_json::Value) -> Result<usize> {
+    let endpoints: Vec<(i64, String)> = {
+        let mut statement = transaction.prepare_cached("SELECT id, events FROM webhook_endpoints WHERE active = 1")?;
+        let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    let now = now_ms();
+    let mut written = 0;
+    for (endpoint_id, events) in endpoints {
+        let events: Vec<String> = serde_json::from_str(&events).unwrap_or_default();
+        if !events.is_empty() && !events.iter().any(|e| e == event_type) {
+            continue;
+        }
+        let event_id = new_event_id();
+        let payload = serde_json::json!({
+            "id": event_id,
+            "type": event_type,
+            "time_ms": now,
+            "project": project.as_ref().map(|(id, name)| serde_json::json!({"id": id, "name": name})),
+            "data": data,
+        });
+        transaction.execute(
+            "INSERT INTO outbox (endpoint_id, event_id, event_type, payload, next_attempt_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+            params![endpoint_id, event_id, event_type, payload.to_string(), now],
+        )?;
+        written += 1;
+    }
+    Ok(written)
+}
+
+const ENDPOINT_SELECT: &str = "SELECT id, name, url, headers, events, has_secret, active FROM webhook_endpoints";
+
+fn endpoint_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Endpoint> {
+    let events: String = row.get(4)?;
+    Ok(Endpoint {
+        id: row.get(0)?,
+        name: row.get(1)?,
+        url: row.get(2)?,
+        headers: row.get(3)?,
+        events: serde_json::from_str(&events).unwrap_or_default(),
+        has_secret: row.get(5)?,
+        active: row.get(6)?,
+    })
+}
+
+impl Patchbay {
+    /// Adds an endpoint; the secret goes to the keychain.
+    ///
+    /// # Errors
+    /// [`Error::Validation`] on `name`, `url`, `events` or `headers`; [`Error::Keychain`].
+    pub fn add_endpoint(&self, input: &EndpointInput) -> Result<Endpoint> {
+        let name = input.name.trim();
+        if name.is_empty() {
+            return Err(Error::validation("name", "is required"));
+        }
+        crate::providers::validate::check_url(input.url.trim()).map_err(|message| Error::validation("url", message))?;
+        if let Some(unknown) = input.events.iter().find(|e| !EVENT_TYPES.contains(&e.as_str())) {
+            return Err(Error::validation("events", format!("unknown event `{unknown}`; expected {}", EVENT_TYPES.join(", "))));
+        }
+        for line in input.headers.lines().filter(|l| !l.trim().is_empty()) {
+            if !line.contains(':') {
+                return Err(Error::validation("headers", format!("line `{line}` is not `Name: value`")));
+            }
+        }
+        let mut connection = self.store.lock();
+        let transaction = connection.transaction()?;
+        let now = now_ms();
+        transaction.execute(
+            "INSERT INTO webhook_endpoints (name, url, headers, events, has_secret, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+            params![name, input.url.trim(), input.headers, serde_json::to_string(&input.events).unwrap_or_default(), input.secret.is_some(), now],
+        )
+        .map_err(|error| match error {
+            rusqlite::Error::SqliteFailure(e, _) if e.code == rusqlite::ErrorCode::ConstraintViolation => {
+                Error::Conflict { field: "name".into(), message: format!("an endpoint named `{name}` exists") }
+            }
+            other => other.into(),
+        })?;
+        let id = transaction.last_insert_rowid();
+        if let Some(secret) = &input.secret {
+            self.credentials.set(&secret_account(id), secret)?;
+        }
+        let endpoint = transaction.query_row(&format!("{ENDPOINT_SELECT} WHERE id = ?1"), [id], endpoint_row)?;
+        if let Err(error) = transaction.commit() {
+            let _ = self.credentials.delete(&secret_account(id));
+            return Err(error.into());
+        }
+        Ok(endpoint)
+    }
+
+    /// Every endpoint.
+    ///
+    /// # Errors
+    /// [`Error::Store`].
+    pub fn list_endpoints(&self) -> Result<Vec<Endpoint>> {
+        let connection = self.store.lock();
+        let mut statement = connection.prepare(&format!("{ENDPOINT_SELECT} ORDER BY name"))?;
+        let endpoints = statement.query_map([], endpoint_row)?.collect::<rusqlite::Result<_>>()?;
+        Ok(endpoints)
+    }
+
+    /// One page of the delivery log, newest first.
+    ///
+    /// # Errors
+    /// [`Error::Store`].
+    pub fn list_deliveries(&self, page: u32, per_page: u32) -> Result<Page<Delivery>> {
+        let (page, per_page) = (page.max(1), per_page.clamp(1, 100));
+        let connection = self.store.lock();
+        let total: i64 = connection.query_row("SELECT COUNT(*) FROM outbox", [], |r| r.get(0))?;
+        let mut statement = connection.prepare_cached(
+            "SELECT id, endpoint_id, event_id, event_type, status, attempts, last_status, last_error, created_at, delivered_at
+             FROM outbox ORDER BY id DESC LIMIT ?1 OFFSET ?2",
+        )?;
+        let items = statement
+            .query_map(params![per_page, i64::from(page - 1) * i64::from(per_page)], |row| {
+                Ok(Delivery {
+                    id: row.get(0)?,
+                    endpoint_id: row.get(1)?,
+                    event_id: row.get(2)?,
+                    event_type: row.get(3)?,
+                    status: row.get(4)?,
+                    attempts: row.get(5)?,
+                    last_status: row.get(6)?,
+                    last_error: row.get(7)?,
+                    created_at: row.get(8)?,
+                    delivered_at: row.get(9)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(Page { items, total, page, per_page })
+    }
+
+    /// Queues a delivered or dead event again.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`].
+    pub fn redeliver(&self, outbox_id: i64) -> Result<()> {
+        let changed = self.store.lock().execute(
+            "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?2, last_error = NULL WHERE id = ?1",
+            params![outbox_id, now_ms()],
+        )?;
+        if changed == 0 {
+            return Err(Error::NotFound { what: "delivery", id: outbox_id.to_string() });
+        }
+        Ok(())
+    }
+
+    /// The oldest pending event of each endpoint whose next attempt is due (strict order per endpoint:
+    /// a newer event never overtakes an older one in backoff).
+    fn due_deliveries(&self, now_ms: i64) -> Result<Vec<(i64, i64, String, String, i64)>> {
+        let connection = self.store.lock();
+        let mut statement = connection.prepare_cached(
+            "SELECT o.id, o.endpoint_id, o.event_id, o.payload, o.attempts FROM outbox o
+             WHERE o.status = 'pending' AND o.next_attempt_at <= ?1
+               AND o.id = (SELECT MIN(id) FROM outbox p WHERE p.endpoint_id = o.endpoint_id AND p.status = 'pending')",
+        )?;
+        let rows = statement.query_map([now_ms], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn record_attempt(&self, outbox_id: i64, attempts: i64, delivered: bool, status: Option<u16>, error: Option<&str>, retry_in_ms: i64) -> Result<()> {
+        let now = now_ms();
+        let state = if delivered { "delivered" } else if attempts >= MAX_ATTEMPTS { "dead" } else { "pending" };
+        self.store.lock().execute(
+            "UPDATE outbox SET status = ?2, attempts = ?3, last_status = ?4, last_error = ?5, next_attempt_at = ?6,
+                 delivered_at = CASE WHEN ?2 = 'delivered' THEN ?7 ELSE delivered_at END
+             WHERE id = ?1",
+            params![outbox_id, state, attempts, status, error, now + retry_in_ms, now],
+        )?;
+        Ok(())
+    }
+}
+
+/// Delivers the outbox.
+pub struct Deliverer {
+    context: CheckContext,
+    /// First retry delay, ms (tests shorten it).
+    pub backoff_base_ms: i64,
+}
+
+impl Deliverer {
+    /// A deliverer with a 10 s timeout per attempt.
+    ///
+    /// # Errors
+    /// [`Error::Internal`] when the HTTP client cannot be built.
+    pub fn new() -> Result<Self> {
+        Ok(Self { context: CheckContext::new(Duration::from_secs(10), Duration::from_secs(5)).map_err(Error::Internal)?, backoff_base_ms: BACKOFF_BASE_MS })
+    }
+
+    /// Attempts every due event once; returns how many were attempted.
+    ///
+    /// # Errors
+    /// [`Error::Store`] / [`Error::Keychain`] (the rows stay pending).
+    pub async fn deliver_due(&self, core: &std::sync::Arc<Patchbay>) -> Result<usize> {
+        let now = now_ms();
+        let due = { let core = std::sync::Arc::clone(core); tokio::task::spawn_blocking(move || core.due_deliveries(now)).await.map_err(|e| Error::Internal(e.to_string()))?? };
+        let endpoints = { let core = std::sync::Arc::clone(core); tokio::task::spawn_blocking(move || core.list_endpoints()).await.map_err(|e| Error::Internal(e.to_string()))?? };
+        for (outbox_id, endpoint_id, event_id, payload, attempts) in &due {
+            let Some(endpoint) = endpoints.iter().find(|e| e.id == *endpoint_id) else { continue };
+            let secret: Option<SecretString> = if endpoint.has_secret {
+                let core = std::sync::Arc::clone(core);
+                let account = secret_account(endpoint.id);
+                tokio::task::spawn_blocking(move || core.credentials.get(&account)).await.map_err(|e| Error::Internal(e.to_string()))??
+            } else {
+                None
+            };
+            let mut request = self
+                .context
+                .http
+                .post(&endpoint.url)
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .header("X-Patchbay-Event-Id", event_id.as_str())
+                .body(payload.clone());
+            for line in endpoint.headers.lines() {
+                if let Some((name, value)) = line.split_once(':') {
+                    request = request.header(name.trim(), value.trim());
+                }
+            }
+            if let Some(secret) = &secret {
+                request = request.header(signing::SIGNATURE_HEADER, signing::sign(secret.expose_secret().as_bytes(), now_ms() / 1000, payload.as_bytes()));
+            }
+            let result = health::send(&self.context, request).await;
+            let (delivered, status, error) = match &result {
+                Ok(reply) if (200..300).contains(&reply.status) => (true, Some(reply.status), None),
+                Ok(reply) => (false, Some(reply.status), Some(format!("HTTP {}: {}", reply.status, health::preview(&reply.body)))),
+                Err(verdict) => (false, None, Some(verdict.detail.clone())),
+            };
+            let attempts = attempts + 1;
+            let jitter = 0.8 + rand::random::<f64>() * 0.4;
+            #[allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
+            let retry_in = (self.backoff_base_ms as f64 * 2f64.powi(i32::try_from(attempts - 1).unwrap_or(0)) * jitter) as i64;
+            let core = std::sync::Arc::clone(core);
+            let id = *outbox_id;
+            tokio::task::spawn_blocking(move || core.record_attempt(id, attempts, delivered, status, error.as_deref(), retry_in))
+                .await
+                .map_err(|e| Error::Internal(e.to_string()))??;
+        }
+        Ok(due.len())
+    }
+
+    /// Delivers forever: checks for due events every `poll`.
+    pub async fn run(self, core: std::sync::Arc<Patchbay>, poll: Duration) {
+        loop {
+            if let Err(error) = self.deliver_due(&core).await {
+                eprintln!("patchbay outbox: {error}");
+            }
+            tokio::time::sleep(poll).await;
+        }
+    }
+}
+
+/// The next-attempt time of the oldest pending event, for tests and the UI.
+///
+/// # Errors
+/// [`Error::Store`].
+pub fn next_attempt(core: &Patchbay, outbox_id: i64) -> Result<Option<i64>> {
+    Ok(core.store.lock().query_row("SELECT next_attempt_at FROM outbox WHERE id = ?1", [outbox_id], |r| r.get(0)).optional()?)
+}
