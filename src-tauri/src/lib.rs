@@ -34,6 +34,9 @@ fn open_services() -> AppState {
 /// Builds and runs the app until it is quit from the tray (closing the window only hides it).
 pub fn run() {
     let result = tauri::Builder::default()
+        // A second launch focuses the running window instead of starting another scheduler.
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| tray::show_window(app)))
+        .plugin(tauri_plugin_window_state::Builder::default().build())
         .manage(open_services())
         .setup(|app| {
             let handle = app.handle().clone();
