@@ -385,3 +385,12 @@ async fn declarative_providers_follow_their_catalog_entry() {
     // ops@acme.test:tok in Base64
     assert!(confluence.request_log()[0].contains("authorization: Basic b3BzQGFjbWUudGVzdDp0b2s="), "{:?}", confluence.request_log());
 }
+
+#[test]
+fn certificates_expiring_within_fourteen_days_degrade_a_healthy_result() {
+    let reply = |days| patchbay_core::health::HttpReply { status: 200, retry_after: None, body: vec![], cert_days_left: days };
+    assert_eq!(reply(Some(13)).healthy("HTTP 200").status, HealthStatus::Degraded);
+    assert!(reply(Some(3)).healthy("HTTP 200").detail.contains("expires in 3 days"));
+    assert_eq!(reply(Some(14)).healthy("HTTP 200").status, HealthStatus::Healthy);
+    assert_eq!(reply(None).healthy("HTTP 200").status, HealthStatus::Healthy);
+}

@@ -57,9 +57,14 @@ fn start_with(mode: &str, cert: &Path, key: &Path, spool: Option<&Path>) -> Smtp
 
 /// A self-signed certificate for localhost/127.0.0.1 (SPEC §7: SAN and CA:FALSE so both TLS stacks parse it).
 fn self_signed(dir: &Path) -> (PathBuf, PathBuf) {
-    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    self_signed_for(dir, 2)
+}
+
+fn self_signed_for(dir: &Path, days: u32) -> (PathBuf, PathBuf) {
+    let (cert, key) = (dir.join(format!("cert-{days}.pem")), dir.join(format!("key-{days}.pem")));
+    let days = days.to_string();
     let status = Command::new("openssl")
-        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost"])
+        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", &days, "-subj", "/CN=localhost"])
         .args(["-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-addext", "basicConstraints=critical,CA:FALSE"])
         .arg("-keyout")
         .arg(&key)
@@ -175,4 +180,20 @@ async fn test_email_is_delivered_and_read_back_from_a_real_smtp_server() {
     assert_eq!(failed.run.status, patchbay_core::runs::RunStatus::Failed);
     let invalid = send_test_email(&core, source, serde_json::json!({}), bad, "not an address").await.unwrap_err();
     assert_eq!(invalid.field(), Some("to"));
+}
+
+#[tokio::test]
+async fn certificate_expiry_is_read_over_implicit_tls_and_starttls() {
+    use patchbay_core::providers::smtp::certificate_days_left;
+    let dir = tempfile::tempdir().unwrap();
+    let (short_cert, short_key) = self_signed_for(dir.path(), 5);
+    let (long_cert, long_key) = self_signed_for(dir.path(), 90);
+    let implicit = start("implicit", &short_cert, &short_key);
+    let starttls = start("starttls", &long_cert, &long_key);
+    let timeout = Duration::from_secs(2);
+    let short = certificate_days_left("127.0.0.1", implicit.port, true, timeout).await;
+    assert!(matches!(short, Some(4 | 5)), "{short:?}");
+    let long = certificate_days_left("127.0.0.1", starttls.port, false, timeout).await;
+    assert!(matches!(long, Some(89 | 90)), "{long:?}");
+    assert_eq!(certificate_days_left("127.0.0.1", refused_port().await, true, timeout).await, None);
 }

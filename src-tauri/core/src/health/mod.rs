@@ -284,7 +284,8 @@ pub async fn send(context: &CheckContext, request: reqwest::RequestBuilder) -> R
     Ok(HttpReply { status, retry_after, body, cert_days_left })
 }
 
-fn days_until_expiry(der: &[u8]) -> Option<i64> {
+/// Whole days until the DER certificate's `notAfter` (negative when expired).
+pub fn days_until_expiry(der: &[u8]) -> Option<i64> {
     let (_, certificate) = x509_parser::parse_x509_certificate(der).ok()?;
     let not_after = certificate.validity().not_after.timestamp();
     Some((not_after - now_ms() / 1000).div_euclid(86_400))

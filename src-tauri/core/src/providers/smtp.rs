@@ -1,6 +1,7 @@
 //! SMTP server (sending mail). Fields follow SPEC §6; the health check (issue 3) logs in with lettre.
 
 use super::{FieldKind, FieldSpec, Provider, ProviderSpec};
+use std::sync::Arc;
 use std::time::Duration;
 
 use lettre::transport::smtp::authentication::Credentials;
@@ -79,7 +80,20 @@ async fn probe(target: &CheckTarget, context: &CheckContext) -> Verdict {
         Err(verdict) => return verdict,
     };
     match transport.test_connection().await {
-        Ok(true) => Verdict::healthy(if username.is_empty() { "SMTP server accepts connections".to_owned() } else { format!("logged in as {username}") }),
+        Ok(true) => {
+            let detail = if username.is_empty() { "SMTP server accepts connections".to_owned() } else { format!("logged in as {username}") };
+            let port: u16 = target.setting("port").parse().unwrap_or(587);
+            let implicit = target.setting("tls") == "implicit";
+            if target.setting("tls") == "none" {
+                return Verdict::healthy(detail);
+            }
+            match certificate_days_left(target.setting("host"), port, implicit, context.connect_timeout).await {
+                Some(days) if days < crate::health::CERT_WARNING_DAYS => {
+                    Verdict::degraded(format!("{detail}; TLS certificate expires in {days} days"))
+                }
+                _ => Verdict::healthy(detail),
+            }
+        }
         Ok(false) => Verdict::failed(CheckErrorKind::BadResponse, "the SMTP server did not accept NOOP"),
         Err(error) => classify(&error, username),
     }
@@ -124,4 +138,80 @@ pub fn classify(error: &lettre::transport::smtp::Error, username: &str) -> Verdi
         return Verdict::failed(CheckErrorKind::Connect, format!("cannot connect: {chain}"));
     }
     Verdict::failed(CheckErrorKind::Connect, format!("SMTP failed: {chain}"))
+}
+
+/// Accepts any certificate: used only to read the expiry date after lettre has already verified the
+/// server on its own connection.
+#[derive(Debug)]
+struct ReadOnly(Arc<rustls::crypto::CryptoProvider>);
+
+impl rustls::client::danger::ServerCertVerifier for ReadOnly {
+    fn verify_server_cert(
+        &self,
+        _: &rustls::pki_types::CertificateDer<'_>,
+        _: &[rustls::pki_types::CertificateDer<'_>],
+        _: &rustls::pki_types::ServerName<'_>,
+        _: &[u8],
+        _: rustls::pki_types::UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        Ok(rustls::client::danger::ServerCertVerified::assertion())
+    }
+    fn verify_tls12_signature(&self, message: &[u8], cert: &rustls::pki_types::CertificateDer<'_>, dss: &rustls::DigitallySignedStruct) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+    }
+    fn verify_tls13_signature(&self, message: &[u8], cert: &rustls::pki_types::CertificateDer<'_>, dss: &rustls::DigitallySignedStruct) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+    }
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+/// Reads lines until the final line of an SMTP reply (`NNN ` with a space); returns its code.
+async fn smtp_reply(stream: &mut tokio::io::BufReader<tokio::net::TcpStream>) -> Option<u16> {
+    use tokio::io::AsyncBufReadExt;
+    for _ in 0..50 {
+        let mut line = String::new();
+        if stream.read_line(&mut line).await.ok()? == 0 {
+            return None;
+        }
+        if line.as_bytes().get(3) == Some(&b' ') {
+            return line.get(..3)?.parse().ok();
+        }
+    }
+    None
+}
+
+/// Days until the SMTP server's certificate expires, read over implicit TLS or after `STARTTLS`;
+/// `None` when it cannot be read within `timeout` per step.
+pub async fn certificate_days_left(host: &str, port: u16, implicit: bool, timeout: Duration) -> Option<i64> {
+    use tokio::io::AsyncWriteExt;
+    let step = |future| tokio::time::timeout(timeout, future);
+    let tcp = step(tokio::net::TcpStream::connect((host, port))).await.ok()?.ok()?;
+    let tcp = if implicit {
+        tcp
+    } else {
+        let mut reader = tokio::io::BufReader::new(tcp);
+        if tokio::time::timeout(timeout, smtp_reply(&mut reader)).await.ok()?? != 220 {
+            return None;
+        }
+        reader.get_mut().write_all(b"EHLO patchbay.localhost\r\n").await.ok()?;
+        tokio::time::timeout(timeout, smtp_reply(&mut reader)).await.ok()??;
+        reader.get_mut().write_all(b"STARTTLS\r\n").await.ok()?;
+        if tokio::time::timeout(timeout, smtp_reply(&mut reader)).await.ok()?? != 220 {
+            return None;
+        }
+        reader.into_inner()
+    };
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(Arc::clone(&provider))
+        .with_safe_default_protocol_versions()
+        .ok()?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(ReadOnly(provider)))
+        .with_no_client_auth();
+    let name = rustls::pki_types::ServerName::try_from(host.to_owned()).ok()?;
+    let tls = tokio::time::timeout(timeout, tokio_rustls::TlsConnector::from(Arc::new(config)).connect(name, tcp)).await.ok()?.ok()?;
+    let der = tls.get_ref().1.peer_certificates()?.first()?.clone();
+    crate::health::days_until_expiry(&der)
 }
