@@ -12,14 +12,22 @@ use patchbay_core::{HealthStatus, Integration};
 
 /// Summaries of the toasts in dunst's history (`dunstctl history` JSON).
 fn history() -> Vec<(String, String)> {
-    let output = Command::new("dunstctl").arg("history").output().expect("dunstctl (dunst) must be installed");
+    let output = Command::new("dunstctl")
+        .arg("history")
+        .output()
+        .expect("dunstctl (dunst) must be installed");
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap_or_default();
     json["data"][0]
         .as_array()
         .map(|entries| {
             entries
                 .iter()
-                .map(|e| (e["summary"]["data"].as_str().unwrap_or("").to_owned(), e["body"]["data"].as_str().unwrap_or("").to_owned()))
+                .map(|e| {
+                    (
+                        e["summary"]["data"].as_str().unwrap_or("").to_owned(),
+                        e["body"]["data"].as_str().unwrap_or("").to_owned(),
+                    )
+                })
                 .collect()
         })
         .unwrap_or_default()
@@ -29,23 +37,48 @@ fn failing(index: usize) -> HealthUpdate {
     let name = format!("service-{index:02}");
     HealthUpdate {
         integration: Integration {
-            id: index as i64, project_id: 1, project_name: "Default".into(), provider: "http".into(), name,
-            active: true, check_interval_s: 300, config: Default::default(), secrets_set: vec![],
-            status: HealthStatus::Unhealthy, last_checked_at: None, last_latency_ms: None, last_detail: None,
-            last_error_kind: None, created_at: 0, updated_at: 0,
+            id: index as i64,
+            project_id: 1,
+            project_name: "Default".into(),
+            provider: "http".into(),
+            name,
+            active: true,
+            check_interval_s: 300,
+            config: Default::default(),
+            secrets_set: vec![],
+            status: HealthStatus::Unhealthy,
+            last_checked_at: None,
+            last_latency_ms: None,
+            last_detail: None,
+            last_error_kind: None,
+            created_at: 0,
+            updated_at: 0,
         },
-        result: CheckResult { status: HealthStatus::Unhealthy, latency_ms: 3, detail: "HTTP 503".into(), error_kind: None, checked_at: 0 },
+        result: CheckResult {
+            status: HealthStatus::Unhealthy,
+            latency_ms: 3,
+            detail: "HTTP 503".into(),
+            error_kind: None,
+            checked_at: 0,
+        },
         previous_status: HealthStatus::Healthy,
     }
 }
 
 #[tokio::test]
 async fn twenty_failures_reach_the_notification_server_as_one_toast() {
-    assert!(std::env::var_os("DISPLAY").is_some() && std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
-        "run under tests/bootstrap.sh test (needs Xvfb and a D-Bus session)");
+    assert!(
+        std::env::var_os("DISPLAY").is_some()
+            && std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
+        "run under tests/bootstrap.sh test (needs Xvfb and a D-Bus session)"
+    );
     // dunst is D-Bus activated on the session bus (its service file ships with the package).
     let deadline = Instant::now() + Duration::from_secs(10);
-    while !Command::new("dunstctl").arg("is-paused").output().is_ok_and(|o| o.status.success()) {
+    while !Command::new("dunstctl")
+        .arg("is-paused")
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
         assert!(Instant::now() < deadline, "dunst did not come up");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -66,7 +99,10 @@ async fn twenty_failures_reach_the_notification_server_as_one_toast() {
     }
     assert_eq!(
         seen,
-        vec![("20 integrations unhealthy".to_owned(), "service-00, service-01, service-02, service-03, service-04, and 15 more".to_owned())],
+        vec![(
+            "20 integrations unhealthy".to_owned(),
+            "service-00, service-01, service-02, service-03, service-04, and 15 more".to_owned()
+        )],
         "exactly one grouped toast"
     );
 }

@@ -12,12 +12,14 @@ use patchbay_core::n8n::trigger::{parse_batch, BatchOutcome, Trigger, TriggerOut
 use patchbay_core::providers::ProviderSpec;
 use patchbay_core::runs::{Run, RunDetail, RunQuery};
 use patchbay_core::settings::Settings;
-use patchbay_core::templates::render::{self as template_render, RenderError, Rendered, TemplateSource};
+use patchbay_core::templates::render::{
+    self as template_render, RenderError, Rendered, TemplateSource,
+};
 use patchbay_core::templates::send::SendOutcome;
 use patchbay_core::templates::store::{Template, TemplateInput, TemplateQuery};
 use patchbay_core::{
-    ErrorKind, ErrorPayload, ExposeSecret, Integration, IntegrationQuery, IntegrationUpdate, NewIntegration,
-    Page, Patchbay, Project,
+    ErrorKind, ErrorPayload, ExposeSecret, Integration, IntegrationQuery, IntegrationUpdate,
+    NewIntegration, Page, Patchbay, Project,
 };
 use tauri::State;
 
@@ -52,7 +54,11 @@ where
     let core = state.services()?.core;
     tauri::async_runtime::spawn_blocking(move || call(&core).map_err(|error| error.to_payload()))
         .await
-        .map_err(|error| ErrorPayload { kind: ErrorKind::Internal, message: error.to_string(), field: None })?
+        .map_err(|error| ErrorPayload {
+            kind: ErrorKind::Internal,
+            message: error.to_string(),
+            field: None,
+        })?
 }
 
 /// Every provider's declaration (fields, help, setup steps).
@@ -121,29 +127,56 @@ pub async fn delete_integration(state: State<'_, AppState>, id: i64) -> CommandR
 
 /// The explicit "reveal" action: the only command that sends a secret to the webview.
 #[tauri::command]
-pub async fn reveal_secret(state: State<'_, AppState>, id: i64, field: String) -> CommandResult<String> {
-    blocking(state, move |core| core.reveal_secret(id, &field).map(|secret| secret.expose_secret().to_owned()))
-        .await
+pub async fn reveal_secret(
+    state: State<'_, AppState>,
+    id: i64,
+    field: String,
+) -> CommandResult<String> {
+    blocking(state, move |core| {
+        core.reveal_secret(id, &field)
+            .map(|secret| secret.expose_secret().to_owned())
+    })
+    .await
 }
 
 /// The "Test" action: a cached result younger than 60 s unless `force`; rate limited per integration.
 #[tauri::command]
-pub async fn test_integration(state: State<'_, AppState>, id: i64, force: bool) -> CommandResult<TestOutcome> {
+pub async fn test_integration(
+    state: State<'_, AppState>,
+    id: i64,
+    force: bool,
+) -> CommandResult<TestOutcome> {
     let health = state.services()?.health;
-    health.test(id, force).await.map_err(|error| error.to_payload())
+    health
+        .test(id, force)
+        .await
+        .map_err(|error| error.to_payload())
 }
 
 /// "Check all": every active integration matching the list's filters (pagination ignored).
 #[tauri::command]
-pub async fn check_all(state: State<'_, AppState>, query: IntegrationQuery) -> CommandResult<CheckAllSummary> {
+pub async fn check_all(
+    state: State<'_, AppState>,
+    query: IntegrationQuery,
+) -> CommandResult<CheckAllSummary> {
     let health = state.services()?.health;
-    health.check_all(query).await.map_err(|error| error.to_payload())
+    health
+        .check_all(query)
+        .await
+        .map_err(|error| error.to_payload())
 }
 
 /// The newest health results of one integration.
 #[tauri::command]
-pub async fn health_history(state: State<'_, AppState>, id: i64, limit: u32) -> CommandResult<Vec<HealthRecord>> {
-    blocking(state, move |core| core.health_history(id, limit.clamp(1, 200))).await
+pub async fn health_history(
+    state: State<'_, AppState>,
+    id: i64,
+    limit: u32,
+) -> CommandResult<Vec<HealthRecord>> {
+    blocking(state, move |core| {
+        core.health_history(id, limit.clamp(1, 200))
+    })
+    .await
 }
 
 /// The user's preferences.
@@ -154,7 +187,10 @@ pub async fn get_settings(state: State<'_, AppState>) -> CommandResult<Settings>
 
 /// Saves the preferences and applies them (pausing or resuming scheduled checks).
 #[tauri::command]
-pub async fn save_settings(state: State<'_, AppState>, settings: Settings) -> CommandResult<Settings> {
+pub async fn save_settings(
+    state: State<'_, AppState>,
+    settings: Settings,
+) -> CommandResult<Settings> {
     let health = state.services()?.health;
     let saved = blocking(state, move |core| core.save_settings(&settings)).await?;
     health.apply_settings(&saved);
@@ -178,8 +214,17 @@ pub struct AppInfo {
 pub async fn app_info(state: State<'_, AppState>) -> CommandResult<AppInfo> {
     let core = state.services()?.core;
     let database = core.store().path().display().to_string();
-    let data_dir = core.store().path().parent().map(|p| p.display().to_string()).unwrap_or_default();
-    Ok(AppInfo { version: env!("CARGO_PKG_VERSION").to_owned(), data_dir, database })
+    let data_dir = core
+        .store()
+        .path()
+        .parent()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    Ok(AppInfo {
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        data_dir,
+        database,
+    })
 }
 
 /// One page of runs.
@@ -196,7 +241,10 @@ pub async fn run_detail(state: State<'_, AppState>, id: i64) -> CommandResult<Ru
 
 /// One page of templates.
 #[tauri::command]
-pub async fn list_templates(state: State<'_, AppState>, query: TemplateQuery) -> CommandResult<Page<Template>> {
+pub async fn list_templates(
+    state: State<'_, AppState>,
+    query: TemplateQuery,
+) -> CommandResult<Page<Template>> {
     blocking(state, move |core| core.list_templates(&query)).await
 }
 
@@ -208,13 +256,20 @@ pub async fn get_template(state: State<'_, AppState>, id: i64) -> CommandResult<
 
 /// Creates a template.
 #[tauri::command]
-pub async fn create_template(state: State<'_, AppState>, input: TemplateInput) -> CommandResult<Template> {
+pub async fn create_template(
+    state: State<'_, AppState>,
+    input: TemplateInput,
+) -> CommandResult<Template> {
     blocking(state, move |core| core.create_template(&input)).await
 }
 
 /// Saves a template.
 #[tauri::command]
-pub async fn update_template(state: State<'_, AppState>, id: i64, input: TemplateInput) -> CommandResult<Template> {
+pub async fn update_template(
+    state: State<'_, AppState>,
+    id: i64,
+    input: TemplateInput,
+) -> CommandResult<Template> {
     blocking(state, move |core| core.update_template(id, &input)).await
 }
 
@@ -241,13 +296,25 @@ pub struct PreviewResponse {
 
 /// Renders a template offline for the preview. `data` is the sample data as JSON text.
 #[tauri::command]
-pub async fn preview_template(source: TemplateSource, data: String, strict: bool) -> CommandResult<PreviewResponse> {
+pub async fn preview_template(
+    source: TemplateSource,
+    data: String,
+    strict: bool,
+) -> CommandResult<PreviewResponse> {
     tauri::async_runtime::spawn_blocking(move || {
         let variables = template_render::variables(&source);
-        let suggested_data = serde_json::to_string_pretty(&template_render::sample_data(&variables)).unwrap_or_default();
-        let parsed: Result<serde_json::Value, _> = serde_json::from_str(if data.trim().is_empty() { "{}" } else { &data });
+        let suggested_data =
+            serde_json::to_string_pretty(&template_render::sample_data(&variables))
+                .unwrap_or_default();
+        let parsed: Result<serde_json::Value, _> =
+            serde_json::from_str(if data.trim().is_empty() { "{}" } else { &data });
         let result = match parsed {
-            Ok(values) => template_render::render(&source, &values, strict, &template_render::Envelope::default()),
+            Ok(values) => template_render::render(
+                &source,
+                &values,
+                strict,
+                &template_render::Envelope::default(),
+            ),
             Err(error) => Err(RenderError {
                 part: template_render::TemplatePart::Data,
                 kind: template_render::RenderErrorKind::Data,
@@ -261,10 +328,19 @@ pub async fn preview_template(source: TemplateSource, data: String, strict: bool
             Ok(rendered) => (Some(rendered), None),
             Err(error) => (None, Some(error)),
         };
-        PreviewResponse { rendered, error, variables, suggested_data }
+        PreviewResponse {
+            rendered,
+            error,
+            variables,
+            suggested_data,
+        }
     })
     .await
-    .map_err(|error| ErrorPayload { kind: ErrorKind::Internal, message: error.to_string(), field: None })
+    .map_err(|error| ErrorPayload {
+        kind: ErrorKind::Internal,
+        message: error.to_string(),
+        field: None,
+    })
 }
 
 /// Sends the template with its sample data through an SMTP integration to `to`; recorded as a run.
@@ -277,8 +353,16 @@ pub async fn send_test_email(
     to: String,
 ) -> CommandResult<SendOutcome> {
     let core = state.services()?.core;
-    let values: serde_json::Value = serde_json::from_str(if data.trim().is_empty() { "{}" } else { &data })
-        .map_err(|error| patchbay_core::Error::validation("sample_data", format!("is not valid JSON: {error}")).to_payload())?;
+    let values: serde_json::Value =
+        serde_json::from_str(if data.trim().is_empty() { "{}" } else { &data }).map_err(
+            |error| {
+                patchbay_core::Error::validation(
+                    "sample_data",
+                    format!("is not valid JSON: {error}"),
+                )
+                .to_payload()
+            },
+        )?;
     patchbay_core::templates::send::send_test_email(&core, source, values, integration_id, &to)
         .await
         .map_err(|error| error.to_payload())
@@ -288,32 +372,67 @@ pub async fn send_test_email(
 #[tauri::command]
 pub async fn export_eml(name: String, eml: String) -> CommandResult<String> {
     tauri::async_runtime::spawn_blocking(move || {
-        let dir = dirs::download_dir().or_else(dirs::home_dir).ok_or_else(|| patchbay_core::Error::Store("no Downloads folder".into()))?;
-        let safe: String = name.chars().map(|c| if c.is_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
-        let path = dir.join(format!("{}.eml", if safe.is_empty() { "template".into() } else { safe }));
-        std::fs::write(&path, eml).map_err(|error| patchbay_core::Error::Store(format!("cannot write {}: {error}", path.display())))?;
+        let dir = dirs::download_dir()
+            .or_else(dirs::home_dir)
+            .ok_or_else(|| patchbay_core::Error::Store("no Downloads folder".into()))?;
+        let safe: String = name
+            .chars()
+            .map(|c| {
+                if c.is_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let path = dir.join(format!(
+            "{}.eml",
+            if safe.is_empty() {
+                "template".into()
+            } else {
+                safe
+            }
+        ));
+        std::fs::write(&path, eml).map_err(|error| {
+            patchbay_core::Error::Store(format!("cannot write {}: {error}", path.display()))
+        })?;
         Ok::<_, patchbay_core::Error>(path.display().to_string())
     })
     .await
-    .map_err(|error| ErrorPayload { kind: ErrorKind::Internal, message: error.to_string(), field: None })?
+    .map_err(|error| ErrorPayload {
+        kind: ErrorKind::Internal,
+        message: error.to_string(),
+        field: None,
+    })?
     .map_err(|error| error.to_payload())
 }
 
 /// Routes of an n8n integration.
 #[tauri::command]
-pub async fn list_routes(state: State<'_, AppState>, integration_id: i64) -> CommandResult<Vec<Route>> {
+pub async fn list_routes(
+    state: State<'_, AppState>,
+    integration_id: i64,
+) -> CommandResult<Vec<Route>> {
     blocking(state, move |core| core.list_routes(integration_id)).await
 }
 
 /// Adds a route.
 #[tauri::command]
-pub async fn add_route(state: State<'_, AppState>, integration_id: i64, input: RouteInput) -> CommandResult<Route> {
+pub async fn add_route(
+    state: State<'_, AppState>,
+    integration_id: i64,
+    input: RouteInput,
+) -> CommandResult<Route> {
     blocking(state, move |core| core.add_route(integration_id, &input)).await
 }
 
 /// Changes a route.
 #[tauri::command]
-pub async fn update_route(state: State<'_, AppState>, id: i64, input: RouteInput) -> CommandResult<Route> {
+pub async fn update_route(
+    state: State<'_, AppState>,
+    id: i64,
+    input: RouteInput,
+) -> CommandResult<Route> {
     blocking(state, move |core| core.update_route(id, &input)).await
 }
 
@@ -324,7 +443,9 @@ pub async fn delete_route(state: State<'_, AppState>, id: i64) -> CommandResult<
 }
 
 fn trigger(services: &Services) -> CommandResult<Trigger> {
-    Ok(Trigger::new(services.core.clone()).map_err(|error| error.to_payload())?.with_progress(services.health.run_events()))
+    Ok(Trigger::new(services.core.clone())
+        .map_err(|error| error.to_payload())?
+        .with_progress(services.health.run_events()))
 }
 
 /// Triggers a route with `payload` (JSON text; the route's default when empty); with `follow`, waits for
@@ -340,9 +461,15 @@ pub async fn trigger_route(
     let services = state.services()?;
     let payload = match payload.trim() {
         "" => None,
-        text => Some(serde_json::from_str(text).map_err(|error| patchbay_core::Error::validation("payload", format!("is not valid JSON: {error}")).to_payload())?),
+        text => Some(serde_json::from_str(text).map_err(|error| {
+            patchbay_core::Error::validation("payload", format!("is not valid JSON: {error}"))
+                .to_payload()
+        })?),
     };
-    trigger(&services)?.trigger(integration_id, &action_key, payload, follow).await.map_err(|error| error.to_payload())
+    trigger(&services)?
+        .trigger(integration_id, &action_key, payload, follow)
+        .await
+        .map_err(|error| error.to_payload())
 }
 
 /// Triggers a route once per payload of `data` (a JSON array or NDJSON), at most `concurrency` at a time.
@@ -357,40 +484,82 @@ pub async fn trigger_batch(
     let services = state.services()?;
     let payloads = parse_batch(&data).map_err(|error| error.to_payload())?;
     trigger(&services)?
-        .batch(integration_id, &action_key, payloads, usize::try_from(concurrency).unwrap_or(4))
+        .batch(
+            integration_id,
+            &action_key,
+            payloads,
+            usize::try_from(concurrency).unwrap_or(4),
+        )
         .await
         .map_err(|error| error.to_payload())
 }
 
 /// What an n8n API call needs: the integration's settings and secrets, and an HTTP context.
-async fn n8n_api(state: State<'_, AppState>, integration_id: i64) -> CommandResult<(patchbay_core::health::CheckTarget, patchbay_core::health::CheckContext)> {
+async fn n8n_api(
+    state: State<'_, AppState>,
+    integration_id: i64,
+) -> CommandResult<(
+    patchbay_core::health::CheckTarget,
+    patchbay_core::health::CheckContext,
+)> {
     let target = blocking(state, move |core| core.check_target(integration_id)).await?;
-    let context = patchbay_core::health::CheckContext::with_defaults().map_err(|message| ErrorPayload { kind: ErrorKind::Internal, message, field: None })?;
+    let context =
+        patchbay_core::health::CheckContext::with_defaults().map_err(|message| ErrorPayload {
+            kind: ErrorKind::Internal,
+            message,
+            field: None,
+        })?;
     Ok((target, context))
 }
 
 /// One page of the instance's workflows.
 #[tauri::command]
-pub async fn list_workflows(state: State<'_, AppState>, integration_id: i64, cursor: Option<String>) -> CommandResult<WorkflowPage> {
+pub async fn list_workflows(
+    state: State<'_, AppState>,
+    integration_id: i64,
+    cursor: Option<String>,
+) -> CommandResult<WorkflowPage> {
     let (target, context) = n8n_api(state, integration_id).await?;
-    N8nClient::new(&target, &context).workflows(100, cursor.as_deref()).await.map_err(|error| error.to_payload())
+    N8nClient::new(&target, &context)
+        .workflows(100, cursor.as_deref())
+        .await
+        .map_err(|error| error.to_payload())
 }
 
 /// Activates or deactivates a workflow.
 #[tauri::command]
-pub async fn set_workflow_active(state: State<'_, AppState>, integration_id: i64, workflow_id: String, active: bool) -> CommandResult<Workflow> {
+pub async fn set_workflow_active(
+    state: State<'_, AppState>,
+    integration_id: i64,
+    workflow_id: String,
+    active: bool,
+) -> CommandResult<Workflow> {
     let (target, context) = n8n_api(state, integration_id).await?;
-    N8nClient::new(&target, &context).set_active(&workflow_id, active).await.map_err(|error| error.to_payload())
+    N8nClient::new(&target, &context)
+        .set_active(&workflow_id, active)
+        .await
+        .map_err(|error| error.to_payload())
 }
 
 /// Starts a CRM sync in the background (resuming an interrupted or failed run unless `full`); progress
 /// arrives as `run_progress` events and the run appears on the Runs page.
 #[tauri::command]
-pub async fn start_sync(state: State<'_, AppState>, integration_id: i64, entities: Vec<patchbay_core::crm::sync::Entity>, full: bool) -> CommandResult<()> {
+pub async fn start_sync(
+    state: State<'_, AppState>,
+    integration_id: i64,
+    entities: Vec<patchbay_core::crm::sync::Entity>,
+    full: bool,
+) -> CommandResult<()> {
     let services = state.services()?;
-    let provider = blocking(state, move |core| core.get_integration(integration_id)).await?.provider;
+    let provider = blocking(state, move |core| core.get_integration(integration_id))
+        .await?
+        .provider;
     if provider != "kommo" && provider != "bitrix24" {
-        return Err(patchbay_core::Error::validation("integration_id", format!("{provider} integrations cannot be synced")).to_payload());
+        return Err(patchbay_core::Error::validation(
+            "integration_id",
+            format!("{provider} integrations cannot be synced"),
+        )
+        .to_payload());
     }
     tauri::async_runtime::spawn(async move {
         if let Err(error) = services.sync.run(integration_id, entities, full).await {
@@ -416,5 +585,8 @@ pub async fn list_records(
     page: u32,
     per_page: u32,
 ) -> CommandResult<Page<patchbay_core::crm::records::CrmRecord>> {
-    blocking(state, move |core| core.list_records(integration_id, entity_type.as_deref(), page, per_page)).await
+    blocking(state, move |core| {
+        core.list_records(integration_id, entity_type.as_deref(), page, per_page)
+    })
+    .await
 }

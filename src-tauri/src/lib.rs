@@ -21,7 +21,10 @@ fn open_services() -> AppState {
         .and_then(|core| {
             let health = HealthService::new(Arc::clone(&core))?;
             health.apply_settings(&core.settings().unwrap_or_default());
-            let sync = Arc::new(patchbay_core::crm::sync::Sync::new(Arc::clone(&core))?.with_progress(health.run_events()));
+            let sync = Arc::new(
+                patchbay_core::crm::sync::Sync::new(Arc::clone(&core))?
+                    .with_progress(health.run_events()),
+            );
             Ok(Services { core, health, sync })
         })
         .map_err(|error| {
@@ -35,18 +38,28 @@ fn open_services() -> AppState {
 pub fn run() {
     let result = tauri::Builder::default()
         // A second launch focuses the running window instead of starting another scheduler.
-        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| tray::show_window(app)))
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            tray::show_window(app)
+        }))
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .manage(open_services())
         .setup(|app| {
             let handle = app.handle().clone();
             if let Ok(services) = app.state::<AppState>().0.clone() {
-                tauri::async_runtime::spawn(notifications::forward(handle.clone(), services.health.subscribe()));
-                tauri::async_runtime::spawn(notifications::forward_runs(handle.clone(), services.health.subscribe_runs()));
+                tauri::async_runtime::spawn(notifications::forward(
+                    handle.clone(),
+                    services.health.subscribe(),
+                ));
+                tauri::async_runtime::spawn(notifications::forward_runs(
+                    handle.clone(),
+                    services.health.subscribe_runs(),
+                ));
                 tauri::async_runtime::spawn(Arc::clone(&services.health).run_scheduler());
                 match patchbay_core::outbox::Deliverer::new() {
                     Ok(deliverer) => {
-                        tauri::async_runtime::spawn(deliverer.run(services.core.clone(), std::time::Duration::from_secs(1)));
+                        tauri::async_runtime::spawn(
+                            deliverer.run(services.core.clone(), std::time::Duration::from_secs(1)),
+                        );
                     }
                     Err(error) => eprintln!("patchbay: audit webhooks disabled: {error}"),
                 }

@@ -44,12 +44,18 @@ pub fn group_toasts(updates: &[HealthUpdate]) -> Vec<Toast> {
     for update in changed {
         match (update.previous_status, update.integration.status) {
             (_, HealthStatus::Unhealthy) => failing.push(update),
-            (HealthStatus::Unhealthy, HealthStatus::Healthy | HealthStatus::Degraded) => recovered.push(update),
+            (HealthStatus::Unhealthy, HealthStatus::Healthy | HealthStatus::Degraded) => {
+                recovered.push(update)
+            }
             _ => {}
         }
     }
     let names = |group: &[&HealthUpdate]| {
-        let mut listed: Vec<String> = group.iter().take(NAMES_IN_TOAST).map(|u| u.integration.name.clone()).collect();
+        let mut listed: Vec<String> = group
+            .iter()
+            .take(NAMES_IN_TOAST)
+            .map(|u| u.integration.name.clone())
+            .collect();
         if group.len() > NAMES_IN_TOAST {
             listed.push(format!("and {} more", group.len() - NAMES_IN_TOAST));
         }
@@ -57,14 +63,26 @@ pub fn group_toasts(updates: &[HealthUpdate]) -> Vec<Toast> {
     };
     let mut toasts = Vec::new();
     if let [only] = failing.as_slice() {
-        toasts.push(Toast { summary: format!("{} is unhealthy", only.integration.name), body: only.result.detail.clone() });
+        toasts.push(Toast {
+            summary: format!("{} is unhealthy", only.integration.name),
+            body: only.result.detail.clone(),
+        });
     } else if !failing.is_empty() {
-        toasts.push(Toast { summary: format!("{} integrations unhealthy", failing.len()), body: names(&failing) });
+        toasts.push(Toast {
+            summary: format!("{} integrations unhealthy", failing.len()),
+            body: names(&failing),
+        });
     }
     if let [only] = recovered.as_slice() {
-        toasts.push(Toast { summary: format!("{} recovered", only.integration.name), body: only.result.detail.clone() });
+        toasts.push(Toast {
+            summary: format!("{} recovered", only.integration.name),
+            body: only.result.detail.clone(),
+        });
     } else if !recovered.is_empty() {
-        toasts.push(Toast { summary: format!("{} integrations recovered", recovered.len()), body: names(&recovered) });
+        toasts.push(Toast {
+            summary: format!("{} integrations recovered", recovered.len()),
+            body: names(&recovered),
+        });
     }
     toasts
 }
@@ -73,7 +91,10 @@ pub fn group_toasts(updates: &[HealthUpdate]) -> Vec<Toast> {
 pub async fn show(toast: Toast) {
     let shown = tauri::async_runtime::spawn_blocking(move || {
         let mut notification = notify_rust::Notification::new();
-        notification.summary(&toast.summary).body(&toast.body).appname("Patchbay");
+        notification
+            .summary(&toast.summary)
+            .body(&toast.body)
+            .appname("Patchbay");
         #[cfg(target_os = "windows")]
         notification.app_id(APP_IDENTIFIER);
         notification.show().map(|_| ())
@@ -106,7 +127,11 @@ pub async fn forward(app: AppHandle, mut updates: broadcast::Receiver<HealthUpda
                 Err(broadcast::error::RecvError::Closed) => break,
             }
         }
-        let event = if batch.len() == 1 && batch[0].changed() { "integration_health_changed" } else { "integration_batch_update" };
+        let event = if batch.len() == 1 && batch[0].changed() {
+            "integration_health_changed"
+        } else {
+            "integration_batch_update"
+        };
         let toasts = group_toasts(&batch);
         if let Err(error) = app.emit(event, BatchUpdate { updates: batch }) {
             eprintln!("patchbay: cannot emit {event}: {error}");
@@ -115,9 +140,13 @@ pub async fn forward(app: AppHandle, mut updates: broadcast::Receiver<HealthUpda
         let muted = match app.state::<AppState>().0.as_ref() {
             Ok(services) => {
                 let core = services.core.clone();
-                tauri::async_runtime::spawn_blocking(move || core.settings().map(|s| s.notifications_muted).unwrap_or(false))
-                    .await
-                    .unwrap_or(false)
+                tauri::async_runtime::spawn_blocking(move || {
+                    core.settings()
+                        .map(|s| s.notifications_muted)
+                        .unwrap_or(false)
+                })
+                .await
+                .unwrap_or(false)
             }
             Err(_) => true,
         };
@@ -153,20 +182,50 @@ mod tests {
     fn update(name: &str, previous: HealthStatus, now: HealthStatus) -> HealthUpdate {
         HealthUpdate {
             integration: Integration {
-                id: 1, project_id: 1, project_name: "Default".into(), provider: "http".into(), name: name.into(),
-                active: true, check_interval_s: 300, config: Default::default(), secrets_set: vec![], status: now,
-                last_checked_at: None, last_latency_ms: None, last_detail: None, last_error_kind: None,
-                created_at: 0, updated_at: 0,
+                id: 1,
+                project_id: 1,
+                project_name: "Default".into(),
+                provider: "http".into(),
+                name: name.into(),
+                active: true,
+                check_interval_s: 300,
+                config: Default::default(),
+                secrets_set: vec![],
+                status: now,
+                last_checked_at: None,
+                last_latency_ms: None,
+                last_detail: None,
+                last_error_kind: None,
+                created_at: 0,
+                updated_at: 0,
             },
-            result: CheckResult { status: now, latency_ms: 1, detail: format!("{name} detail"), error_kind: None, checked_at: 0 },
+            result: CheckResult {
+                status: now,
+                latency_ms: 1,
+                detail: format!("{name} detail"),
+                error_kind: None,
+                checked_at: 0,
+            },
             previous_status: previous,
         }
     }
 
     #[test]
     fn twenty_failures_in_one_window_are_one_toast() {
-        let mut updates: Vec<_> = (0..20).map(|i| update(&format!("svc{i}"), HealthStatus::Healthy, HealthStatus::Unhealthy)).collect();
-        updates.push(update("steady", HealthStatus::Healthy, HealthStatus::Healthy));
+        let mut updates: Vec<_> = (0..20)
+            .map(|i| {
+                update(
+                    &format!("svc{i}"),
+                    HealthStatus::Healthy,
+                    HealthStatus::Unhealthy,
+                )
+            })
+            .collect();
+        updates.push(update(
+            "steady",
+            HealthStatus::Healthy,
+            HealthStatus::Healthy,
+        ));
         let toasts = group_toasts(&updates);
         assert_eq!(toasts.len(), 1);
         assert_eq!(toasts[0].summary, "20 integrations unhealthy");
@@ -180,9 +239,18 @@ mod tests {
             update("crm", HealthStatus::Unhealthy, HealthStatus::Healthy),
             update("new", HealthStatus::Unknown, HealthStatus::Healthy),
         ]);
-        assert_eq!(toasts, vec![
-            Toast { summary: "mail is unhealthy".into(), body: "mail detail".into() },
-            Toast { summary: "crm recovered".into(), body: "crm detail".into() },
-        ]);
+        assert_eq!(
+            toasts,
+            vec![
+                Toast {
+                    summary: "mail is unhealthy".into(),
+                    body: "mail detail".into()
+                },
+                Toast {
+                    summary: "crm recovered".into(),
+                    body: "crm detail".into()
+                },
+            ]
+        );
     }
 }

@@ -58,7 +58,9 @@ pub fn build(app: &AppHandle) -> tauri::Result<TrayIcon> {
 }
 
 fn toggle_pause(app: &AppHandle) {
-    let Ok(services) = app.state::<AppState>().0.clone() else { return };
+    let Ok(services) = app.state::<AppState>().0.clone() else {
+        return;
+    };
     let paused = !services.health.is_paused();
     services.health.set_paused(paused);
     if let Some(item) = app.try_state::<PauseItem>() {
@@ -91,19 +93,32 @@ pub fn describe(counts: &StatusCounts) -> String {
     } else if counts.degraded > 0 {
         format!("Patchbay — {} of {total} degraded", counts.degraded)
     } else {
-        format!("Patchbay — {} healthy, {} not checked yet", counts.healthy, counts.unknown)
+        format!(
+            "Patchbay — {} healthy, {} not checked yet",
+            counts.healthy, counts.unknown
+        )
     }
 }
 
 /// Updates the tray's icon and tooltip from the store.
 pub fn refresh(app: &AppHandle) {
-    let Ok(services) = app.state::<AppState>().0.clone() else { return };
+    let Ok(services) = app.state::<AppState>().0.clone() else {
+        return;
+    };
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         let core = services.core.clone();
-        let Ok(Ok(counts)) = tauri::async_runtime::spawn_blocking(move || core.status_counts()).await else { return };
+        let Ok(Ok(counts)) =
+            tauri::async_runtime::spawn_blocking(move || core.status_counts()).await
+        else {
+            return;
+        };
         if let Some(tray) = app.tray_by_id(TRAY_ID) {
-            let icon = if counts.unhealthy > 0 { ICON_UNHEALTHY } else { ICON_OK };
+            let icon = if counts.unhealthy > 0 {
+                ICON_UNHEALTHY
+            } else {
+                ICON_OK
+            };
             if let Ok(image) = Image::from_bytes(icon) {
                 let _ = tray.set_icon(Some(image));
             }

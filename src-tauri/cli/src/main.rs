@@ -9,7 +9,8 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use patchbay_core::health::service::HealthService;
 use patchbay_core::{
-    Error, HealthStatus, Integration, IntegrationQuery, NewIntegration, Patchbay, SecretString, SortKey,
+    Error, HealthStatus, Integration, IntegrationQuery, NewIntegration, Patchbay, SecretString,
+    SortKey,
 };
 
 /// Patchbay: integration credentials, health and runs from the command line.
@@ -279,7 +280,8 @@ fn main() -> ExitCode {
         Ok(Outcome::SomeUnhealthy) => ExitCode::from(1),
         Err(error) => {
             if cli.json {
-                let payload = serde_json::to_string(&error.to_payload()).unwrap_or_else(|_| error.to_string());
+                let payload = serde_json::to_string(&error.to_payload())
+                    .unwrap_or_else(|_| error.to_string());
                 eprintln!("{payload}");
             } else {
                 eprintln!("patchbay: {error}");
@@ -296,11 +298,23 @@ enum Outcome {
 }
 
 fn run(cli: &Cli) -> patchbay_core::Result<Outcome> {
-    if let Command::Webhook(WebhookCommand::Verify { signature, body, tolerance }) = &cli.command {
+    if let Command::Webhook(WebhookCommand::Verify {
+        signature,
+        body,
+        tolerance,
+    }) = &cli.command
+    {
         return verify_webhook(cli.json, signature, body, *tolerance);
     }
-    if let Command::Template(TemplateCommand::Preview { file, data, format, strict }) = &cli.command {
-        return preview(cli.json, file, data.as_deref(), *format, *strict).map(|()| Outcome::AllHealthy);
+    if let Command::Template(TemplateCommand::Preview {
+        file,
+        data,
+        format,
+        strict,
+    }) = &cli.command
+    {
+        return preview(cli.json, file, data.as_deref(), *format, *strict)
+            .map(|()| Outcome::AllHealthy);
     }
     let data_dir = match &cli.data_dir {
         Some(dir) => dir.clone(),
@@ -319,21 +333,30 @@ fn run(cli: &Cli) -> patchbay_core::Result<Outcome> {
     match &cli.command {
         Command::Project(ProjectCommand::Add { name }) => {
             let project = core.create_project(name)?;
-            output(cli.json, &project, || format!("created project {} ({})", project.id, project.name))
+            output(cli.json, &project, || {
+                format!("created project {} ({})", project.id, project.name)
+            })
         }
         Command::Project(ProjectCommand::List) => {
             let projects = core.list_projects()?;
             output(cli.json, &projects, || {
                 projects
                     .iter()
-                    .map(|p| format!("{:>4}  {}  ({} integrations)", p.id, p.name, p.integration_count))
+                    .map(|p| {
+                        format!(
+                            "{:>4}  {}  ({} integrations)",
+                            p.id, p.name, p.integration_count
+                        )
+                    })
                     .collect::<Vec<_>>()
                     .join("\n")
             })
         }
         Command::Integration(IntegrationCommand::Add(args)) => {
             let created = core.create_integration(new_integration(&core, args)?)?;
-            output(cli.json, &created, || format!("created integration {} ({})", created.id, created.name))
+            output(cli.json, &created, || {
+                format!("created integration {} ({})", created.id, created.name)
+            })
         }
         Command::Integration(IntegrationCommand::List(args)) => {
             let page = core.list_integrations(&list_query(&core, args)?)?;
@@ -366,44 +389,81 @@ fn run(cli: &Cli) -> patchbay_core::Result<Outcome> {
         }
         Command::Integration(IntegrationCommand::Rm { id }) => {
             core.delete_integration(*id)?;
-            output(cli.json, &serde_json::json!({ "deleted": id }), || format!("deleted integration {id}"))
+            output(cli.json, &serde_json::json!({ "deleted": id }), || {
+                format!("deleted integration {id}")
+            })
         }
-        Command::Check(_) | Command::Template(_) | Command::N8n(_) | Command::Sync(_) | Command::Webhook(_) => {
-            Err(Error::Internal("handled above".into()))
-        }
+        Command::Check(_)
+        | Command::Template(_)
+        | Command::N8n(_)
+        | Command::Sync(_)
+        | Command::Webhook(_) => Err(Error::Internal("handled above".into())),
     }
     .map(|()| Outcome::AllHealthy)
 }
 
 /// Splits an optional `---` / `subject: …` / `---` front matter from the template body.
 fn front_matter(text: &str) -> (Option<String>, &str) {
-    let Some(rest) = text.strip_prefix("---\n").or_else(|| text.strip_prefix("---\r\n")) else { return (None, text) };
-    let Some(end) = rest.find("\n---") else { return (None, text) };
-    let subject = rest[..end].lines().find_map(|line| line.strip_prefix("subject:")).map(|s| s.trim().to_owned());
+    let Some(rest) = text
+        .strip_prefix("---\n")
+        .or_else(|| text.strip_prefix("---\r\n"))
+    else {
+        return (None, text);
+    };
+    let Some(end) = rest.find("\n---") else {
+        return (None, text);
+    };
+    let subject = rest[..end]
+        .lines()
+        .find_map(|line| line.strip_prefix("subject:"))
+        .map(|s| s.trim().to_owned());
     let body = rest[end + 4..].trim_start_matches(['\r', '\n']);
     (subject, body)
 }
 
-fn preview(json: bool, file: &std::path::Path, data: Option<&std::path::Path>, format: PreviewFormat, strict: bool) -> patchbay_core::Result<()> {
+fn preview(
+    json: bool,
+    file: &std::path::Path,
+    data: Option<&std::path::Path>,
+    format: PreviewFormat,
+    strict: bool,
+) -> patchbay_core::Result<()> {
     use patchbay_core::templates::render::{render, BodyFormat, Envelope, TemplateSource};
     let read = |path: &std::path::Path, field: &str| {
-        std::fs::read_to_string(path).map_err(|error| Error::validation(field, format!("cannot read {}: {error}", path.display())))
+        std::fs::read_to_string(path).map_err(|error| {
+            Error::validation(field, format!("cannot read {}: {error}", path.display()))
+        })
     };
     let text = read(file, "file")?;
     let (subject, body) = front_matter(&text);
-    let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let stem = file
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let source = TemplateSource {
         subject: subject.unwrap_or(stem),
-        format: if file.extension().is_some_and(|e| e.eq_ignore_ascii_case("mjml")) { BodyFormat::Mjml } else { BodyFormat::Html },
+        format: if file
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("mjml"))
+        {
+            BodyFormat::Mjml
+        } else {
+            BodyFormat::Html
+        },
         body: body.to_owned(),
         text_body: None,
     };
     let values: serde_json::Value = match data {
-        Some(path) => serde_json::from_str(&read(path, "data")?)
-            .map_err(|error| Error::validation("data", format!("{} is not valid JSON: {error}", path.display())))?,
+        Some(path) => serde_json::from_str(&read(path, "data")?).map_err(|error| {
+            Error::validation(
+                "data",
+                format!("{} is not valid JSON: {error}", path.display()),
+            )
+        })?,
         None => serde_json::json!({}),
     };
-    let rendered = render(&source, &values, strict, &Envelope::default()).map_err(|error| Error::validation("template", error.to_string()))?;
+    let rendered = render(&source, &values, strict, &Envelope::default())
+        .map_err(|error| Error::validation("template", error.to_string()))?;
     for warning in &rendered.warnings {
         eprintln!("patchbay: warning: {warning}");
     }
@@ -422,7 +482,13 @@ fn preview(json: bool, file: &std::path::Path, data: Option<&std::path::Path>, f
 fn n8n(json: bool, core: Patchbay, command: &N8nCommand) -> patchbay_core::Result<Outcome> {
     use patchbay_core::n8n::routes::RouteInput;
     match command {
-        N8nCommand::Route(RouteCommand::Add { id, key, path, method, description }) => {
+        N8nCommand::Route(RouteCommand::Add {
+            id,
+            key,
+            path,
+            method,
+            description,
+        }) => {
             let input = RouteInput {
                 action_key: key.clone(),
                 webhook_path: path.clone(),
@@ -432,7 +498,12 @@ fn n8n(json: bool, core: Patchbay, command: &N8nCommand) -> patchbay_core::Resul
                 workflow_id: None,
             };
             let route = core.add_route(*id, &input)?;
-            output(json, &route, || format!("added route {} → {} {}", route.action_key, route.method, route.webhook_path))?;
+            output(json, &route, || {
+                format!(
+                    "added route {} → {} {}",
+                    route.action_key, route.method, route.webhook_path
+                )
+            })?;
             Ok(Outcome::AllHealthy)
         }
         N8nCommand::Route(RouteCommand::List { id }) => {
@@ -441,29 +512,67 @@ fn n8n(json: bool, core: Patchbay, command: &N8nCommand) -> patchbay_core::Resul
                 if routes.is_empty() {
                     return "no routes".into();
                 }
-                routes.iter().map(|r| format!("{:<24} {:<6} {}  {}", r.action_key, r.method, r.webhook_path, r.description)).collect::<Vec<_>>().join("\n")
+                routes
+                    .iter()
+                    .map(|r| {
+                        format!(
+                            "{:<24} {:<6} {}  {}",
+                            r.action_key, r.method, r.webhook_path, r.description
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
             })?;
             Ok(Outcome::AllHealthy)
         }
-        N8nCommand::Trigger { id, action_key, data, wait } => {
+        N8nCommand::Trigger {
+            id,
+            action_key,
+            data,
+            wait,
+        } => {
             let payload = match data {
                 Some(path) => {
-                    let text = std::fs::read_to_string(path).map_err(|error| Error::validation("data", format!("cannot read {}: {error}", path.display())))?;
-                    Some(serde_json::from_str(&text).map_err(|error| Error::validation("data", format!("{} is not valid JSON: {error}", path.display())))?)
+                    let text = std::fs::read_to_string(path).map_err(|error| {
+                        Error::validation(
+                            "data",
+                            format!("cannot read {}: {error}", path.display()),
+                        )
+                    })?;
+                    Some(serde_json::from_str(&text).map_err(|error| {
+                        Error::validation(
+                            "data",
+                            format!("{} is not valid JSON: {error}", path.display()),
+                        )
+                    })?)
                 }
                 None => None,
             };
-            let runtime = tokio::runtime::Runtime::new().map_err(|error| Error::Internal(error.to_string()))?;
+            let runtime = tokio::runtime::Runtime::new()
+                .map_err(|error| Error::Internal(error.to_string()))?;
             let trigger = patchbay_core::n8n::trigger::Trigger::new(std::sync::Arc::new(core))?;
             let outcome = runtime.block_on(trigger.trigger(*id, action_key, payload, *wait))?;
             output(json, &outcome, || {
-                let mut lines = vec![format!("{}: {}", outcome.run.status_text(), outcome.message)];
+                let mut lines = vec![format!(
+                    "{}: {}",
+                    outcome.run.status_text(),
+                    outcome.message
+                )];
                 if let Some(execution) = &outcome.execution {
-                    lines.push(format!("execution {} {} — {}", execution.id, execution.status, execution.url));
+                    lines.push(format!(
+                        "execution {} {} — {}",
+                        execution.id, execution.status, execution.url
+                    ));
                 }
                 lines.join("\n")
             })?;
-            Ok(if outcome.run.status == patchbay_core::runs::RunStatus::Succeeded { Outcome::AllHealthy } else { Outcome::SomeUnhealthy })
+            Ok(
+                if outcome.run.status == patchbay_core::runs::RunStatus::Succeeded {
+                    Outcome::AllHealthy
+                } else {
+                    Outcome::SomeUnhealthy
+                },
+            )
         }
     }
 }
@@ -472,26 +581,61 @@ fn sync(json: bool, core: Patchbay, command: &SyncCommand) -> patchbay_core::Res
     use patchbay_core::crm::sync::{Entity, Sync};
     use patchbay_core::runs::{RunKind, RunQuery, RunStatus};
     let describe = |run: &patchbay_core::runs::Run| {
-        format!("{:>5}  {:<12} {:<40} {}", run.id, run.status_text(), run.title, run.error.clone().or(run.summary.clone()).unwrap_or_default())
+        format!(
+            "{:>5}  {:<12} {:<40} {}",
+            run.id,
+            run.status_text(),
+            run.title,
+            run.error
+                .clone()
+                .or(run.summary.clone())
+                .unwrap_or_default()
+        )
     };
     match command {
         SyncCommand::Run { id, entities, full } => {
-            let entities = entities.split(',').filter(|e| !e.trim().is_empty()).map(Entity::parse).collect::<patchbay_core::Result<Vec<_>>>()?;
-            let runtime = tokio::runtime::Runtime::new().map_err(|error| Error::Internal(error.to_string()))?;
-            let run = runtime.block_on(Sync::new(std::sync::Arc::new(core))?.run(*id, entities, *full))?;
+            let entities = entities
+                .split(',')
+                .filter(|e| !e.trim().is_empty())
+                .map(Entity::parse)
+                .collect::<patchbay_core::Result<Vec<_>>>()?;
+            let runtime = tokio::runtime::Runtime::new()
+                .map_err(|error| Error::Internal(error.to_string()))?;
+            let run = runtime
+                .block_on(Sync::new(std::sync::Arc::new(core))?.run(*id, entities, *full))?;
             output(json, &run, || describe(&run))?;
-            Ok(if run.status == RunStatus::Succeeded { Outcome::AllHealthy } else { Outcome::SomeUnhealthy })
+            Ok(if run.status == RunStatus::Succeeded {
+                Outcome::AllHealthy
+            } else {
+                Outcome::SomeUnhealthy
+            })
         }
         SyncCommand::List => {
-            let runs = core.list_runs(&RunQuery { kind: Some(RunKind::CrmSync), desc: true, per_page: 100, ..Default::default() })?;
-            output(json, &runs, || runs.items.iter().map(describe).collect::<Vec<_>>().join("\n"))?;
+            let runs = core.list_runs(&RunQuery {
+                kind: Some(RunKind::CrmSync),
+                desc: true,
+                per_page: 100,
+                ..Default::default()
+            })?;
+            output(json, &runs, || {
+                runs.items
+                    .iter()
+                    .map(describe)
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })?;
             Ok(Outcome::AllHealthy)
         }
         SyncCommand::Show { run_id } => {
             let detail = core.run_detail(*run_id)?;
             output(json, &detail, || {
                 let mut lines = vec![describe(&detail.run)];
-                lines.extend(detail.logs.iter().map(|l| format!("  {} {}", l.level, l.message)));
+                lines.extend(
+                    detail
+                        .logs
+                        .iter()
+                        .map(|l| format!("  {} {}", l.level, l.message)),
+                );
                 lines.join("\n")
             })?;
             Ok(Outcome::AllHealthy)
@@ -499,31 +643,50 @@ fn sync(json: bool, core: Patchbay, command: &SyncCommand) -> patchbay_core::Res
     }
 }
 
-fn verify_webhook(json: bool, signature: &str, body: &std::path::Path, tolerance: i64) -> patchbay_core::Result<Outcome> {
+fn verify_webhook(
+    json: bool,
+    signature: &str,
+    body: &std::path::Path,
+    tolerance: i64,
+) -> patchbay_core::Result<Outcome> {
     let secret = match std::env::var("PATCHBAY_WEBHOOK_SECRET") {
         Ok(secret) => secret,
         Err(_) => {
             let mut line = String::new();
-            std::io::stdin().lock().read_line(&mut line).map_err(|error| Error::validation("secret", error.to_string()))?;
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .map_err(|error| Error::validation("secret", error.to_string()))?;
             if line.is_empty() {
-                return Err(Error::validation("secret", "no secret: set PATCHBAY_WEBHOOK_SECRET or pipe it to stdin"));
+                return Err(Error::validation(
+                    "secret",
+                    "no secret: set PATCHBAY_WEBHOOK_SECRET or pipe it to stdin",
+                ));
             }
             line.trim_end_matches(['\r', '\n']).to_owned()
         }
     };
-    let bytes = std::fs::read(body).map_err(|error| Error::validation("body", format!("cannot read {}: {error}", body.display())))?;
+    let bytes = std::fs::read(body).map_err(|error| {
+        Error::validation("body", format!("cannot read {}: {error}", body.display()))
+    })?;
     let now = patchbay_core::store::now_ms() / 1000;
-    let verdict = patchbay_core::signing::verify(secret.as_bytes(), signature, &bytes, now, tolerance);
+    let verdict =
+        patchbay_core::signing::verify(secret.as_bytes(), signature, &bytes, now, tolerance);
     let report = serde_json::json!({ "valid": verdict.is_ok(), "reason": verdict.as_ref().err().map(ToString::to_string) });
     output(json, &report, || match &verdict {
         Ok(()) => "valid".into(),
         Err(reason) => format!("invalid: {reason}"),
     })?;
-    Ok(if verdict.is_ok() { Outcome::AllHealthy } else { Outcome::SomeUnhealthy })
+    Ok(if verdict.is_ok() {
+        Outcome::AllHealthy
+    } else {
+        Outcome::SomeUnhealthy
+    })
 }
 
 fn check(json: bool, core: Patchbay, args: &CheckArgs) -> patchbay_core::Result<Outcome> {
-    let runtime = tokio::runtime::Runtime::new().map_err(|error| Error::Internal(error.to_string()))?;
+    let runtime =
+        tokio::runtime::Runtime::new().map_err(|error| Error::Internal(error.to_string()))?;
     let project_id = project_id(&core, args.project.as_ref())?;
     let service = HealthService::new(std::sync::Arc::new(core))?;
     runtime.block_on(async {
@@ -539,14 +702,31 @@ fn check(json: bool, core: Patchbay, args: &CheckArgs) -> patchbay_core::Result<
                     update.integration.provider,
                     update.result.detail,
                     update.result.latency_ms,
-                    update.result.error_kind.map(|kind| format!("  [{}]", kind.as_str())).unwrap_or_default(),
-                    if outcome.cached { "  (cached; --force to probe again)" } else { "" }
+                    update
+                        .result
+                        .error_kind
+                        .map(|kind| format!("  [{}]", kind.as_str()))
+                        .unwrap_or_default(),
+                    if outcome.cached {
+                        "  (cached; --force to probe again)"
+                    } else {
+                        ""
+                    }
                 )
             })?;
-            return Ok(if unhealthy { Outcome::SomeUnhealthy } else { Outcome::AllHealthy });
+            return Ok(if unhealthy {
+                Outcome::SomeUnhealthy
+            } else {
+                Outcome::AllHealthy
+            });
         }
         let mut updates = service.subscribe();
-        let summary = service.check_all(IntegrationQuery { project_id, ..Default::default() }).await?;
+        let summary = service
+            .check_all(IntegrationQuery {
+                project_id,
+                ..Default::default()
+            })
+            .await?;
         let mut lines = Vec::new();
         loop {
             let update = match updates.try_recv() {
@@ -565,17 +745,31 @@ fn check(json: bool, core: Patchbay, args: &CheckArgs) -> patchbay_core::Result<
         output(json, &summary, || {
             lines.push(format!(
                 "{} checked: {} healthy, {} degraded, {} unhealthy, {} errors ({} ms)",
-                summary.total, summary.healthy, summary.degraded, summary.unhealthy, summary.errors, summary.elapsed_ms
+                summary.total,
+                summary.healthy,
+                summary.degraded,
+                summary.unhealthy,
+                summary.errors,
+                summary.elapsed_ms
             ));
             lines.join("\n")
         })?;
-        Ok(if summary.unhealthy + summary.errors > 0 { Outcome::SomeUnhealthy } else { Outcome::AllHealthy })
+        Ok(if summary.unhealthy + summary.errors > 0 {
+            Outcome::SomeUnhealthy
+        } else {
+            Outcome::AllHealthy
+        })
     })
 }
 
-fn output<T: serde::Serialize>(json: bool, value: &T, text: impl FnOnce() -> String) -> patchbay_core::Result<()> {
+fn output<T: serde::Serialize>(
+    json: bool,
+    value: &T,
+    text: impl FnOnce() -> String,
+) -> patchbay_core::Result<()> {
     if json {
-        let rendered = serde_json::to_string_pretty(value).map_err(|error| Error::Internal(error.to_string()))?;
+        let rendered = serde_json::to_string_pretty(value)
+            .map_err(|error| Error::Internal(error.to_string()))?;
         println!("{rendered}");
     } else {
         println!("{}", text());
@@ -593,13 +787,24 @@ fn describe(integration: &Integration) -> String {
         format!("interval:   {} s", integration.check_interval_s),
         format!("status:     {}", integration.status.as_str()),
     ];
-    lines.extend(integration.config.iter().map(|(key, value)| format!("{key:<11} {value}")));
-    lines.extend(integration.secrets_set.iter().map(|field| format!("{field:<11} <set in keychain>")));
+    lines.extend(
+        integration
+            .config
+            .iter()
+            .map(|(key, value)| format!("{key:<11} {value}")),
+    );
+    lines.extend(
+        integration
+            .secrets_set
+            .iter()
+            .map(|field| format!("{field:<11} <set in keychain>")),
+    );
     lines.join("\n")
 }
 
 fn project_id(core: &Patchbay, name: Option<&String>) -> patchbay_core::Result<Option<i64>> {
-    name.map(|name| core.project_by_name(name).map(|project| project.id)).transpose()
+    name.map(|name| core.project_by_name(name).map(|project| project.id))
+        .transpose()
 }
 
 fn new_integration(core: &Patchbay, args: &AddArgs) -> patchbay_core::Result<NewIntegration> {
@@ -621,9 +826,14 @@ fn new_integration(core: &Patchbay, args: &AddArgs) -> patchbay_core::Result<New
                     eprint!("{field}: ");
                 }
                 let mut line = String::new();
-                stdin.read_line(&mut line).map_err(|error| Error::validation(field.as_str(), format!("cannot read from stdin: {error}")))?;
+                stdin.read_line(&mut line).map_err(|error| {
+                    Error::validation(field.as_str(), format!("cannot read from stdin: {error}"))
+                })?;
                 if line.is_empty() {
-                    return Err(Error::validation(field.as_str(), format!("no value: set {variable} or pipe one line to stdin")));
+                    return Err(Error::validation(
+                        field.as_str(),
+                        format!("no value: set {variable} or pipe one line to stdin"),
+                    ));
                 }
                 line.trim_end_matches(['\r', '\n']).to_owned()
             }
@@ -655,7 +865,11 @@ fn list_query(core: &Patchbay, args: &ListArgs) -> patchbay_core::Result<Integra
         desc: args.desc,
         project_id: project_id(core, args.project.as_ref())?,
         provider: args.provider.clone(),
-        status: args.status.as_deref().map(HealthStatus::parse).transpose()?,
+        status: args
+            .status
+            .as_deref()
+            .map(HealthStatus::parse)
+            .transpose()?,
         active: None,
         search: args.search.clone(),
     })

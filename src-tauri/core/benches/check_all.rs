@@ -17,7 +17,9 @@ const TARGET_MS: i64 = 2_000;
 const RUNS: usize = 5;
 
 async fn slow_server() -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind 127.0.0.1");
     let address = listener.local_addr().expect("address");
     tokio::spawn(async move {
         while let Ok((mut stream, _)) = listener.accept().await {
@@ -25,7 +27,11 @@ async fn slow_server() -> String {
                 let mut buffer = [0u8; 2048];
                 let _ = stream.read(&mut buffer).await;
                 tokio::time::sleep(SERVER_DELAY).await;
-                let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok").await;
+                let _ = stream
+                    .write_all(
+                        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok",
+                    )
+                    .await;
             });
         }
     });
@@ -56,7 +62,10 @@ async fn main() {
     let mut times = Vec::new();
     println!("| metric | value | target | result |\n|---|---|---|---|");
     for _ in 0..RUNS {
-        let summary = service.check_all(IntegrationQuery::default()).await.expect("check all");
+        let summary = service
+            .check_all(IntegrationQuery::default())
+            .await
+            .expect("check all");
         assert_eq!(summary.healthy as usize, INTEGRATIONS, "{summary:?}");
         times.push(summary.elapsed_ms);
     }

@@ -23,7 +23,12 @@ fn template() -> (TemplateSource, serde_json::Value) {
         section += 1;
     }
     body.push_str("</mj-body></mjml>");
-    let source = TemplateSource { subject: "Report for {{ field_0 }}".into(), format: BodyFormat::Mjml, body, text_body: None };
+    let source = TemplateSource {
+        subject: "Report for {{ field_0 }}".into(),
+        format: BodyFormat::Mjml,
+        body,
+        text_body: None,
+    };
     (source, serde_json::Value::Object(data))
 }
 

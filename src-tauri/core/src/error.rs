@@ -89,7 +89,10 @@ pub enum Error {
 impl Error {
     /// Shorthand for [`Error::Validation`].
     pub fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::Validation { field: field.into(), message: message.into() }
+        Self::Validation {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 
     /// The machine-readable kind of this error.

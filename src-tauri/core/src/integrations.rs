@@ -55,7 +55,9 @@ impl HealthStatus {
             "unknown" => Ok(Self::Unknown),
             other => Err(Error::validation(
                 "status",
-                format!("unknown status `{other}`; expected healthy, degraded, unhealthy or unknown"),
+                format!(
+                    "unknown status `{other}`; expected healthy, degraded, unhealthy or unknown"
+                ),
             )),
         }
     }
@@ -240,22 +242,34 @@ impl IntegrationQuery {
     /// # Errors
     /// [`Error::Validation`] on `per_page` above [`MAX_PER_PAGE`].
     pub fn paging(&self) -> Result<(u32, u32)> {
-        let per_page = if self.per_page == 0 { DEFAULT_PER_PAGE } else { self.per_page };
+        let per_page = if self.per_page == 0 {
+            DEFAULT_PER_PAGE
+        } else {
+            self.per_page
+        };
         if per_page > MAX_PER_PAGE {
-            return Err(Error::validation("per_page", format!("must be 1 to {MAX_PER_PAGE}, got {per_page}")));
+            return Err(Error::validation(
+                "per_page",
+                format!("must be 1 to {MAX_PER_PAGE}, got {per_page}"),
+            ));
         }
         Ok((self.page.max(1), per_page))
     }
 }
 
-const SELECT: &str = "SELECT i.id, i.project_id, p.name, i.provider, i.name, i.active, i.check_interval_s,
+const SELECT: &str =
+    "SELECT i.id, i.project_id, p.name, i.provider, i.name, i.active, i.check_interval_s,
         i.config, i.secret_fields, i.status, i.last_checked_at, i.last_latency_ms, i.last_detail,
         i.last_error_kind, i.created_at, i.updated_at
     FROM integrations i JOIN projects p ON p.id = i.project_id";
 
 fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Integration> {
     let json_error = |index: usize, error: serde_json::Error| {
-        rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, Box::new(error))
+        rusqlite::Error::FromSqlConversionFailure(
+            index,
+            rusqlite::types::Type::Text,
+            Box::new(error),
+        )
     };
     let config: String = row.get(7)?;
     let secrets: String = row.get(8)?;
@@ -284,7 +298,10 @@ pub(crate) fn load(connection: &Connection, id: i64) -> Result<Integration> {
     connection
         .query_row(&format!("{SELECT} WHERE i.id = ?1"), [id], from_row)
         .optional()?
-        .ok_or_else(|| Error::NotFound { what: "integration", id: id.to_string() })
+        .ok_or_else(|| Error::NotFound {
+            what: "integration",
+            id: id.to_string(),
+        })
 }
 
 fn to_json<T: Serialize>(value: &T) -> Result<String> {
@@ -297,7 +314,10 @@ fn check_name(name: &str) -> Result<String> {
         return Err(Error::validation("name", "is required"));
     }
     if name.chars().count() > MAX_NAME_CHARS {
-        return Err(Error::validation("name", format!("is longer than {MAX_NAME_CHARS} characters")));
+        return Err(Error::validation(
+            "name",
+            format!("is longer than {MAX_NAME_CHARS} characters"),
+        ));
     }
     if name.chars().any(char::is_control) {
         return Err(Error::validation("name", "contains control characters"));
@@ -317,28 +337,56 @@ fn check_interval(interval_s: i64) -> Result<i64> {
 }
 
 /// Checks one secret field name and value against the provider.
-fn check_secret(provider: &dyn Provider, spec: &ProviderSpec, name: &str, value: &SecretString) -> Result<()> {
+fn check_secret(
+    provider: &dyn Provider,
+    spec: &ProviderSpec,
+    name: &str,
+    value: &SecretString,
+) -> Result<()> {
     use secrecy::ExposeSecret;
-    let field = spec.field(name).filter(|field| field.secret).ok_or_else(|| {
-        let secret: Vec<_> = spec.secret_fields().collect();
-        Error::validation(
-            name,
-            format!("is not a secret field of {}; secret fields: {}", spec.id, secret.join(", ")),
-        )
-    })?;
+    let field = spec
+        .field(name)
+        .filter(|field| field.secret)
+        .ok_or_else(|| {
+            let secret: Vec<_> = spec.secret_fields().collect();
+            Error::validation(
+                name,
+                format!(
+                    "is not a secret field of {}; secret fields: {}",
+                    spec.id,
+                    secret.join(", ")
+                ),
+            )
+        })?;
     validate::check_secret(field, value.expose_secret())?;
-    provider.validate_secret(name, value.expose_secret()).map_err(|message| Error::validation(name, message))
+    provider
+        .validate_secret(name, value.expose_secret())
+        .map_err(|message| Error::validation(name, message))
 }
 
 fn resolve_project(connection: &Connection, project_id: Option<i64>) -> Result<i64> {
     let found = match project_id {
-        Some(id) => connection.query_row("SELECT id FROM projects WHERE id = ?1", [id], |r| r.get(0)).optional()?,
-        None => connection.query_row("SELECT MIN(id) FROM projects", [], |r| r.get(0)).optional()?,
+        Some(id) => connection
+            .query_row("SELECT id FROM projects WHERE id = ?1", [id], |r| r.get(0))
+            .optional()?,
+        None => connection
+            .query_row("SELECT MIN(id) FROM projects", [], |r| r.get(0))
+            .optional()?,
     };
-    found.ok_or_else(|| Error::validation("project_id", format!("project {} does not exist", project_id.unwrap_or(0))))
+    found.ok_or_else(|| {
+        Error::validation(
+            "project_id",
+            format!("project {} does not exist", project_id.unwrap_or(0)),
+        )
+    })
 }
 
-fn check_unique_name(connection: &Connection, project_id: i64, name: &str, except: i64) -> Result<()> {
+fn check_unique_name(
+    connection: &Connection,
+    project_id: i64,
+    name: &str,
+    except: i64,
+) -> Result<()> {
     let existing: Option<i64> = connection
         .query_row(
             "SELECT id FROM integrations WHERE project_id = ?1 AND name = ?2 AND id != ?3",
@@ -356,7 +404,11 @@ fn check_unique_name(connection: &Connection, project_id: i64, name: &str, excep
 }
 
 /// Queues an audit event about `integration` (non-secret fields only) in the change's transaction.
-pub(crate) fn audit(transaction: &rusqlite::Transaction<'_>, event_type: &str, integration: &Integration) -> Result<()> {
+pub(crate) fn audit(
+    transaction: &rusqlite::Transaction<'_>,
+    event_type: &str,
+    integration: &Integration,
+) -> Result<()> {
     let data = serde_json::json!({
         "integration": {
             "id": integration.id,
@@ -368,7 +420,12 @@ pub(crate) fn audit(transaction: &rusqlite::Transaction<'_>, event_type: &str, i
             "last_detail": integration.last_detail,
         }
     });
-    crate::outbox::enqueue(transaction, event_type, Some((integration.project_id, integration.project_name.clone())), data)?;
+    crate::outbox::enqueue(
+        transaction,
+        event_type,
+        Some((integration.project_id, integration.project_name.clone())),
+        data,
+    )?;
     Ok(())
 }
 
@@ -425,14 +482,26 @@ pub(crate) fn filter_clause(query: &IntegrationQuery) -> (String, Vec<Box<dyn To
         filters.push("i.active = ?");
         values.push(Box::new(active));
     }
-    if let Some(search) = query.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        let escaped = search.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    if let Some(search) = query
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        let escaped = search
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
         filters.push("(i.name LIKE ? ESCAPE '\\' OR i.provider LIKE ? ESCAPE '\\')");
         let pattern = format!("%{escaped}%");
         values.push(Box::new(pattern.clone()));
         values.push(Box::new(pattern));
     }
-    let clause = if filters.is_empty() { String::new() } else { format!(" WHERE {}", filters.join(" AND ")) };
+    let clause = if filters.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", filters.join(" AND "))
+    };
     (clause, values)
 }
 
@@ -449,15 +518,23 @@ impl Patchbay {
         let provider = providers::get(input.provider.trim())?;
         let spec = provider.spec();
         let name = check_name(&input.name)?;
-        let interval_s = check_interval(input.check_interval_s.unwrap_or(DEFAULT_CHECK_INTERVAL_S))?;
+        let interval_s =
+            check_interval(input.check_interval_s.unwrap_or(DEFAULT_CHECK_INTERVAL_S))?;
         let config = validate::normalize_config(&spec, &input.config)?;
         for (field, value) in &input.secrets {
             check_secret(provider, &spec, field, value)?;
         }
-        if let Some(missing) = spec.fields.iter().find(|f| f.secret && f.required && !input.secrets.contains_key(f.name)) {
+        if let Some(missing) = spec
+            .fields
+            .iter()
+            .find(|f| f.secret && f.required && !input.secrets.contains_key(f.name))
+        {
             return Err(Error::validation(missing.name, "is required"));
         }
-        let secrets_set: Vec<&str> = spec.secret_fields().filter(|f| input.secrets.contains_key(*f)).collect();
+        let secrets_set: Vec<&str> = spec
+            .secret_fields()
+            .filter(|f| input.secrets.contains_key(*f))
+            .collect();
         provider.validate(&config, &secrets_set)?;
 
         let mut connection = self.store.lock();
@@ -469,13 +546,24 @@ impl Patchbay {
             "INSERT INTO integrations (project_id, provider, name, config, secret_fields, active,
                  check_interval_s, created_at, updated_at, next_check_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?8)",
-            params![project_id, spec.id, name, to_json(&config)?, to_json(&secrets_set)?,
-                input.active.unwrap_or(true), interval_s, now],
+            params![
+                project_id,
+                spec.id,
+                name,
+                to_json(&config)?,
+                to_json(&secrets_set)?,
+                input.active.unwrap_or(true),
+                interval_s,
+                now
+            ],
         )?;
         let id = transaction.last_insert_rowid();
         // Every secret field is written or cleared, so an id reused after a crash never inherits an
         // older integration's secret.
-        let mut undo = KeychainUndo { patchbay: self, previous: Vec::new() };
+        let mut undo = KeychainUndo {
+            patchbay: self,
+            previous: Vec::new(),
+        };
         for field in spec.secret_fields() {
             if let Err(error) = undo.set(account(id, field), input.secrets.get(field)) {
                 undo.rollback();
@@ -486,7 +574,9 @@ impl Patchbay {
             audit(&transaction, "integration_created", &created)?;
             Ok(created)
         });
-        match created.and_then(|created| transaction.commit().map(|()| created).map_err(Error::from)) {
+        match created
+            .and_then(|created| transaction.commit().map(|()| created).map_err(Error::from))
+        {
             Ok(created) => Ok(created),
             Err(error) => {
                 undo.rollback();
@@ -509,19 +599,29 @@ impl Patchbay {
             Some(name) => check_name(name)?,
             None => current.name.clone(),
         };
-        let interval_s = check_interval(update.check_interval_s.unwrap_or(current.check_interval_s))?;
-        let config = validate::normalize_config(&spec, update.config.as_ref().unwrap_or(&current.config))?;
-        let mut secrets_set: Vec<&str> =
-            spec.secret_fields().filter(|f| current.secrets_set.iter().any(|s| s == f)).collect();
+        let interval_s =
+            check_interval(update.check_interval_s.unwrap_or(current.check_interval_s))?;
+        let config =
+            validate::normalize_config(&spec, update.config.as_ref().unwrap_or(&current.config))?;
+        let mut secrets_set: Vec<&str> = spec
+            .secret_fields()
+            .filter(|f| current.secrets_set.iter().any(|s| s == f))
+            .collect();
         for (field, value) in &update.secrets {
             match value {
                 Some(value) => check_secret(provider, &spec, field, value)?,
                 None => {
                     let known = spec.field(field).filter(|f| f.secret).ok_or_else(|| {
-                        Error::validation(field.as_str(), format!("is not a secret field of {}", spec.id))
+                        Error::validation(
+                            field.as_str(),
+                            format!("is not a secret field of {}", spec.id),
+                        )
                     })?;
                     if known.required {
-                        return Err(Error::validation(field.as_str(), "is required and cannot be cleared"));
+                        return Err(Error::validation(
+                            field.as_str(),
+                            "is required and cannot be cleared",
+                        ));
                     }
                 }
             }
@@ -545,10 +645,21 @@ impl Patchbay {
                  active = ?6, check_interval_s = ?7, updated_at = ?8,
                  next_check_at = CASE WHEN active = 0 AND ?6 THEN ?8 ELSE next_check_at END
              WHERE id = ?1",
-            params![id, project_id, name, to_json(&config)?, to_json(&secrets_set)?,
-                update.active.unwrap_or(current.active), interval_s, now_ms().max(current.updated_at + 1)],
+            params![
+                id,
+                project_id,
+                name,
+                to_json(&config)?,
+                to_json(&secrets_set)?,
+                update.active.unwrap_or(current.active),
+                interval_s,
+                now_ms().max(current.updated_at + 1)
+            ],
         )?;
-        let mut undo = KeychainUndo { patchbay: self, previous: Vec::new() };
+        let mut undo = KeychainUndo {
+            patchbay: self,
+            previous: Vec::new(),
+        };
         for (field, value) in &update.secrets {
             if let Err(error) = undo.set(account(id, field), value.as_ref()) {
                 undo.rollback();
@@ -559,7 +670,9 @@ impl Patchbay {
             audit(&transaction, "integration_updated", &updated)?;
             Ok(updated)
         });
-        match updated.and_then(|updated| transaction.commit().map(|()| updated).map_err(Error::from)) {
+        match updated
+            .and_then(|updated| transaction.commit().map(|()| updated).map_err(Error::from))
+        {
             Ok(updated) => Ok(updated),
             Err(error) => {
                 undo.rollback();
@@ -604,13 +717,19 @@ impl Patchbay {
     pub fn sweep_keychain_tombstones(&self) -> Result<usize> {
         let accounts: Vec<String> = {
             let connection = self.store.lock();
-            let mut statement = connection.prepare("SELECT account FROM keychain_tombstones ORDER BY account")?;
-            let accounts = statement.query_map([], |row| row.get(0))?.collect::<rusqlite::Result<_>>()?;
+            let mut statement =
+                connection.prepare("SELECT account FROM keychain_tombstones ORDER BY account")?;
+            let accounts = statement
+                .query_map([], |row| row.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
             accounts
         };
         for account in &accounts {
             self.credentials.delete(account)?;
-            self.store.lock().execute("DELETE FROM keychain_tombstones WHERE account = ?1", [account])?;
+            self.store.lock().execute(
+                "DELETE FROM keychain_tombstones WHERE account = ?1",
+                [account],
+            )?;
         }
         Ok(accounts.len())
     }
@@ -632,11 +751,17 @@ impl Patchbay {
         let current = self.get_integration(id)?;
         let spec = providers::get(&current.provider)?.spec();
         if spec.field(field).is_none_or(|f| !f.secret) {
-            return Err(Error::validation(field, format!("is not a secret field of {}", spec.id)));
+            return Err(Error::validation(
+                field,
+                format!("is not a secret field of {}", spec.id),
+            ));
         }
         self.credentials
             .get(&account(id, field))?
-            .ok_or_else(|| Error::NotFound { what: "secret", id: account(id, field) })
+            .ok_or_else(|| Error::NotFound {
+                what: "secret",
+                id: account(id, field),
+            })
     }
 
     /// One page of integrations, sorted and filtered in SQLite.
@@ -648,8 +773,12 @@ impl Patchbay {
         let (where_clause, values) = filter_clause(query);
         let direction = if query.desc { "DESC" } else { "ASC" };
         let order = match query.sort {
-            SortKey::Status => format!("i.status_rank {direction}, i.name {direction}, i.id {direction}"),
-            SortKey::Provider => format!("i.provider {direction}, i.name {direction}, i.id {direction}"),
+            SortKey::Status => {
+                format!("i.status_rank {direction}, i.name {direction}, i.id {direction}")
+            }
+            SortKey::Provider => {
+                format!("i.provider {direction}, i.name {direction}, i.id {direction}")
+            }
             SortKey::Name => format!("i.name {direction}, i.id {direction}"),
             SortKey::Updated => format!("i.updated_at {direction}, i.id {direction}"),
             SortKey::LastChecked => format!("i.last_checked_at {direction}, i.id {direction}"),
@@ -661,9 +790,17 @@ impl Patchbay {
             |row| row.get(0),
         )?;
         let offset = i64::from(page - 1) * i64::from(per_page);
-        let sql = format!("{SELECT}{where_clause} ORDER BY {order} LIMIT {per_page} OFFSET {offset}");
+        let sql =
+            format!("{SELECT}{where_clause} ORDER BY {order} LIMIT {per_page} OFFSET {offset}");
         let mut statement = connection.prepare_cached(&sql)?;
-        let items = statement.query_map(params_from_iter(values.iter()), from_row)?.collect::<rusqlite::Result<_>>()?;
-        Ok(Page { items, total, page, per_page })
+        let items = statement
+            .query_map(params_from_iter(values.iter()), from_row)?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(Page {
+            items,
+            total,
+            page,
+            per_page,
+        })
     }
 }

@@ -25,7 +25,9 @@ pub mod templates;
 use std::path::{Path, PathBuf};
 
 pub use error::{Error, ErrorKind, ErrorPayload, Result};
-pub use integrations::{HealthStatus, Integration, IntegrationQuery, IntegrationUpdate, NewIntegration, Page, SortKey};
+pub use integrations::{
+    HealthStatus, Integration, IntegrationQuery, IntegrationUpdate, NewIntegration, Page, SortKey,
+};
 pub use projects::Project;
 pub use secrecy::{ExposeSecret, SecretString};
 
@@ -46,7 +48,11 @@ pub fn default_data_dir() -> Result<PathBuf> {
     }
     dirs::data_dir()
         .map(|dir| dir.join(APP_IDENTIFIER))
-        .ok_or_else(|| Error::Store(format!("the OS reports no data directory; set {DATA_DIR_ENV}")))
+        .ok_or_else(|| {
+            Error::Store(format!(
+                "the OS reports no data directory; set {DATA_DIR_ENV}"
+            ))
+        })
 }
 
 /// The core: database and credentials, shared by every host.
@@ -107,7 +113,9 @@ impl Patchbay {
     /// # Errors
     /// [`Error::NotFound`] when there is none.
     pub fn project_by_name(&self, name: &str) -> Result<Project> {
-        projects::find_by_name(&self.store.lock(), name)?
-            .ok_or_else(|| Error::NotFound { what: "project", id: name.to_owned() })
+        projects::find_by_name(&self.store.lock(), name)?.ok_or_else(|| Error::NotFound {
+            what: "project",
+            id: name.to_owned(),
+        })
     }
 }

@@ -24,7 +24,13 @@ pub const MAX_ATTEMPTS: i64 = 5;
 /// First retry delay, ms; doubles per attempt.
 pub const BACKOFF_BASE_MS: i64 = 2_000;
 /// Every event type.
-pub const EVENT_TYPES: [&str; 5] = ["integration_created", "integration_updated", "integration_deleted", "integration_health_changed", "run_finished"];
+pub const EVENT_TYPES: [&str; 5] = [
+    "integration_created",
+    "integration_updated",
+    "integration_deleted",
+    "integration_health_changed",
+    "run_finished",
+];
 
 /// A webhook endpoint.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
@@ -99,6 +105,15 @@ pub struct Delivery {
     pub delivered_at: Option<i64>,
 }
 
+/// An event due for an attempt.
+struct Due {
+    outbox_id: i64,
+    endpoint_id: i64,
+    event_id: String,
+    payload: String,
+    attempts: i64,
+}
+
 fn secret_account(endpoint_id: i64) -> String {
     format!("webhook/{endpoint_id}/secret")
 }
@@ -112,9 +127,15 @@ fn new_event_id() -> String {
 ///
 /// # Errors
 /// [`Error::Store`].
-pub fn enqueue(transaction: &Transaction<'_>, event_type: &str, project: Option<(i64, String)>, data: serde_json::Value) -> Result<usize> {
+pub fn enqueue(
+    transaction: &Transaction<'_>,
+    event_type: &str,
+    project: Option<(i64, String)>,
+    data: serde_json::Value,
+) -> Result<usize> {
     let endpoints: Vec<(i64, String)> = {
-        let mut statement = transaction.prepare_cached("SELECT id, events FROM webhook_endpoints WHERE active = 1")?;
+        let mut statement = transaction
+            .prepare_cached("SELECT id, events FROM webhook_endpoints WHERE active = 1")?;
         let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
         rows.collect::<rusqlite::Result<_>>()?
     };
@@ -142,7 +163,8 @@ pub fn enqueue(transaction: &Transaction<'_>, event_type: &str, project: Option<
     Ok(written)
 }
 
-const ENDPOINT_SELECT: &str = "SELECT id, name, url, headers, events, has_secret, active FROM webhook_endpoints";
+const ENDPOINT_SELECT: &str =
+    "SELECT id, name, url, headers, events, has_secret, active FROM webhook_endpoints";
 
 fn endpoint_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Endpoint> {
     let events: String = row.get(4)?;
@@ -167,13 +189,27 @@ impl Patchbay {
         if name.is_empty() {
             return Err(Error::validation("name", "is required"));
         }
-        crate::providers::validate::check_url(input.url.trim()).map_err(|message| Error::validation("url", message))?;
-        if let Some(unknown) = input.events.iter().find(|e| !EVENT_TYPES.contains(&e.as_str())) {
-            return Err(Error::validation("events", format!("unknown event `{unknown}`; expected {}", EVENT_TYPES.join(", "))));
+        crate::providers::validate::check_url(input.url.trim())
+            .map_err(|message| Error::validation("url", message))?;
+        if let Some(unknown) = input
+            .events
+            .iter()
+            .find(|e| !EVENT_TYPES.contains(&e.as_str()))
+        {
+            return Err(Error::validation(
+                "events",
+                format!(
+                    "unknown event `{unknown}`; expected {}",
+                    EVENT_TYPES.join(", ")
+                ),
+            ));
         }
         for line in input.headers.lines().filter(|l| !l.trim().is_empty()) {
             if !line.contains(':') {
-                return Err(Error::validation("headers", format!("line `{line}` is not `Name: value`")));
+                return Err(Error::validation(
+                    "headers",
+                    format!("line `{line}` is not `Name: value`"),
+                ));
             }
         }
         let mut connection = self.store.lock();
@@ -193,7 +229,11 @@ impl Patchbay {
         if let Some(secret) = &input.secret {
             self.credentials.set(&secret_account(id), secret)?;
         }
-        let endpoint = transaction.query_row(&format!("{ENDPOINT_SELECT} WHERE id = ?1"), [id], endpoint_row)?;
+        let endpoint = transaction.query_row(
+            &format!("{ENDPOINT_SELECT} WHERE id = ?1"),
+            [id],
+            endpoint_row,
+        )?;
         if let Err(error) = transaction.commit() {
             let _ = self.credentials.delete(&secret_account(id));
             return Err(error.into());
@@ -208,7 +248,9 @@ impl Patchbay {
     pub fn list_endpoints(&self) -> Result<Vec<Endpoint>> {
         let connection = self.store.lock();
         let mut statement = connection.prepare(&format!("{ENDPOINT_SELECT} ORDER BY name"))?;
-        let endpoints = statement.query_map([], endpoint_row)?.collect::<rusqlite::Result<_>>()?;
+        let endpoints = statement
+            .query_map([], endpoint_row)?
+            .collect::<rusqlite::Result<_>>()?;
         Ok(endpoints)
     }
 
@@ -225,22 +267,30 @@ impl Patchbay {
              FROM outbox ORDER BY id DESC LIMIT ?1 OFFSET ?2",
         )?;
         let items = statement
-            .query_map(params![per_page, i64::from(page - 1) * i64::from(per_page)], |row| {
-                Ok(Delivery {
-                    id: row.get(0)?,
-                    endpoint_id: row.get(1)?,
-                    event_id: row.get(2)?,
-                    event_type: row.get(3)?,
-                    status: row.get(4)?,
-                    attempts: row.get(5)?,
-                    last_status: row.get(6)?,
-                    last_error: row.get(7)?,
-                    created_at: row.get(8)?,
-                    delivered_at: row.get(9)?,
-                })
-            })?
+            .query_map(
+                params![per_page, i64::from(page - 1) * i64::from(per_page)],
+                |row| {
+                    Ok(Delivery {
+                        id: row.get(0)?,
+                        endpoint_id: row.get(1)?,
+                        event_id: row.get(2)?,
+                        event_type: row.get(3)?,
+                        status: row.get(4)?,
+                        attempts: row.get(5)?,
+                        last_status: row.get(6)?,
+                        last_error: row.get(7)?,
+                        created_at: row.get(8)?,
+                        delivered_at: row.get(9)?,
+                    })
+                },
+            )?
             .collect::<rusqlite::Result<_>>()?;
-        Ok(Page { items, total, page, per_page })
+        Ok(Page {
+            items,
+            total,
+            page,
+            per_page,
+        })
     }
 
     /// Queues a delivered or dead event again.
@@ -253,27 +303,52 @@ impl Patchbay {
             params![outbox_id, now_ms()],
         )?;
         if changed == 0 {
-            return Err(Error::NotFound { what: "delivery", id: outbox_id.to_string() });
+            return Err(Error::NotFound {
+                what: "delivery",
+                id: outbox_id.to_string(),
+            });
         }
         Ok(())
     }
 
     /// The oldest pending event of each endpoint whose next attempt is due (strict order per endpoint:
     /// a newer event never overtakes an older one in backoff).
-    fn due_deliveries(&self, now_ms: i64) -> Result<Vec<(i64, i64, String, String, i64)>> {
+    fn due_deliveries(&self, now_ms: i64) -> Result<Vec<Due>> {
         let connection = self.store.lock();
         let mut statement = connection.prepare_cached(
             "SELECT o.id, o.endpoint_id, o.event_id, o.payload, o.attempts FROM outbox o
              WHERE o.status = 'pending' AND o.next_attempt_at <= ?1
                AND o.id = (SELECT MIN(id) FROM outbox p WHERE p.endpoint_id = o.endpoint_id AND p.status = 'pending')",
         )?;
-        let rows = statement.query_map([now_ms], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?)))?;
+        let rows = statement.query_map([now_ms], |row| {
+            Ok(Due {
+                outbox_id: row.get(0)?,
+                endpoint_id: row.get(1)?,
+                event_id: row.get(2)?,
+                payload: row.get(3)?,
+                attempts: row.get(4)?,
+            })
+        })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    fn record_attempt(&self, outbox_id: i64, attempts: i64, delivered: bool, status: Option<u16>, error: Option<&str>, retry_in_ms: i64) -> Result<()> {
+    fn record_attempt(
+        &self,
+        outbox_id: i64,
+        attempts: i64,
+        delivered: bool,
+        status: Option<u16>,
+        error: Option<&str>,
+        retry_in_ms: i64,
+    ) -> Result<()> {
         let now = now_ms();
-        let state = if delivered { "delivered" } else if attempts >= MAX_ATTEMPTS { "dead" } else { "pending" };
+        let state = if delivered {
+            "delivered"
+        } else if attempts >= MAX_ATTEMPTS {
+            "dead"
+        } else {
+            "pending"
+        };
         self.store.lock().execute(
             "UPDATE outbox SET status = ?2, attempts = ?3, last_status = ?4, last_error = ?5, next_attempt_at = ?6,
                  delivered_at = CASE WHEN ?2 = 'delivered' THEN ?7 ELSE delivered_at END
@@ -297,7 +372,11 @@ impl Deliverer {
     /// # Errors
     /// [`Error::Internal`] when the HTTP client cannot be built.
     pub fn new() -> Result<Self> {
-        Ok(Self { context: CheckContext::new(Duration::from_secs(10), Duration::from_secs(5)).map_err(Error::Internal)?, backoff_base_ms: BACKOFF_BASE_MS })
+        Ok(Self {
+            context: CheckContext::new(Duration::from_secs(10), Duration::from_secs(5))
+                .map_err(Error::Internal)?,
+            backoff_base_ms: BACKOFF_BASE_MS,
+        })
     }
 
     /// Attempts every due event once; returns how many were attempted.
@@ -306,14 +385,35 @@ impl Deliverer {
     /// [`Error::Store`] / [`Error::Keychain`] (the rows stay pending).
     pub async fn deliver_due(&self, core: &std::sync::Arc<Patchbay>) -> Result<usize> {
         let now = now_ms();
-        let due = { let core = std::sync::Arc::clone(core); tokio::task::spawn_blocking(move || core.due_deliveries(now)).await.map_err(|e| Error::Internal(e.to_string()))?? };
-        let endpoints = { let core = std::sync::Arc::clone(core); tokio::task::spawn_blocking(move || core.list_endpoints()).await.map_err(|e| Error::Internal(e.to_string()))?? };
-        for (outbox_id, endpoint_id, event_id, payload, attempts) in &due {
-            let Some(endpoint) = endpoints.iter().find(|e| e.id == *endpoint_id) else { continue };
+        let due = {
+            let core = std::sync::Arc::clone(core);
+            tokio::task::spawn_blocking(move || core.due_deliveries(now))
+                .await
+                .map_err(|e| Error::Internal(e.to_string()))??
+        };
+        let endpoints = {
+            let core = std::sync::Arc::clone(core);
+            tokio::task::spawn_blocking(move || core.list_endpoints())
+                .await
+                .map_err(|e| Error::Internal(e.to_string()))??
+        };
+        for Due {
+            outbox_id,
+            endpoint_id,
+            event_id,
+            payload,
+            attempts,
+        } in &due
+        {
+            let Some(endpoint) = endpoints.iter().find(|e| e.id == *endpoint_id) else {
+                continue;
+            };
             let secret: Option<SecretString> = if endpoint.has_secret {
                 let core = std::sync::Arc::clone(core);
                 let account = secret_account(endpoint.id);
-                tokio::task::spawn_blocking(move || core.credentials.get(&account)).await.map_err(|e| Error::Internal(e.to_string()))??
+                tokio::task::spawn_blocking(move || core.credentials.get(&account))
+                    .await
+                    .map_err(|e| Error::Internal(e.to_string()))??
             } else {
                 None
             };
@@ -330,23 +430,42 @@ impl Deliverer {
                 }
             }
             if let Some(secret) = &secret {
-                request = request.header(signing::SIGNATURE_HEADER, signing::sign(secret.expose_secret().as_bytes(), now_ms() / 1000, payload.as_bytes()));
+                request = request.header(
+                    signing::SIGNATURE_HEADER,
+                    signing::sign(
+                        secret.expose_secret().as_bytes(),
+                        now_ms() / 1000,
+                        payload.as_bytes(),
+                    ),
+                );
             }
             let result = health::send(&self.context, request).await;
             let (delivered, status, error) = match &result {
                 Ok(reply) if (200..300).contains(&reply.status) => (true, Some(reply.status), None),
-                Ok(reply) => (false, Some(reply.status), Some(format!("HTTP {}: {}", reply.status, health::preview(&reply.body)))),
+                Ok(reply) => (
+                    false,
+                    Some(reply.status),
+                    Some(format!(
+                        "HTTP {}: {}",
+                        reply.status,
+                        health::preview(&reply.body)
+                    )),
+                ),
                 Err(verdict) => (false, None, Some(verdict.detail.clone())),
             };
             let attempts = attempts + 1;
             let jitter = 0.8 + rand::random::<f64>() * 0.4;
             #[allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
-            let retry_in = (self.backoff_base_ms as f64 * 2f64.powi(i32::try_from(attempts - 1).unwrap_or(0)) * jitter) as i64;
+            let retry_in = (self.backoff_base_ms as f64
+                * 2f64.powi(i32::try_from(attempts - 1).unwrap_or(0))
+                * jitter) as i64;
             let core = std::sync::Arc::clone(core);
             let id = *outbox_id;
-            tokio::task::spawn_blocking(move || core.record_attempt(id, attempts, delivered, status, error.as_deref(), retry_in))
-                .await
-                .map_err(|e| Error::Internal(e.to_string()))??;
+            tokio::task::spawn_blocking(move || {
+                core.record_attempt(id, attempts, delivered, status, error.as_deref(), retry_in)
+            })
+            .await
+            .map_err(|e| Error::Internal(e.to_string()))??;
         }
         Ok(due.len())
     }
@@ -367,5 +486,13 @@ impl Deliverer {
 /// # Errors
 /// [`Error::Store`].
 pub fn next_attempt(core: &Patchbay, outbox_id: i64) -> Result<Option<i64>> {
-    Ok(core.store.lock().query_row("SELECT next_attempt_at FROM outbox WHERE id = ?1", [outbox_id], |r| r.get(0)).optional()?)
+    Ok(core
+        .store
+        .lock()
+        .query_row(
+            "SELECT next_attempt_at FROM outbox WHERE id = ?1",
+            [outbox_id],
+            |r| r.get(0),
+        )
+        .optional()?)
 }

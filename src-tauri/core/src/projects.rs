@@ -37,11 +37,22 @@ pub fn create(connection: &Connection, name: &str) -> Result<Project> {
     let name = name.trim();
     check_name(name)?;
     if find_by_name(connection, name)?.is_some() {
-        return Err(Error::Conflict { field: "name".into(), message: format!("a project named `{name}` already exists") });
+        return Err(Error::Conflict {
+            field: "name".into(),
+            message: format!("a project named `{name}` already exists"),
+        });
     }
     let created_at = now_ms();
-    connection.execute("INSERT INTO projects (name, created_at) VALUES (?1, ?2)", params![name, created_at])?;
-    Ok(Project { id: connection.last_insert_rowid(), name: name.to_owned(), integration_count: 0, created_at })
+    connection.execute(
+        "INSERT INTO projects (name, created_at) VALUES (?1, ?2)",
+        params![name, created_at],
+    )?;
+    Ok(Project {
+        id: connection.last_insert_rowid(),
+        name: name.to_owned(),
+        integration_count: 0,
+        created_at,
+    })
 }
 
 fn check_name(name: &str) -> Result<()> {
@@ -49,7 +60,10 @@ fn check_name(name: &str) -> Result<()> {
         return Err(Error::validation("name", "is required"));
     }
     if name.chars().count() > MAX_NAME_CHARS {
-        return Err(Error::validation("name", format!("is longer than {MAX_NAME_CHARS} characters")));
+        return Err(Error::validation(
+            "name",
+            format!("is longer than {MAX_NAME_CHARS} characters"),
+        ));
     }
     if name.chars().any(char::is_control) {
         return Err(Error::validation("name", "contains control characters"));
@@ -62,7 +76,12 @@ const SELECT: &str = "SELECT p.id, p.name, p.created_at,
     FROM projects p";
 
 fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Project> {
-    Ok(Project { id: row.get(0)?, name: row.get(1)?, created_at: row.get(2)?, integration_count: row.get(3)? })
+    Ok(Project {
+        id: row.get(0)?,
+        name: row.get(1)?,
+        created_at: row.get(2)?,
+        integration_count: row.get(3)?,
+    })
 }
 
 /// Every project, by name.
@@ -71,7 +90,9 @@ fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Project> {
 /// [`Error::Store`] if SQLite fails.
 pub fn list(connection: &Connection) -> Result<Vec<Project>> {
     let mut statement = connection.prepare(&format!("{SELECT} ORDER BY p.name COLLATE NOCASE"))?;
-    let projects = statement.query_map([], from_row)?.collect::<rusqlite::Result<_>>()?;
+    let projects = statement
+        .query_map([], from_row)?
+        .collect::<rusqlite::Result<_>>()?;
     Ok(projects)
 }
 
@@ -80,7 +101,13 @@ pub fn list(connection: &Connection) -> Result<Vec<Project>> {
 /// # Errors
 /// [`Error::Store`] if SQLite fails.
 pub fn find_by_name(connection: &Connection, name: &str) -> Result<Option<Project>> {
-    Ok(connection.query_row(&format!("{SELECT} WHERE p.name = ?1"), [name.trim()], from_row).optional()?)
+    Ok(connection
+        .query_row(
+            &format!("{SELECT} WHERE p.name = ?1"),
+            [name.trim()],
+            from_row,
+        )
+        .optional()?)
 }
 
 /// The project with `id`.
@@ -91,5 +118,8 @@ pub fn get(connection: &Connection, id: i64) -> Result<Project> {
     connection
         .query_row(&format!("{SELECT} WHERE p.id = ?1"), [id], from_row)
         .optional()?
-        .ok_or_else(|| Error::NotFound { what: "project", id: id.to_string() })
+        .ok_or_else(|| Error::NotFound {
+            what: "project",
+            id: id.to_string(),
+        })
 }

@@ -52,12 +52,16 @@ pub enum RunStatus {
 pub const STALE_AFTER_MS: i64 = 30_000;
 
 fn to_sql_text<T: Serialize>(value: T) -> String {
-    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
 }
 
 fn from_sql_text<T: for<'de> Deserialize<'de>>(text: &str) -> rusqlite::Result<T> {
-    serde_json::from_value(serde_json::Value::String(text.to_owned()))
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
+    serde_json::from_value(serde_json::Value::String(text.to_owned())).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+    })
 }
 
 /// A run as listed.
@@ -173,7 +177,8 @@ pub struct RunQuery {
     pub status: Option<RunStatus>,
 }
 
-const SELECT: &str = "SELECT id, kind, status, title, project_id, integration_id, progress_done, progress_total,
+const SELECT: &str =
+    "SELECT id, kind, status, title, project_id, integration_id, progress_done, progress_total,
     summary, error, created_at, started_at, finished_at, duration_ms FROM runs";
 
 fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Run> {
@@ -200,7 +205,14 @@ impl Patchbay {
     ///
     /// # Errors
     /// [`Error::Store`].
-    pub fn start_run(&self, kind: RunKind, title: &str, project_id: Option<i64>, integration_id: Option<i64>, total: Option<i64>) -> Result<Run> {
+    pub fn start_run(
+        &self,
+        kind: RunKind,
+        title: &str,
+        project_id: Option<i64>,
+        integration_id: Option<i64>,
+        total: Option<i64>,
+    ) -> Result<Run> {
         let now = now_ms();
         let connection = self.store.lock();
         connection.execute(
@@ -216,7 +228,13 @@ impl Patchbay {
     ///
     /// # Errors
     /// [`Error::Store`].
-    pub fn run_progress(&self, id: i64, done: i64, total: Option<i64>, cursor: Option<&str>) -> Result<()> {
+    pub fn run_progress(
+        &self,
+        id: i64,
+        done: i64,
+        total: Option<i64>,
+        cursor: Option<&str>,
+    ) -> Result<()> {
         self.store.lock().execute(
             "UPDATE runs SET progress_done = ?2, progress_total = COALESCE(?3, progress_total), cursor = COALESCE(?4, cursor),
                  heartbeat_at = ?5
@@ -231,7 +249,10 @@ impl Patchbay {
     /// # Errors
     /// [`Error::Store`].
     pub fn run_heartbeat(&self, id: i64) -> Result<()> {
-        self.store.lock().execute("UPDATE runs SET heartbeat_at = ?2 WHERE id = ?1 AND status = 'running'", params![id, now_ms()])?;
+        self.store.lock().execute(
+            "UPDATE runs SET heartbeat_at = ?2 WHERE id = ?1 AND status = 'running'",
+            params![id, now_ms()],
+        )?;
         Ok(())
     }
 
@@ -251,7 +272,13 @@ impl Patchbay {
     ///
     /// # Errors
     /// [`Error::Store`]; [`Error::NotFound`] for an unknown id.
-    pub fn finish_run(&self, id: i64, status: RunStatus, summary: Option<&str>, error: Option<&str>) -> Result<Run> {
+    pub fn finish_run(
+        &self,
+        id: i64,
+        status: RunStatus,
+        summary: Option<&str>,
+        error: Option<&str>,
+    ) -> Result<Run> {
         let mut connection = self.store.lock();
         let transaction = connection.transaction()?;
         transaction.execute(
@@ -261,13 +288,24 @@ impl Patchbay {
         let run = transaction
             .query_row(&format!("{SELECT} WHERE id = ?1"), [id], from_row)
             .optional()?
-            .ok_or_else(|| Error::NotFound { what: "run", id: id.to_string() })?;
+            .ok_or_else(|| Error::NotFound {
+                what: "run",
+                id: id.to_string(),
+            })?;
         let project = match run.project_id {
-            Some(project_id) => crate::projects::get(&transaction, project_id).ok().map(|p| (p.id, p.name)),
+            Some(project_id) => crate::projects::get(&transaction, project_id)
+                .ok()
+                .map(|p| (p.id, p.name)),
             None => None,
         };
-        let data = serde_json::to_value(&run).map_err(|error| Error::Internal(error.to_string()))?;
-        crate::outbox::enqueue(&transaction, "run_finished", project, serde_json::json!({ "run": data }))?;
+        let data =
+            serde_json::to_value(&run).map_err(|error| Error::Internal(error.to_string()))?;
+        crate::outbox::enqueue(
+            &transaction,
+            "run_finished",
+            project,
+            serde_json::json!({ "run": data }),
+        )?;
         transaction.commit()?;
         Ok(run)
     }
@@ -291,9 +329,16 @@ impl Patchbay {
     /// # Errors
     /// [`Error::Validation`] on `per_page` above 100; [`Error::Store`].
     pub fn list_runs(&self, query: &RunQuery) -> Result<Page<Run>> {
-        let per_page = if query.per_page == 0 { 10 } else { query.per_page };
+        let per_page = if query.per_page == 0 {
+            10
+        } else {
+            query.per_page
+        };
         if per_page > 100 {
-            return Err(Error::validation("per_page", format!("must be 1 to 100, got {per_page}")));
+            return Err(Error::validation(
+                "per_page",
+                format!("must be 1 to 100, got {per_page}"),
+            ));
         }
         let page = query.page.max(1);
         let mut filters = Vec::new();
@@ -310,20 +355,39 @@ impl Patchbay {
             filters.push("status = ?");
             values.push(Box::new(to_sql_text(status)));
         }
-        let clause = if filters.is_empty() { String::new() } else { format!(" WHERE {}", filters.join(" AND ")) };
+        let clause = if filters.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", filters.join(" AND "))
+        };
         let direction = if query.desc { "DESC" } else { "ASC" };
         let order = match query.sort {
             RunSort::Started => format!("started_at {direction}, id {direction}"),
             RunSort::Kind => format!("kind {direction}, started_at {direction}, id {direction}"),
-            RunSort::Status => format!("status {direction}, started_at {direction}, id {direction}"),
+            RunSort::Status => {
+                format!("status {direction}, started_at {direction}, id {direction}")
+            }
             RunSort::Duration => format!("duration_ms {direction}, id {direction}"),
         };
         let connection = self.store.lock();
-        let total: i64 = connection.query_row(&format!("SELECT COUNT(*) FROM runs{clause}"), params_from_iter(values.iter()), |r| r.get(0))?;
+        let total: i64 = connection.query_row(
+            &format!("SELECT COUNT(*) FROM runs{clause}"),
+            params_from_iter(values.iter()),
+            |r| r.get(0),
+        )?;
         let offset = i64::from(page - 1) * i64::from(per_page);
-        let mut statement = connection.prepare(&format!("{SELECT}{clause} ORDER BY {order} LIMIT {per_page} OFFSET {offset}"))?;
-        let items = statement.query_map(params_from_iter(values.iter()), from_row)?.collect::<rusqlite::Result<_>>()?;
-        Ok(Page { items, total, page, per_page })
+        let mut statement = connection.prepare(&format!(
+            "{SELECT}{clause} ORDER BY {order} LIMIT {per_page} OFFSET {offset}"
+        ))?;
+        let items = statement
+            .query_map(params_from_iter(values.iter()), from_row)?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(Page {
+            items,
+            total,
+            page,
+            per_page,
+        })
     }
 
     /// A run with its newest 500 log lines.
@@ -335,12 +399,21 @@ impl Patchbay {
         let run = connection
             .query_row(&format!("{SELECT} WHERE id = ?1"), [id], from_row)
             .optional()?
-            .ok_or_else(|| Error::NotFound { what: "run", id: id.to_string() })?;
+            .ok_or_else(|| Error::NotFound {
+                what: "run",
+                id: id.to_string(),
+            })?;
         let mut statement = connection.prepare(
             "SELECT at, level, message FROM (SELECT id, at, level, message FROM run_logs WHERE run_id = ?1 ORDER BY id DESC LIMIT 500) ORDER BY id",
         )?;
         let logs = statement
-            .query_map([id], |row| Ok(RunLog { at: row.get(0)?, level: row.get(1)?, message: row.get(2)? }))?
+            .query_map([id], |row| {
+                Ok(RunLog {
+                    at: row.get(0)?,
+                    level: row.get(1)?,
+                    message: row.get(2)?,
+                })
+            })?
             .collect::<rusqlite::Result<_>>()?;
         Ok(RunDetail { run, logs })
     }
@@ -353,17 +426,31 @@ mod tests {
     use crate::store::Store;
 
     fn core() -> Patchbay {
-        Patchbay::with_parts(Store::open_in_memory().unwrap(), Credentials::new(Box::new(MemoryBackend::default())))
+        Patchbay::with_parts(
+            Store::open_in_memory().unwrap(),
+            Credentials::new(Box::new(MemoryBackend::default())),
+        )
     }
 
     #[test]
     fn run_lifecycle_records_progress_logs_and_duration() {
         let core = core();
-        let run = core.start_run(RunKind::HealthCheckAll, "Check all", None, None, Some(3)).unwrap();
+        let run = core
+            .start_run(RunKind::HealthCheckAll, "Check all", None, None, Some(3))
+            .unwrap();
         assert_eq!(run.status, RunStatus::Running);
-        core.run_progress(run.id, 2, None, Some("{\"page\":2}")).unwrap();
-        core.run_log(run.id, "warn", "Billing API: HTTP 503").unwrap();
-        let finished = core.finish_run(run.id, RunStatus::Succeeded, Some("2 healthy, 1 unhealthy"), None).unwrap();
+        core.run_progress(run.id, 2, None, Some("{\"page\":2}"))
+            .unwrap();
+        core.run_log(run.id, "warn", "Billing API: HTTP 503")
+            .unwrap();
+        let finished = core
+            .finish_run(
+                run.id,
+                RunStatus::Succeeded,
+                Some("2 healthy, 1 unhealthy"),
+                None,
+            )
+            .unwrap();
         assert_eq!(finished.progress_done, 2);
         assert_eq!(finished.progress_total, Some(3));
         assert!(finished.duration_ms.is_some_and(|d| d >= 0));
@@ -375,9 +462,19 @@ mod tests {
     #[test]
     fn stale_running_runs_become_interrupted_never_stuck() {
         let core = core();
-        let run = core.start_run(RunKind::CrmSync, "Sync", None, None, None).unwrap();
-        assert_eq!(core.interrupt_stale_runs(now_ms()).unwrap(), 0, "a live run must not be interrupted");
-        assert_eq!(core.interrupt_stale_runs(now_ms() + STALE_AFTER_MS + 1).unwrap(), 1);
+        let run = core
+            .start_run(RunKind::CrmSync, "Sync", None, None, None)
+            .unwrap();
+        assert_eq!(
+            core.interrupt_stale_runs(now_ms()).unwrap(),
+            0,
+            "a live run must not be interrupted"
+        );
+        assert_eq!(
+            core.interrupt_stale_runs(now_ms() + STALE_AFTER_MS + 1)
+                .unwrap(),
+            1
+        );
         let after = core.run_detail(run.id).unwrap().run;
         assert_eq!(after.status, RunStatus::Interrupted);
         assert!(after.error.unwrap().contains("stopped"));
@@ -386,14 +483,40 @@ mod tests {
     #[test]
     fn runs_sort_and_filter() {
         let core = core();
-        let a = core.start_run(RunKind::HealthCheckAll, "a", None, None, None).unwrap();
-        let b = core.start_run(RunKind::N8nTrigger, "b", None, None, None).unwrap();
-        core.finish_run(a.id, RunStatus::Failed, None, Some("boom")).unwrap();
-        let newest = core.list_runs(&RunQuery { desc: true, ..Default::default() }).unwrap();
-        assert_eq!(newest.items.iter().map(|r| r.id).collect::<Vec<_>>(), vec![b.id, a.id]);
-        let failed = core.list_runs(&RunQuery { status: Some(RunStatus::Failed), ..Default::default() }).unwrap();
-        assert_eq!((failed.total, failed.items[0].error.as_deref()), (1, Some("boom")));
-        let by_kind = core.list_runs(&RunQuery { sort: RunSort::Kind, ..Default::default() }).unwrap();
+        let a = core
+            .start_run(RunKind::HealthCheckAll, "a", None, None, None)
+            .unwrap();
+        let b = core
+            .start_run(RunKind::N8nTrigger, "b", None, None, None)
+            .unwrap();
+        core.finish_run(a.id, RunStatus::Failed, None, Some("boom"))
+            .unwrap();
+        let newest = core
+            .list_runs(&RunQuery {
+                desc: true,
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(
+            newest.items.iter().map(|r| r.id).collect::<Vec<_>>(),
+            vec![b.id, a.id]
+        );
+        let failed = core
+            .list_runs(&RunQuery {
+                status: Some(RunStatus::Failed),
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(
+            (failed.total, failed.items[0].error.as_deref()),
+            (1, Some("boom"))
+        );
+        let by_kind = core
+            .list_runs(&RunQuery {
+                sort: RunSort::Kind,
+                ..Default::default()
+            })
+            .unwrap();
         assert_eq!(by_kind.items[0].kind, RunKind::HealthCheckAll);
     }
 }

@@ -47,11 +47,14 @@ pub struct Keychain {
 impl Keychain {
     /// A keychain handle whose entries use `service` as their service name.
     pub fn new(service: impl Into<String>) -> Self {
-        Self { service: service.into() }
+        Self {
+            service: service.into(),
+        }
     }
 
     fn entry(&self, account: &str) -> Result<keyring::Entry> {
-        keyring::Entry::new(&self.service, account).map_err(|error| map_keyring_error(account, error))
+        keyring::Entry::new(&self.service, account)
+            .map_err(|error| map_keyring_error(account, error))
     }
 }
 
@@ -78,7 +81,9 @@ fn map_keyring_error(account: &str, error: keyring::Error) -> Error {
 
 impl Backend for Keychain {
     fn set(&self, account: &str, value: &str) -> Result<()> {
-        self.entry(account)?.set_password(value).map_err(|error| map_keyring_error(account, error))
+        self.entry(account)?
+            .set_password(value)
+            .map_err(|error| map_keyring_error(account, error))
     }
 
     fn get(&self, account: &str) -> Result<Option<String>> {
@@ -126,7 +131,9 @@ impl MemoryBackend {
 impl Backend for MemoryBackend {
     fn set(&self, account: &str, value: &str) -> Result<()> {
         if *self.fail_writes.lock().unwrap_or_else(|e| e.into_inner()) {
-            return Err(Error::Keychain(format!("the OS keychain is locked (writing `{account}`)")));
+            return Err(Error::Keychain(format!(
+                "the OS keychain is locked (writing `{account}`)"
+            )));
         }
         self.lock().insert(account.to_owned(), value.to_owned());
         Ok(())
@@ -174,9 +181,14 @@ impl Credentials {
     /// by the provider validation before this is called).
     pub fn set(&self, account: &str, value: &SecretString) -> Result<()> {
         let chars: Vec<char> = value.expose_secret().chars().collect();
-        let chunks: Vec<String> = chars.chunks(CHUNK_CHARS).map(|chunk| chunk.iter().collect()).collect();
+        let chunks: Vec<String> = chars
+            .chunks(CHUNK_CHARS)
+            .map(|chunk| chunk.iter().collect())
+            .collect();
         if chunks.len() > MAX_CHUNKS {
-            return Err(Error::Internal(format!("secret for `{account}` exceeds {MAX_CHUNKS} chunks")));
+            return Err(Error::Internal(format!(
+                "secret for `{account}` exceeds {MAX_CHUNKS} chunks"
+            )));
         }
         for (index, chunk) in chunks.iter().enumerate() {
             self.backend.set(&chunk_account(account, index), chunk)?;
@@ -196,7 +208,9 @@ impl Credentials {
     /// # Errors
     /// [`Error::Keychain`] from the backend.
     pub fn get(&self, account: &str) -> Result<Option<SecretString>> {
-        let Some(first) = self.backend.get(account)? else { return Ok(None) };
+        let Some(first) = self.backend.get(account)? else {
+            return Ok(None);
+        };
         let mut value = first;
         if value.chars().count() == CHUNK_CHARS {
             for index in 1..MAX_CHUNKS {
@@ -237,20 +251,38 @@ mod tests {
     #[test]
     fn long_secret_is_split_across_numbered_entries_and_read_back_whole() {
         let credentials = memory();
-        let token: String = (0..5_000).map(|i| char::from(b'a' + (i % 26) as u8)).collect();
-        credentials.set("7/token", &SecretString::from(token.clone())).unwrap();
+        let token: String = (0..5_000)
+            .map(|i| char::from(b'a' + (i % 26) as u8))
+            .collect();
+        credentials
+            .set("7/token", &SecretString::from(token.clone()))
+            .unwrap();
         let back = credentials.get("7/token").unwrap().unwrap();
         assert_eq!(back.expose_secret(), token);
-        assert_eq!(credentials.backend.get("7/token#9").unwrap().map(|c| c.len()), Some(200));
+        assert_eq!(
+            credentials
+                .backend
+                .get("7/token#9")
+                .unwrap()
+                .map(|c| c.len()),
+            Some(200)
+        );
         assert!(credentials.backend.get("7/token#10").unwrap().is_none());
     }
 
     #[test]
     fn shorter_value_removes_leftover_chunks() {
         let credentials = memory();
-        credentials.set("1/token", &SecretString::from("x".repeat(1_500))).unwrap();
-        credentials.set("1/token", &SecretString::from("short".to_owned())).unwrap();
-        assert_eq!(credentials.get("1/token").unwrap().unwrap().expose_secret(), "short");
+        credentials
+            .set("1/token", &SecretString::from("x".repeat(1_500)))
+            .unwrap();
+        credentials
+            .set("1/token", &SecretString::from("short".to_owned()))
+            .unwrap();
+        assert_eq!(
+            credentials.get("1/token").unwrap().unwrap().expose_secret(),
+            "short"
+        );
         assert!(credentials.backend.get("1/token#2").unwrap().is_none());
         assert!(credentials.backend.get("1/token#3").unwrap().is_none());
     }
@@ -259,8 +291,17 @@ mod tests {
     fn value_of_exactly_one_chunk_round_trips() {
         let credentials = memory();
         let value = "é".repeat(CHUNK_CHARS);
-        credentials.set("2/password", &SecretString::from(value.clone())).unwrap();
-        assert_eq!(credentials.get("2/password").unwrap().unwrap().expose_secret(), value);
+        credentials
+            .set("2/password", &SecretString::from(value.clone()))
+            .unwrap();
+        assert_eq!(
+            credentials
+                .get("2/password")
+                .unwrap()
+                .unwrap()
+                .expose_secret(),
+            value
+        );
         credentials.delete("2/password").unwrap();
         assert!(credentials.get("2/password").unwrap().is_none());
     }

@@ -47,7 +47,10 @@ impl Settings {
             ));
         }
         if !(1..=10).contains(&self.failures_before_unhealthy) {
-            return Err(Error::validation("failures_before_unhealthy", "must be 1 to 10"));
+            return Err(Error::validation(
+                "failures_before_unhealthy",
+                "must be 1 to 10",
+            ));
         }
         Ok(())
     }
@@ -64,9 +67,13 @@ impl Patchbay {
         let stored: Option<String> = self
             .store
             .lock()
-            .query_row("SELECT value FROM settings WHERE key = ?1", [KEY], |row| row.get(0))
+            .query_row("SELECT value FROM settings WHERE key = ?1", [KEY], |row| {
+                row.get(0)
+            })
             .optional()?;
-        Ok(stored.and_then(|json| serde_json::from_str(&json).ok()).unwrap_or_default())
+        Ok(stored
+            .and_then(|json| serde_json::from_str(&json).ok())
+            .unwrap_or_default())
     }
 
     /// Replaces the preferences.
@@ -75,7 +82,8 @@ impl Patchbay {
     /// [`Error::Validation`] for out-of-range values (nothing is saved); [`Error::Store`].
     pub fn save_settings(&self, settings: &Settings) -> Result<Settings> {
         settings.validate()?;
-        let json = serde_json::to_string(settings).map_err(|error| Error::Internal(error.to_string()))?;
+        let json =
+            serde_json::to_string(settings).map_err(|error| Error::Internal(error.to_string()))?;
         self.store.lock().execute(
             "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             params![KEY, json],

@@ -16,7 +16,8 @@ type HmacSha256 = Hmac<Sha256>;
 
 fn mac(secret: &[u8], timestamp: i64, body: &[u8]) -> HmacSha256 {
     // HMAC accepts keys of any length; `new_from_slice` cannot fail for HMAC.
-    let mut mac = <HmacSha256 as Mac>::new_from_slice(secret).unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
+    let mut mac = <HmacSha256 as Mac>::new_from_slice(secret)
+        .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
     mac.update(timestamp.to_string().as_bytes());
     mac.update(b".");
     mac.update(body);
@@ -25,7 +26,10 @@ fn mac(secret: &[u8], timestamp: i64, body: &[u8]) -> HmacSha256 {
 
 /// The header value for `body` signed with `secret` at `timestamp` (unix seconds).
 pub fn sign(secret: &[u8], timestamp: i64, body: &[u8]) -> String {
-    format!("t={timestamp},v1={}", hex::encode(mac(secret, timestamp, body).finalize().into_bytes()))
+    format!(
+        "t={timestamp},v1={}",
+        hex::encode(mac(secret, timestamp, body).finalize().into_bytes())
+    )
 }
 
 /// Why a signature was refused.
@@ -55,10 +59,20 @@ pub fn parse(header: &str) -> Result<(i64, Vec<Vec<u8>>), SignatureError> {
     let mut timestamp = None;
     let mut signatures = Vec::new();
     for part in header.split(',') {
-        let (key, value) = part.trim().split_once('=').ok_or_else(|| SignatureError::Malformed(format!("`{}` is not key=value", part.trim())))?;
+        let (key, value) = part.trim().split_once('=').ok_or_else(|| {
+            SignatureError::Malformed(format!("`{}` is not key=value", part.trim()))
+        })?;
         match key {
-            "t" => timestamp = Some(value.parse::<i64>().map_err(|_| SignatureError::Malformed("t is not a unix timestamp".into()))?),
-            "v1" => signatures.push(hex::decode(value).map_err(|_| SignatureError::Malformed("v1 is not hex".into()))?),
+            "t" => {
+                timestamp =
+                    Some(value.parse::<i64>().map_err(|_| {
+                        SignatureError::Malformed("t is not a unix timestamp".into())
+                    })?)
+            }
+            "v1" => signatures.push(
+                hex::decode(value)
+                    .map_err(|_| SignatureError::Malformed("v1 is not hex".into()))?,
+            ),
             _ => {}
         }
     }
@@ -73,13 +87,22 @@ pub fn parse(header: &str) -> Result<(i64, Vec<Vec<u8>>), SignatureError> {
 ///
 /// # Errors
 /// [`SignatureError`] saying why the signature is refused.
-pub fn verify(secret: &[u8], header: &str, body: &[u8], now: i64, tolerance_s: i64) -> Result<(), SignatureError> {
+pub fn verify(
+    secret: &[u8],
+    header: &str,
+    body: &[u8],
+    now: i64,
+    tolerance_s: i64,
+) -> Result<(), SignatureError> {
     let (timestamp, signatures) = parse(header)?;
     let age_s = (now - timestamp).abs();
     if age_s > tolerance_s {
         return Err(SignatureError::Expired { age_s, tolerance_s });
     }
-    if signatures.iter().any(|signature| mac(secret, timestamp, body).verify_slice(signature).is_ok()) {
+    if signatures
+        .iter()
+        .any(|signature| mac(secret, timestamp, body).verify_slice(signature).is_ok())
+    {
         Ok(())
     } else {
         Err(SignatureError::Mismatch)
@@ -95,16 +118,31 @@ mod tests {
     fn signed_body_verifies_and_tampering_is_refused() {
         let header = sign(b"s3cret", 1_700_000_000, b"{\"a\":1}");
         assert!(header.starts_with("t=1700000000,v1="));
-        assert_eq!(verify(b"s3cret", &header, b"{\"a\":1}", 1_700_000_010, 300), Ok(()));
-        assert_eq!(verify(b"s3cret", &header, b"{\"a\":2}", 1_700_000_010, 300), Err(SignatureError::Mismatch));
-        assert_eq!(verify(b"other", &header, b"{\"a\":1}", 1_700_000_010, 300), Err(SignatureError::Mismatch));
-        assert!(matches!(verify(b"s3cret", &header, b"{\"a\":1}", 1_700_001_000, 300), Err(SignatureError::Expired { age_s: 1000, .. })));
+        assert_eq!(
+            verify(b"s3cret", &header, b"{\"a\":1}", 1_700_000_010, 300),
+            Ok(())
+        );
+        assert_eq!(
+            verify(b"s3cret", &header, b"{\"a\":2}", 1_700_000_010, 300),
+            Err(SignatureError::Mismatch)
+        );
+        assert_eq!(
+            verify(b"other", &header, b"{\"a\":1}", 1_700_000_010, 300),
+            Err(SignatureError::Mismatch)
+        );
+        assert!(matches!(
+            verify(b"s3cret", &header, b"{\"a\":1}", 1_700_001_000, 300),
+            Err(SignatureError::Expired { age_s: 1000, .. })
+        ));
     }
 
     #[test]
     fn known_vector_matches_an_independent_hmac() {
         // HMAC-SHA256(key="key", "1.body"), computed with Python's hmac module.
-        assert_eq!(sign(b"key", 1, b"body"), "t=1,v1=91b5374b153842ad05b2c4eab9349b8321b14703165bd3fb8b034dfb8be98ae5");
+        assert_eq!(
+            sign(b"key", 1, b"body"),
+            "t=1,v1=91b5374b153842ad05b2c4eab9349b8321b14703165bd3fb8b034dfb8be98ae5"
+        );
     }
 
     #[test]

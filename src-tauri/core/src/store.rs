@@ -50,7 +50,10 @@ impl Store {
     /// not a database); [`Error::SchemaTooNew`] when the file comes from a newer Patchbay.
     pub fn open(data_dir: &Path) -> Result<Self> {
         std::fs::create_dir_all(data_dir).map_err(|error| {
-            Error::Store(format!("cannot create the data dir {}: {error}", data_dir.display()))
+            Error::Store(format!(
+                "cannot create the data dir {}: {error}",
+                data_dir.display()
+            ))
         })?;
         let path = data_dir.join(DB_FILE);
         let connection = Connection::open(&path)
@@ -68,16 +71,28 @@ impl Store {
 
     fn init(mut connection: Connection, path: PathBuf) -> Result<Self> {
         let describe = |error: rusqlite::Error| {
-            Error::Store(format!("cannot use {} as a Patchbay database: {error}", path.display()))
+            Error::Store(format!(
+                "cannot use {} as a Patchbay database: {error}",
+                path.display()
+            ))
         };
-        connection.busy_timeout(std::time::Duration::from_secs(5)).map_err(describe)?;
-        connection.pragma_update(None, "foreign_keys", "ON").map_err(describe)?;
+        connection
+            .busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(describe)?;
+        connection
+            .pragma_update(None, "foreign_keys", "ON")
+            .map_err(describe)?;
         if path != Path::new(":memory:") {
-            connection.pragma_update(None, "journal_mode", "WAL").map_err(describe)?;
-            connection.pragma_update(None, "synchronous", "NORMAL").map_err(describe)?;
+            connection
+                .pragma_update(None, "journal_mode", "WAL")
+                .map_err(describe)?;
+            connection
+                .pragma_update(None, "synchronous", "NORMAL")
+                .map_err(describe)?;
         }
-        let found: i64 =
-            connection.pragma_query_value(None, "user_version", |row| row.get(0)).map_err(describe)?;
+        let found: i64 = connection
+            .pragma_query_value(None, "user_version", |row| row.get(0))
+            .map_err(describe)?;
         if found > latest_schema_version() {
             return Err(Error::SchemaTooNew {
                 path: path.display().to_string(),
@@ -88,7 +103,10 @@ impl Store {
         migrations().to_latest(&mut connection).map_err(|error| {
             Error::Store(format!("migrating {} failed: {error}", path.display()))
         })?;
-        Ok(Self { connection: Mutex::new(connection), path })
+        Ok(Self {
+            connection: Mutex::new(connection),
+            path,
+        })
     }
 
     /// Path of the database file (`:memory:` for in-memory stores).
@@ -99,7 +117,9 @@ impl Store {
     /// Locks the connection. A poisoned lock is recovered: SQLite's own transactions keep the data
     /// consistent even if a holder panicked.
     pub fn lock(&self) -> MutexGuard<'_, Connection> {
-        self.connection.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.connection
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -129,10 +149,15 @@ mod tests {
             connection.pragma_update(None, "user_version", 99).unwrap();
         }
         let error = Store::open(dir.path()).err().unwrap();
-        assert!(matches!(error, Error::SchemaTooNew { found: 99, .. }), "{error}");
+        assert!(
+            matches!(error, Error::SchemaTooNew { found: 99, .. }),
+            "{error}"
+        );
         assert!(error.to_string().contains("newer version of Patchbay"));
         let connection = Connection::open(dir.path().join(DB_FILE)).unwrap();
-        let version: i64 = connection.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+        let version: i64 = connection
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
         assert_eq!(version, 99);
     }
 
@@ -141,9 +166,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
         let connection = store.lock();
-        let mode: String = connection.pragma_query_value(None, "journal_mode", |r| r.get(0)).unwrap();
+        let mode: String = connection
+            .pragma_query_value(None, "journal_mode", |r| r.get(0))
+            .unwrap();
         assert_eq!(mode, "wal");
-        let name: String = connection.query_row("SELECT name FROM projects", [], |r| r.get(0)).unwrap();
+        let name: String = connection
+            .query_row("SELECT name FROM projects", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(name, "Default");
     }
 }

@@ -25,23 +25,33 @@ fn kommo(failing: Arc<AtomicUsize>, fail_page: u64) -> Behaviour {
     let first = Arc::new(AtomicUsize::new(0));
     Behaviour::Routes(Arc::new(move |path| {
         if path.starts_with("/api/v4/leads/pipelines") {
-            return Reply::json(200, json!({"_embedded": {"pipelines": [
-                {"id": 1, "name": "Sales", "_embedded": {"statuses": [{"id": 11, "name": "New"}, {"id": 12, "name": "Won"}]}},
-                {"id": 2, "name": "Partners", "_embedded": {"statuses": [{"id": 21, "name": "New"}, {"id": 22, "name": "Won"}]}}
-            ]}}));
+            return Reply::json(
+                200,
+                json!({"_embedded": {"pipelines": [
+                    {"id": 1, "name": "Sales", "_embedded": {"statuses": [{"id": 11, "name": "New"}, {"id": 12, "name": "Won"}]}},
+                    {"id": 2, "name": "Partners", "_embedded": {"statuses": [{"id": 21, "name": "New"}, {"id": 22, "name": "Won"}]}}
+                ]}}),
+            );
         }
         if path.starts_with("/api/v4/leads?") {
             if first.fetch_add(1, Ordering::SeqCst) == 0 {
-                return Reply::json(429, json!({"title": "Too Many Requests"})).header("Retry-After", "0");
+                return Reply::json(429, json!({"title": "Too Many Requests"}))
+                    .header("Retry-After", "0");
             }
-            let page: u64 = path.split("page=").nth(1).and_then(|p| p.split('&').next()).and_then(|p| p.parse().ok()).unwrap_or(1);
+            let page: u64 = path
+                .split("page=")
+                .nth(1)
+                .and_then(|p| p.split('&').next())
+                .and_then(|p| p.parse().ok())
+                .unwrap_or(1);
             if page == fail_page && failing.load(Ordering::SeqCst) > 0 {
                 return Reply::json(500, json!({"title": "Internal error"}));
             }
             let leads: Vec<_> = (1..=3).map(|i| lead((page - 1) * 3 + i)).collect();
             let mut body = json!({"_page": page, "_embedded": {"leads": leads}, "_links": {"self": {"href": "x"}}});
             if page < 3 {
-                body["_links"]["next"] = json!({"href": format!("/api/v4/leads?page={}", page + 1)});
+                body["_links"]["next"] =
+                    json!({"href": format!("/api/v4/leads?page={}", page + 1)});
             }
             return Reply::json(200, body);
         }
@@ -60,23 +70,47 @@ fn count_records(core: &patchbay_core::Patchbay, id: i64) -> i64 {
 async fn kommo_sync_pages_retries_429_and_reruns_without_duplicates() {
     let server = Server::start(kommo(Arc::new(AtomicUsize::new(0)), 0)).await;
     let core = core();
-    let id = add(&core, "kommo", "CRM", &[("base_url", &server.url())], &[("token", "kommo-token")]);
-    let sync = Sync::new(Arc::clone(&core)).unwrap().with_backoff(Duration::from_millis(10));
+    let id = add(
+        &core,
+        "kommo",
+        "CRM",
+        &[("base_url", &server.url())],
+        &[("token", "kommo-token")],
+    );
+    let sync = Sync::new(Arc::clone(&core))
+        .unwrap()
+        .with_backoff(Duration::from_millis(10));
     let run = sync.run(id, ALL.to_vec(), false).await.unwrap();
     assert_eq!(run.status, RunStatus::Succeeded, "{run:?}");
-    assert_eq!(run.summary.as_deref(), Some("15 fetched: 15 created, 0 updated, 0 unchanged, 0 failed"));
+    assert_eq!(
+        run.summary.as_deref(),
+        Some("15 fetched: 15 created, 0 updated, 0 unchanged, 0 failed")
+    );
     assert_eq!(count_records(&core, id), 15);
     let deals = core.list_records(id, Some("deal"), 1, 100).unwrap();
     assert_eq!(deals.total, 9);
     assert_eq!(deals.items[0].system, "kommo");
     let log = server.request_log();
-    assert!(log.iter().all(|request| request.contains("authorization: Bearer kommo-token")));
-    assert!(log.iter().any(|r| r.starts_with("GET /api/v4/leads?page=1&limit=250&with=contacts ")));
+    assert!(log
+        .iter()
+        .all(|request| request.contains("authorization: Bearer kommo-token")));
+    assert!(log
+        .iter()
+        .any(|r| r.starts_with("GET /api/v4/leads?page=1&limit=250&with=contacts ")));
 
     // Incremental rerun: filtered by update time, nothing duplicated.
     let again = sync.run(id, ALL.to_vec(), false).await.unwrap();
-    assert_eq!(again.summary.as_deref(), Some("15 fetched: 0 created, 0 updated, 15 unchanged, 0 failed"));
-    assert!(server.request_log().iter().any(|r| r.contains("filter[updated_at][from]=")), "incremental rerun uses the filter");
+    assert_eq!(
+        again.summary.as_deref(),
+        Some("15 fetched: 0 created, 0 updated, 15 unchanged, 0 failed")
+    );
+    assert!(
+        server
+            .request_log()
+            .iter()
+            .any(|r| r.contains("filter[updated_at][from]=")),
+        "incremental rerun uses the filter"
+    );
     assert_eq!(count_records(&core, id), 15);
 }
 
@@ -85,12 +119,31 @@ async fn failed_sync_resumes_from_its_cursor() {
     let failing = Arc::new(AtomicUsize::new(1));
     let server = Server::start(kommo(Arc::clone(&failing), 2)).await;
     let core = core();
-    let id = add(&core, "kommo", "CRM", &[("base_url", &server.url())], &[("token", "t")]);
-    let sync = Sync::new(Arc::clone(&core)).unwrap().with_backoff(Duration::from_millis(10));
+    let id = add(
+        &core,
+        "kommo",
+        "CRM",
+        &[("base_url", &server.url())],
+        &[("token", "t")],
+    );
+    let sync = Sync::new(Arc::clone(&core))
+        .unwrap()
+        .with_backoff(Duration::from_millis(10));
     let failed = sync.run(id, vec![Entity::Deals], true).await.unwrap();
     assert_eq!(failed.status, RunStatus::Failed);
-    assert!(failed.error.as_deref().unwrap().contains("run it again to resume"), "{failed:?}");
-    assert_eq!(count_records(&core, id), 3, "page 1 was committed before the failure");
+    assert!(
+        failed
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("run it again to resume"),
+        "{failed:?}"
+    );
+    assert_eq!(
+        count_records(&core, id),
+        3,
+        "page 1 was committed before the failure"
+    );
 
     failing.store(0, Ordering::SeqCst);
     let before = server.request_log().len();
@@ -98,21 +151,47 @@ async fn failed_sync_resumes_from_its_cursor() {
     assert_eq!(resumed.id, failed.id, "the same run continues");
     assert_eq!(resumed.status, RunStatus::Succeeded);
     let after: Vec<String> = server.request_log()[before..].to_vec();
-    assert!(after[0].starts_with("GET /api/v4/leads?page=2&"), "resumes at page 2: {:?}", after[0]);
-    assert_eq!(resumed.summary.as_deref(), Some("9 fetched: 9 created, 0 updated, 0 unchanged, 0 failed"));
+    assert!(
+        after[0].starts_with("GET /api/v4/leads?page=2&"),
+        "resumes at page 2: {:?}",
+        after[0]
+    );
+    assert_eq!(
+        resumed.summary.as_deref(),
+        Some("9 fetched: 9 created, 0 updated, 0 unchanged, 0 failed")
+    );
     assert_eq!(count_records(&core, id), 9);
-    assert!(core.run_detail(resumed.id).unwrap().logs.iter().any(|l| l.message.contains("resumed")));
+    assert!(core
+        .run_detail(resumed.id)
+        .unwrap()
+        .logs
+        .iter()
+        .any(|l| l.message.contains("resumed")));
 }
 
 #[tokio::test]
 async fn kommo_401_fails_the_run_with_an_auth_error() {
     let server = Server::always(Reply::json(401, json!({"title": "Unauthorized"}))).await;
     let core = core();
-    let id = add(&core, "kommo", "CRM", &[("base_url", &server.url())], &[("token", "expired")]);
-    let run = Sync::new(Arc::clone(&core)).unwrap().run(id, vec![Entity::Deals], false).await.unwrap();
+    let id = add(
+        &core,
+        "kommo",
+        "CRM",
+        &[("base_url", &server.url())],
+        &[("token", "expired")],
+    );
+    let run = Sync::new(Arc::clone(&core))
+        .unwrap()
+        .run(id, vec![Entity::Deals], false)
+        .await
+        .unwrap();
     assert_eq!(run.status, RunStatus::Failed);
     assert!(run.error.as_deref().unwrap().contains("(auth)"), "{run:?}");
-    assert_eq!(server.request_log().len(), 1, "auth failures are not retried");
+    assert_eq!(
+        server.request_log().len(),
+        1,
+        "auth failures are not retried"
+    );
 }
 
 #[tokio::test]
@@ -144,13 +223,41 @@ async fn bitrix24_sync_follows_next_and_retries_query_limit() {
     .await;
     let core = core();
     let webhook = format!("{}/rest/1/code123/", server.url());
-    let id = add(&core, "bitrix24", "Portal", &[], &[("webhook_url", &webhook)]);
-    let run = Sync::new(Arc::clone(&core)).unwrap().with_backoff(Duration::from_millis(10)).run(id, vec![Entity::Pipelines, Entity::Deals], false).await.unwrap();
+    let id = add(
+        &core,
+        "bitrix24",
+        "Portal",
+        &[],
+        &[("webhook_url", &webhook)],
+    );
+    let run = Sync::new(Arc::clone(&core))
+        .unwrap()
+        .with_backoff(Duration::from_millis(10))
+        .run(id, vec![Entity::Pipelines, Entity::Deals], false)
+        .await
+        .unwrap();
     assert_eq!(run.status, RunStatus::Succeeded, "{run:?}");
     // 2 categories + 4 stages + 120 deals.
-    assert_eq!(run.summary.as_deref(), Some("126 fetched: 126 created, 0 updated, 0 unchanged, 0 failed"));
-    assert_eq!(core.list_records(id, Some("deal"), 1, 10).unwrap().total, 120);
-    let contacts = Sync::new(Arc::clone(&core)).unwrap().run(id, vec![Entity::Contacts], false).await.unwrap();
+    assert_eq!(
+        run.summary.as_deref(),
+        Some("126 fetched: 126 created, 0 updated, 0 unchanged, 0 failed")
+    );
+    assert_eq!(
+        core.list_records(id, Some("deal"), 1, 10).unwrap().total,
+        120
+    );
+    let contacts = Sync::new(Arc::clone(&core))
+        .unwrap()
+        .run(id, vec![Entity::Contacts], false)
+        .await
+        .unwrap();
     assert_eq!(contacts.status, RunStatus::Failed);
-    assert!(contacts.error.as_deref().unwrap().contains("ERROR_METHOD_NOT_FOUND"), "{contacts:?}");
+    assert!(
+        contacts
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("ERROR_METHOD_NOT_FOUND"),
+        "{contacts:?}"
+    );
 }

@@ -5,20 +5,27 @@
 use std::collections::BTreeMap;
 use std::process::Command;
 
-use patchbay_core::{ExposeSecret, IntegrationUpdate, NewIntegration, Patchbay, SecretString, APP_IDENTIFIER};
+use patchbay_core::{
+    ExposeSecret, IntegrationUpdate, NewIntegration, Patchbay, SecretString, APP_IDENTIFIER,
+};
 
 fn secret_tool_lookup(account: &str) -> Option<String> {
     let output = Command::new("secret-tool")
         .args(["lookup", "service", APP_IDENTIFIER, "username", account])
         .output()
         .expect("secret-tool (libsecret-tools) must be installed");
-    output.status.success().then(|| String::from_utf8_lossy(&output.stdout).into_owned())
+    output
+        .status
+        .success()
+        .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
 fn files_contain(dir: &std::path::Path, needle: &str) -> bool {
     std::fs::read_dir(dir).unwrap().any(|entry| {
         let bytes = std::fs::read(entry.unwrap().path()).unwrap();
-        bytes.windows(needle.len()).any(|window| window == needle.as_bytes())
+        bytes
+            .windows(needle.len())
+            .any(|window| window == needle.as_bytes())
     })
 }
 
@@ -35,15 +42,26 @@ fn secret_lives_in_secret_service_and_follows_update_and_delete() {
             active: None,
             check_interval_s: None,
             config: BTreeMap::from([("subdomain".to_owned(), "acme".to_owned())]),
-            secrets: BTreeMap::from([("token".to_owned(), SecretString::from("kommo-long-lived-token-1"))]),
+            secrets: BTreeMap::from([(
+                "token".to_owned(),
+                SecretString::from("kommo-long-lived-token-1"),
+            )]),
         })
         .unwrap();
     let account = format!("{}/token", created.id);
-    assert_eq!(secret_tool_lookup(&account).as_deref(), Some("kommo-long-lived-token-1"));
-    assert!(!files_contain(dir.path(), "kommo-long-lived-token-1"), "secret bytes found in the database files");
+    assert_eq!(
+        secret_tool_lookup(&account).as_deref(),
+        Some("kommo-long-lived-token-1")
+    );
+    assert!(
+        !files_contain(dir.path(), "kommo-long-lived-token-1"),
+        "secret bytes found in the database files"
+    );
 
     // A JWT-sized token is split across numbered entries and read back whole.
-    let long: String = (0..3_000).map(|i| char::from(b'A' + (i % 26) as u8)).collect();
+    let long: String = (0..3_000)
+        .map(|i| char::from(b'A' + (i % 26) as u8))
+        .collect();
     core.update_integration(
         created.id,
         IntegrationUpdate {
@@ -52,7 +70,12 @@ fn secret_lives_in_secret_service_and_follows_update_and_delete() {
         },
     )
     .unwrap();
-    assert_eq!(core.reveal_secret(created.id, "token").unwrap().expose_secret(), long);
+    assert_eq!(
+        core.reveal_secret(created.id, "token")
+            .unwrap()
+            .expose_secret(),
+        long
+    );
     assert_eq!(secret_tool_lookup(&account).map(|v| v.len()), Some(600));
     assert!(secret_tool_lookup(&format!("{account}#5")).is_some());
     assert!(!files_contain(dir.path(), &long[..64]));
@@ -60,13 +83,23 @@ fn secret_lives_in_secret_service_and_follows_update_and_delete() {
     core.update_integration(
         created.id,
         IntegrationUpdate {
-            secrets: BTreeMap::from([("token".to_owned(), Some(SecretString::from("kommo-token-2")))]),
+            secrets: BTreeMap::from([(
+                "token".to_owned(),
+                Some(SecretString::from("kommo-token-2")),
+            )]),
             ..IntegrationUpdate::default()
         },
     )
     .unwrap();
-    assert_eq!(secret_tool_lookup(&account).as_deref(), Some("kommo-token-2"));
-    assert_eq!(secret_tool_lookup(&format!("{account}#2")), None, "stale chunk left behind");
+    assert_eq!(
+        secret_tool_lookup(&account).as_deref(),
+        Some("kommo-token-2")
+    );
+    assert_eq!(
+        secret_tool_lookup(&format!("{account}#2")),
+        None,
+        "stale chunk left behind"
+    );
 
     core.delete_integration(created.id).unwrap();
     assert_eq!(secret_tool_lookup(&account), None);

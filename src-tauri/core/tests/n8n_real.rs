@@ -33,8 +33,12 @@ impl Drop for N8n {
 }
 
 fn n8n_bin() -> PathBuf {
-    let bin = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/n8n/node_modules/n8n/bin/n8n");
-    assert!(bin.exists(), "n8n is not installed: run tests/bootstrap.sh test (npm install in tests/n8n)");
+    let bin =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/n8n/node_modules/n8n/bin/n8n");
+    assert!(
+        bin.exists(),
+        "n8n is not installed: run tests/bootstrap.sh test (npm install in tests/n8n)"
+    );
     bin
 }
 
@@ -68,14 +72,23 @@ async fn start_n8n() -> N8n {
             }
         }
     });
-    let n8n = N8n { child, url: format!("http://127.0.0.1:{port}"), _home: home };
-    ready_rx.recv_timeout(Duration::from_secs(180)).expect("n8n did not print \"Editor is now accessible\" within 180 s");
+    let n8n = N8n {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+        _home: home,
+    };
+    ready_rx
+        .recv_timeout(Duration::from_secs(180))
+        .expect("n8n did not print \"Editor is now accessible\" within 180 s");
     n8n
 }
 
 /// Owner setup and an API key with every scope, through n8n's internal REST API (SPEC §7).
 async fn api_key(url: &str) -> String {
-    let http = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    let http = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
     let browser = ("browser-id", "patchbay-test-browser");
     let setup = http
         .post(format!("{url}/rest/owner/setup"))
@@ -84,8 +97,20 @@ async fn api_key(url: &str) -> String {
         .send()
         .await
         .unwrap();
-    assert!(setup.status().is_success(), "owner setup: {}", setup.text().await.unwrap());
-    let scopes: Value = http.get(format!("{url}/rest/api-keys/scopes")).header(browser.0, browser.1).send().await.unwrap().json().await.unwrap();
+    assert!(
+        setup.status().is_success(),
+        "owner setup: {}",
+        setup.text().await.unwrap()
+    );
+    let scopes: Value = http
+        .get(format!("{url}/rest/api-keys/scopes"))
+        .header(browser.0, browser.1)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let created: Value = http
         .post(format!("{url}/rest/api-keys"))
         .header(browser.0, browser.1)
@@ -96,7 +121,10 @@ async fn api_key(url: &str) -> String {
         .json()
         .await
         .unwrap();
-    created["data"]["rawApiKey"].as_str().unwrap_or_else(|| panic!("no rawApiKey: {created}")).to_owned()
+    created["data"]["rawApiKey"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no rawApiKey: {created}"))
+        .to_owned()
 }
 
 async fn create_workflow(url: &str, key: &str, name: &str, path: &str, fail: bool) -> String {
@@ -118,15 +146,43 @@ async fn create_workflow(url: &str, key: &str, name: &str, path: &str, fail: boo
         "connections": {"Webhook": {"main": [[{"node": second_name, "type": "main", "index": 0}]]}},
         "settings": {"executionOrder": "v1"}
     });
-    let created: Value = http.post(format!("{url}/api/v1/workflows")).header("X-N8N-API-KEY", key).json(&body).send().await.unwrap().json().await.unwrap();
-    let id = created["id"].as_str().unwrap_or_else(|| panic!("workflow not created: {created}")).to_owned();
-    let activated = http.post(format!("{url}/api/v1/workflows/{id}/activate")).header("X-N8N-API-KEY", key).send().await.unwrap();
-    assert!(activated.status().is_success(), "activate: {}", activated.text().await.unwrap());
+    let created: Value = http
+        .post(format!("{url}/api/v1/workflows"))
+        .header("X-N8N-API-KEY", key)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = created["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("workflow not created: {created}"))
+        .to_owned();
+    let activated = http
+        .post(format!("{url}/api/v1/workflows/{id}/activate"))
+        .header("X-N8N-API-KEY", key)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        activated.status().is_success(),
+        "activate: {}",
+        activated.text().await.unwrap()
+    );
     id
 }
 
 fn route(key: &str, path: &str) -> RouteInput {
-    RouteInput { action_key: key.into(), webhook_path: path.into(), method: None, description: None, default_payload: None, workflow_id: None }
+    RouteInput {
+        action_key: key.into(),
+        webhook_path: path.into(),
+        method: None,
+        description: None,
+        default_payload: None,
+        workflow_id: None,
+    }
 }
 
 #[tokio::test]
@@ -137,29 +193,67 @@ async fn routes_trigger_and_follow_executions_on_a_real_n8n() {
     create_workflow(&n8n.url, &key, "Patchbay Fail", "patchbay-fail", true).await;
 
     let core = core();
-    let id = add(&core, "n8n", "Local n8n", &[("base_url", &n8n.url)], &[("api_key", &key)]);
-    core.add_route(id, &route("order.ok", "patchbay-ok")).unwrap();
-    core.add_route(id, &route("order.fail", "patchbay-fail")).unwrap();
-    core.add_route(id, &route("order.missing", "no-such-path")).unwrap();
+    let id = add(
+        &core,
+        "n8n",
+        "Local n8n",
+        &[("base_url", &n8n.url)],
+        &[("api_key", &key)],
+    );
+    core.add_route(id, &route("order.ok", "patchbay-ok"))
+        .unwrap();
+    core.add_route(id, &route("order.fail", "patchbay-fail"))
+        .unwrap();
+    core.add_route(id, &route("order.missing", "no-such-path"))
+        .unwrap();
     let trigger = Trigger::new(Arc::clone(&core)).unwrap();
 
-    let ok = trigger.trigger(id, "order.ok", Some(json!({"order": 1})), true).await.unwrap();
+    let ok = trigger
+        .trigger(id, "order.ok", Some(json!({"order": 1})), true)
+        .await
+        .unwrap();
     assert_eq!(ok.run.status, RunStatus::Succeeded, "{}", ok.message);
     let execution = ok.execution.expect("execution followed");
     assert_eq!(execution.status, "success");
     assert_eq!(execution.last_node.as_deref(), Some("Done"));
-    assert!(execution.url.ends_with(&format!("/workflow/{ok_id}/executions/{}", execution.id)), "{}", execution.url);
-    assert_eq!(core.list_routes(id).unwrap().iter().find(|r| r.action_key == "order.ok").unwrap().workflow_id.as_deref(), Some(ok_id.as_str()));
+    assert!(
+        execution
+            .url
+            .ends_with(&format!("/workflow/{ok_id}/executions/{}", execution.id)),
+        "{}",
+        execution.url
+    );
+    assert_eq!(
+        core.list_routes(id)
+            .unwrap()
+            .iter()
+            .find(|r| r.action_key == "order.ok")
+            .unwrap()
+            .workflow_id
+            .as_deref(),
+        Some(ok_id.as_str())
+    );
 
     let failed = trigger.trigger(id, "order.fail", None, true).await.unwrap();
     assert_eq!(failed.run.status, RunStatus::Failed);
     let execution = failed.execution.expect("execution followed");
     assert_eq!(execution.status, "error");
-    assert!(failed.message.contains("boom from the Patchbay test"), "{}", failed.message);
+    assert!(
+        failed.message.contains("boom from the Patchbay test"),
+        "{}",
+        failed.message
+    );
 
-    let missing = trigger.trigger(id, "order.missing", None, true).await.unwrap();
+    let missing = trigger
+        .trigger(id, "order.missing", None, true)
+        .await
+        .unwrap();
     assert_eq!(missing.http_status, Some(404));
-    assert!(missing.message.contains("not active or the path is wrong"), "{}", missing.message);
+    assert!(
+        missing.message.contains("not active or the path is wrong"),
+        "{}",
+        missing.message
+    );
 
     let target = core.check_target(id).unwrap();
     let context = CheckContext::with_defaults().unwrap();
@@ -170,10 +264,24 @@ async fn routes_trigger_and_follow_executions_on_a_real_n8n() {
     assert_eq!(ok_workflow.webhooks[0].path, "patchbay-ok");
     assert!(!client.set_active(&ok_id, false).await.unwrap().active);
     let after = trigger.trigger(id, "order.ok", None, false).await.unwrap();
-    assert_eq!(after.http_status, Some(404), "a deactivated workflow's webhook is gone");
+    assert_eq!(
+        after.http_status,
+        Some(404),
+        "a deactivated workflow's webhook is gone"
+    );
 
     let mut wrong_key = core.check_target(id).unwrap();
-    wrong_key.secrets.insert("api_key".into(), patchbay_core::SecretString::from("wrong"));
-    let error = Client::new(&wrong_key, &context).workflows(10, None).await.unwrap_err();
-    assert!(error.to_string().contains("refused the credentials (HTTP 401)"), "{error}");
+    wrong_key
+        .secrets
+        .insert("api_key".into(), patchbay_core::SecretString::from("wrong"));
+    let error = Client::new(&wrong_key, &context)
+        .workflows(10, None)
+        .await
+        .unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("refused the credentials (HTTP 401)"),
+        "{error}"
+    );
 }

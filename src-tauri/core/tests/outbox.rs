@@ -34,7 +34,13 @@ fn deliverer() -> Deliverer {
 async fn drain(core: &Arc<Patchbay>, deliverer: &Deliverer) {
     for _ in 0..200 {
         deliverer.deliver_due(core).await.unwrap();
-        if core.list_deliveries(1, 100).unwrap().items.iter().all(|d| d.status != "pending") {
+        if core
+            .list_deliveries(1, 100)
+            .unwrap()
+            .items
+            .iter()
+            .all(|d| d.status != "pending")
+        {
             return;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -44,16 +50,39 @@ async fn drain(core: &Arc<Patchbay>, deliverer: &Deliverer) {
 
 fn memory_core() -> (Arc<Patchbay>, MemoryBackend) {
     let keychain = MemoryBackend::default();
-    (Arc::new(Patchbay::with_parts(Store::open_in_memory().unwrap(), Credentials::new(Box::new(keychain.clone())))), keychain)
+    (
+        Arc::new(Patchbay::with_parts(
+            Store::open_in_memory().unwrap(),
+            Credentials::new(Box::new(keychain.clone())),
+        )),
+        keychain,
+    )
 }
 
 #[tokio::test]
 async fn events_are_signed_carry_no_secret_and_follow_the_subscription() {
     let receiver = Server::always(Reply::new(204, "")).await;
     let (core, _) = memory_core();
-    core.add_endpoint(&endpoint(&receiver.url(), &["integration_created", "integration_deleted"])).unwrap();
-    let id = add(&core, "kommo", "CRM", &[("subdomain", "acme")], &[("token", "kommo-secret-token")]);
-    core.update_integration(id, patchbay_core::IntegrationUpdate { name: Some("CRM 2".into()), ..Default::default() }).unwrap();
+    core.add_endpoint(&endpoint(
+        &receiver.url(),
+        &["integration_created", "integration_deleted"],
+    ))
+    .unwrap();
+    let id = add(
+        &core,
+        "kommo",
+        "CRM",
+        &[("subdomain", "acme")],
+        &[("token", "kommo-secret-token")],
+    );
+    core.update_integration(
+        id,
+        patchbay_core::IntegrationUpdate {
+            name: Some("CRM 2".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
     core.delete_integration(id).unwrap();
     drain(&core, &deliverer()).await;
     let log = receiver.request_log();
@@ -63,13 +92,40 @@ async fn events_are_signed_carry_no_secret_and_follow_the_subscription() {
     assert_eq!(event["type"], "integration_created");
     assert_eq!(event["data"]["integration"]["name"], "CRM");
     assert_eq!(event["project"]["name"], "Default");
-    assert!(!body.contains("kommo-secret-token"), "secrets never leave in events");
-    assert!(head.contains(&format!("x-patchbay-event-id: {}", event["id"].as_str().unwrap())));
+    assert!(
+        !body.contains("kommo-secret-token"),
+        "secrets never leave in events"
+    );
+    assert!(head.contains(&format!(
+        "x-patchbay-event-id: {}",
+        event["id"].as_str().unwrap()
+    )));
     assert!(head.contains("x-tenant: acme"));
-    let signature = head.lines().find_map(|l| l.strip_prefix("x-patchbay-signature: ")).unwrap();
-    assert_eq!(signing::verify(b"whsec-audit", signature, body.as_bytes(), patchbay_core::store::now_ms() / 1000, 300), Ok(()));
-    assert_eq!(serde_json::from_str::<serde_json::Value>(log[1].split_once("\r\n\r\n").unwrap().1).unwrap()["type"], "integration_deleted");
-    assert!(core.list_deliveries(1, 10).unwrap().items.iter().all(|d| d.status == "delivered" && d.attempts == 1));
+    let signature = head
+        .lines()
+        .find_map(|l| l.strip_prefix("x-patchbay-signature: "))
+        .unwrap();
+    assert_eq!(
+        signing::verify(
+            b"whsec-audit",
+            signature,
+            body.as_bytes(),
+            patchbay_core::store::now_ms() / 1000,
+            300
+        ),
+        Ok(())
+    );
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(log[1].split_once("\r\n\r\n").unwrap().1)
+            .unwrap()["type"],
+        "integration_deleted"
+    );
+    assert!(core
+        .list_deliveries(1, 10)
+        .unwrap()
+        .items
+        .iter()
+        .all(|d| d.status == "delivered" && d.attempts == 1));
 }
 
 #[tokio::test]
@@ -78,7 +134,11 @@ async fn failures_are_retried_in_order_and_dead_after_five_attempts() {
     let counter = Arc::clone(&calls);
     // The first two attempts fail with 500, the rest succeed.
     let receiver = Server::start(Behaviour::Routes(Arc::new(move |_| {
-        if counter.fetch_add(1, Ordering::SeqCst) < 2 { Reply::new(500, "busy") } else { Reply::new(200, "ok") }
+        if counter.fetch_add(1, Ordering::SeqCst) < 2 {
+            Reply::new(500, "busy")
+        } else {
+            Reply::new(200, "ok")
+        }
     })))
     .await;
     let (core, _) = memory_core();
@@ -90,15 +150,35 @@ async fn failures_are_retried_in_order_and_dead_after_five_attempts() {
     let names: Vec<String> = receiver
         .request_log()
         .iter()
-        .map(|r| serde_json::from_str::<serde_json::Value>(r.split_once("\r\n\r\n").unwrap().1).unwrap()["data"]["integration"]["name"].as_str().unwrap().to_owned())
+        .map(|r| {
+            serde_json::from_str::<serde_json::Value>(r.split_once("\r\n\r\n").unwrap().1).unwrap()
+                ["data"]["integration"]["name"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
         .collect();
-    assert_eq!(names, vec!["one", "one", "one", "two", "three"], "a newer event never overtakes an older one");
-    let first = core.list_deliveries(1, 10).unwrap().items.into_iter().find(|d| d.attempts == 3).unwrap();
-    assert_eq!((first.status.as_str(), first.last_status), ("delivered", Some(200)));
+    assert_eq!(
+        names,
+        vec!["one", "one", "one", "two", "three"],
+        "a newer event never overtakes an older one"
+    );
+    let first = core
+        .list_deliveries(1, 10)
+        .unwrap()
+        .items
+        .into_iter()
+        .find(|d| d.attempts == 3)
+        .unwrap();
+    assert_eq!(
+        (first.status.as_str(), first.last_status),
+        ("delivered", Some(200))
+    );
 
     let dead_receiver = Server::always(Reply::new(503, "down")).await;
     let (core, _) = memory_core();
-    core.add_endpoint(&endpoint(&dead_receiver.url(), &[])).unwrap();
+    core.add_endpoint(&endpoint(&dead_receiver.url(), &[]))
+        .unwrap();
     add(&core, "http", "x", &[("url", "https://example.com")], &[]);
     drain(&core, &deliverer()).await;
     let dead = &core.list_deliveries(1, 10).unwrap().items[0];
@@ -106,30 +186,56 @@ async fn failures_are_retried_in_order_and_dead_after_five_attempts() {
     assert!(dead.last_error.as_deref().unwrap().contains("HTTP 503"));
     assert_eq!(dead_receiver.request_log().len(), 5);
     core.redeliver(dead.id).unwrap();
-    assert_eq!(core.list_deliveries(1, 10).unwrap().items[0].status, "pending");
+    assert_eq!(
+        core.list_deliveries(1, 10).unwrap().items[0].status,
+        "pending"
+    );
 }
 
 #[tokio::test]
 async fn pending_events_survive_a_restart_and_rolled_back_changes_emit_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let keychain = MemoryBackend::default();
-    let open = || Arc::new(Patchbay::with_parts(Store::open(dir.path()).unwrap(), Credentials::new(Box::new(keychain.clone()))));
+    let open = || {
+        Arc::new(Patchbay::with_parts(
+            Store::open(dir.path()).unwrap(),
+            Credentials::new(Box::new(keychain.clone())),
+        ))
+    };
     let receiver = Server::always(Reply::new(200, "ok")).await;
     {
         let core = open();
         core.add_endpoint(&endpoint(&receiver.url(), &[])).unwrap();
-        add(&core, "http", "before restart", &[("url", "https://example.com")], &[]);
+        add(
+            &core,
+            "http",
+            "before restart",
+            &[("url", "https://example.com")],
+            &[],
+        );
         keychain.fail_writes(true);
         let refused = core.create_integration(patchbay_core::NewIntegration {
-            project_id: None, provider: "kommo".into(), name: "rolled back".into(), active: None, check_interval_s: None,
-            config: [("subdomain".to_owned(), "x".to_owned())].into(), secrets: [("token".to_owned(), SecretString::from("t"))].into(),
+            project_id: None,
+            provider: "kommo".into(),
+            name: "rolled back".into(),
+            active: None,
+            check_interval_s: None,
+            config: [("subdomain".to_owned(), "x".to_owned())].into(),
+            secrets: [("token".to_owned(), SecretString::from("t"))].into(),
         });
         assert!(refused.is_err());
         keychain.fail_writes(false);
-        assert_eq!(core.list_deliveries(1, 10).unwrap().total, 1, "no event for the rolled-back create");
+        assert_eq!(
+            core.list_deliveries(1, 10).unwrap().total,
+            1,
+            "no event for the rolled-back create"
+        );
     }
     let core = open();
-    assert_eq!(core.list_deliveries(1, 10).unwrap().items[0].status, "pending");
+    assert_eq!(
+        core.list_deliveries(1, 10).unwrap().items[0].status,
+        "pending"
+    );
     drain(&core, &deliverer()).await;
     assert_eq!(receiver.request_log().len(), 1);
 }

@@ -18,11 +18,18 @@ fn pg_bin(tool: &str) -> PathBuf {
         .filter_map(|entry| entry.ok().map(|e| e.path()))
         .collect();
     versions.sort();
-    versions.last().expect("no PostgreSQL version installed").join("bin").join(tool)
+    versions
+        .last()
+        .expect("no PostgreSQL version installed")
+        .join("bin")
+        .join(tool)
 }
 
 fn is_root() -> bool {
-    Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
 
 /// Runs a PostgreSQL tool, as `postgres` when we are root.
@@ -48,30 +55,83 @@ impl PgServer {
     }
 
     async fn start() -> Self {
-        let dir = tempfile::Builder::new().prefix("patchbay-pg-").tempdir().unwrap();
+        let dir = tempfile::Builder::new()
+            .prefix("patchbay-pg-")
+            .tempdir()
+            .unwrap();
         if is_root() {
-            assert!(Command::new("chown").arg("postgres").arg(dir.path()).status().unwrap().success());
+            assert!(Command::new("chown")
+                .arg("postgres")
+                .arg(dir.path())
+                .status()
+                .unwrap()
+                .success());
         }
         let pwfile = dir.path().join("pw");
         std::fs::write(&pwfile, "monitor-pass\n").unwrap();
         if is_root() {
-            Command::new("chown").arg("postgres").arg(&pwfile).status().unwrap();
+            Command::new("chown")
+                .arg("postgres")
+                .arg(&pwfile)
+                .status()
+                .unwrap();
         }
         let data = dir.path().join("data");
-        let init = pg("initdb", &["-D", path(&data), "-U", "monitor", "--auth=scram-sha-256", "--pwfile", path(&pwfile), "-E", "UTF8"]);
-        assert!(init.status.success(), "initdb failed: {}", String::from_utf8_lossy(&init.stderr));
+        let init = pg(
+            "initdb",
+            &[
+                "-D",
+                path(&data),
+                "-U",
+                "monitor",
+                "--auth=scram-sha-256",
+                "--pwfile",
+                path(&pwfile),
+                "-E",
+                "UTF8",
+            ],
+        );
+        assert!(
+            init.status.success(),
+            "initdb failed: {}",
+            String::from_utf8_lossy(&init.stderr)
+        );
         let port = refused_port().await;
-        let options = format!("-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={}", path(dir.path()));
+        let options = format!(
+            "-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={}",
+            path(dir.path())
+        );
         let log = dir.path().join("log");
-        let started = pg("pg_ctl", &["-D", path(&data), "-o", &options, "-l", path(&log), "-w", "-t", "30", "start"]);
-        assert!(started.status.success(), "pg_ctl start failed: {}", String::from_utf8_lossy(&started.stderr));
+        let started = pg(
+            "pg_ctl",
+            &[
+                "-D",
+                path(&data),
+                "-o",
+                &options,
+                "-l",
+                path(&log),
+                "-w",
+                "-t",
+                "30",
+                "start",
+            ],
+        );
+        assert!(
+            started.status.success(),
+            "pg_ctl start failed: {}",
+            String::from_utf8_lossy(&started.stderr)
+        );
         Self { dir, port }
     }
 }
 
 impl Drop for PgServer {
     fn drop(&mut self) {
-        let _ = pg("pg_ctl", &["-D", path(&self.data()), "-m", "immediate", "-w", "stop"]);
+        let _ = pg(
+            "pg_ctl",
+            &["-D", path(&self.data()), "-m", "immediate", "-w", "stop"],
+        );
     }
 }
 
@@ -86,7 +146,13 @@ async fn check(port: u16, database: &str, password: &str, sslmode: &str) -> Chec
         &core,
         "postgres",
         "DB",
-        &[("host", "127.0.0.1"), ("port", &port), ("database", database), ("username", "monitor"), ("sslmode", sslmode)],
+        &[
+            ("host", "127.0.0.1"),
+            ("port", &port),
+            ("database", database),
+            ("username", "monitor"),
+            ("sslmode", sslmode),
+        ],
         &[("password", password)],
     );
     let context = CheckContext::new(Duration::from_secs(3), Duration::from_secs(2)).unwrap();
@@ -105,11 +171,23 @@ async fn postgres_check_logs_in_and_classifies_failures_against_a_real_server() 
     assert!(!wrong.detail.contains("wrong-pass"));
 
     let missing = check(server.port, "no_such_db", "monitor-pass", "disable").await;
-    assert_eq!(missing.error_kind, Some(CheckErrorKind::Config), "{missing:?}");
+    assert_eq!(
+        missing.error_kind,
+        Some(CheckErrorKind::Config),
+        "{missing:?}"
+    );
 
     let require_tls = check(server.port, "postgres", "monitor-pass", "require").await;
-    assert_eq!(require_tls.error_kind, Some(CheckErrorKind::Tls), "{require_tls:?}");
+    assert_eq!(
+        require_tls.error_kind,
+        Some(CheckErrorKind::Tls),
+        "{require_tls:?}"
+    );
 
     let closed = check(refused_port().await, "postgres", "monitor-pass", "disable").await;
-    assert_eq!(closed.error_kind, Some(CheckErrorKind::Connect), "{closed:?}");
+    assert_eq!(
+        closed.error_kind,
+        Some(CheckErrorKind::Connect),
+        "{closed:?}"
+    );
 }

@@ -27,7 +27,10 @@ impl Drop for SmtpServer {
 }
 
 fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
 }
 
 fn start(mode: &str, cert: &Path, key: &Path) -> SmtpServer {
@@ -42,16 +45,24 @@ fn start_with(mode: &str, cert: &Path, key: &Path, spool: Option<&Path>) -> Smtp
         .arg(cert)
         .arg("--key")
         .arg(key)
-        .args(spool.map(|p| vec!["--spool".into(), p.as_os_str().to_owned()]).unwrap_or_default())
+        .args(
+            spool
+                .map(|p| vec!["--spool".into(), p.as_os_str().to_owned()])
+                .unwrap_or_default(),
+        )
         .stdout(Stdio::piped())
         .spawn()
         .unwrap_or_else(|error| panic!("cannot start {python}: {error}"));
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
     let port = line
         .strip_prefix("READY ")
         .and_then(|p| p.trim().parse().ok())
-        .unwrap_or_else(|| panic!("SMTP server did not start (is aiosmtpd installed for {python}?): {line:?}"));
+        .unwrap_or_else(|| {
+            panic!("SMTP server did not start (is aiosmtpd installed for {python}?): {line:?}")
+        });
     SmtpServer { child, port }
 }
 
@@ -61,11 +72,29 @@ fn self_signed(dir: &Path) -> (PathBuf, PathBuf) {
 }
 
 fn self_signed_for(dir: &Path, days: u32) -> (PathBuf, PathBuf) {
-    let (cert, key) = (dir.join(format!("cert-{days}.pem")), dir.join(format!("key-{days}.pem")));
+    let (cert, key) = (
+        dir.join(format!("cert-{days}.pem")),
+        dir.join(format!("key-{days}.pem")),
+    );
     let days = days.to_string();
     let status = Command::new("openssl")
-        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", &days, "-subj", "/CN=localhost"])
-        .args(["-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-addext", "basicConstraints=critical,CA:FALSE"])
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            &days,
+            "-subj",
+            "/CN=localhost",
+        ])
+        .args([
+            "-addext",
+            "subjectAltName=DNS:localhost,IP:127.0.0.1",
+            "-addext",
+            "basicConstraints=critical,CA:FALSE",
+        ])
         .arg("-keyout")
         .arg(&key)
         .arg("-out")
@@ -84,7 +113,12 @@ async fn check_smtp(port: u16, tls: &str, password: &str) -> patchbay_core::heal
         &core,
         "smtp",
         "Mail",
-        &[("host", "127.0.0.1"), ("port", &port), ("tls", tls), ("username", "ops")],
+        &[
+            ("host", "127.0.0.1"),
+            ("port", &port),
+            ("tls", tls),
+            ("username", "ops"),
+        ],
         &[("password", password)],
     );
     let context = CheckContext::new(Duration::from_secs(2), Duration::from_secs(1)).unwrap();
@@ -103,16 +137,29 @@ async fn smtp_check_logs_in_and_classifies_failures_against_a_real_server() {
 
     let wrong = check_smtp(plain.port, "none", "wrong-password").await;
     assert_eq!(wrong.error_kind, Some(CheckErrorKind::Auth), "{wrong:?}");
-    assert!(wrong.detail.contains("refused the password for `ops` (535)"), "{wrong:?}");
+    assert!(
+        wrong
+            .detail
+            .contains("refused the password for `ops` (535)"),
+        "{wrong:?}"
+    );
     assert!(!wrong.detail.contains("wrong-password"));
 
     let starttls = start("starttls", &cert, &key);
     let untrusted = check_smtp(starttls.port, "starttls", "right-password").await;
-    assert_eq!(untrusted.error_kind, Some(CheckErrorKind::Tls), "{untrusted:?}");
+    assert_eq!(
+        untrusted.error_kind,
+        Some(CheckErrorKind::Tls),
+        "{untrusted:?}"
+    );
 
     let implicit = start("implicit", &cert, &key);
     let untrusted = check_smtp(implicit.port, "implicit", "right-password").await;
-    assert_eq!(untrusted.error_kind, Some(CheckErrorKind::Tls), "{untrusted:?}");
+    assert_eq!(
+        untrusted.error_kind,
+        Some(CheckErrorKind::Tls),
+        "{untrusted:?}"
+    );
 
     // STARTTLS required by the client but the server offers none.
     let no_tls = check_smtp(plain.port, "starttls", "right-password").await;
@@ -131,11 +178,23 @@ async fn silent_smtp_server_is_a_timeout_and_a_closed_port_is_connect() {
     });
     let started = Instant::now();
     let silent = check_smtp(port, "starttls", "x").await;
-    assert_eq!(silent.error_kind, Some(CheckErrorKind::Timeout), "{silent:?}");
-    assert!(started.elapsed() < Duration::from_secs(5), "took {:?}", started.elapsed());
+    assert_eq!(
+        silent.error_kind,
+        Some(CheckErrorKind::Timeout),
+        "{silent:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "took {:?}",
+        started.elapsed()
+    );
 
     let closed = check_smtp(refused_port().await, "starttls", "x").await;
-    assert_eq!(closed.error_kind, Some(CheckErrorKind::Connect), "{closed:?}");
+    assert_eq!(
+        closed.error_kind,
+        Some(CheckErrorKind::Connect),
+        "{closed:?}"
+    );
 }
 
 #[tokio::test]
@@ -150,16 +209,39 @@ async fn test_email_is_delivered_and_read_back_from_a_real_smtp_server() {
     let server = start_with("plain", &cert, &key, Some(&spool));
     let core = Arc::new(core());
     let port = server.port.to_string();
-    let id = add(&core, "smtp", "Mail", &[("host", "127.0.0.1"), ("port", &port), ("tls", "none"), ("username", "ops"), ("from_address", "ops@acme.test")], &[("password", "right-password")]);
+    let id = add(
+        &core,
+        "smtp",
+        "Mail",
+        &[
+            ("host", "127.0.0.1"),
+            ("port", &port),
+            ("tls", "none"),
+            ("username", "ops"),
+            ("from_address", "ops@acme.test"),
+        ],
+        &[("password", "right-password")],
+    );
     let source = TemplateSource {
         subject: "Invoice {{ number }} for {{ name }}".into(),
         format: BodyFormat::Html,
         body: "<html><body><h1>Hello {{ name }}</h1><p>Your invoice {{ number }} is ready.</p></body></html>".into(),
         text_body: None,
     };
-    let outcome = send_test_email(&core, source, serde_json::json!({"name": "Anna", "number": "A-17"}), id, "client@example.org").await.unwrap();
+    let outcome = send_test_email(
+        &core,
+        source,
+        serde_json::json!({"name": "Anna", "number": "A-17"}),
+        id,
+        "client@example.org",
+    )
+    .await
+    .unwrap();
     assert!(outcome.delivered, "{outcome:?}");
-    assert_eq!(outcome.run.status, patchbay_core::runs::RunStatus::Succeeded);
+    assert_eq!(
+        outcome.run.status,
+        patchbay_core::runs::RunStatus::Succeeded
+    );
 
     let line = std::fs::read_to_string(&spool).unwrap();
     let stored: serde_json::Value = serde_json::from_str(line.lines().next().unwrap()).unwrap();
@@ -168,17 +250,50 @@ async fn test_email_is_delivered_and_read_back_from_a_real_smtp_server() {
     let raw = stored["data"].as_str().unwrap().as_bytes().to_vec();
     let message = mail_parser::MessageParser::default().parse(&raw).unwrap();
     assert_eq!(message.subject(), Some("Invoice A-17 for Anna"));
-    assert!(message.body_html(0).unwrap().contains("<h1>Hello Anna</h1>"));
-    assert!(message.body_text(0).unwrap().contains("Your invoice A-17 is ready."));
+    assert!(message
+        .body_html(0)
+        .unwrap()
+        .contains("<h1>Hello Anna</h1>"));
+    assert!(message
+        .body_text(0)
+        .unwrap()
+        .contains("Your invoice A-17 is ready."));
 
     // A wrong password is a failed run with an auth error, not a crash.
-    let bad = add(&core, "smtp", "Mail 2", &[("host", "127.0.0.1"), ("port", &port), ("tls", "none"), ("username", "ops"), ("from_address", "ops@acme.test")], &[("password", "nope")]);
-    let source = TemplateSource { subject: "x".into(), format: BodyFormat::Html, body: "<p>x</p>".into(), text_body: None };
-    let failed = send_test_email(&core, source.clone(), serde_json::json!({}), bad, "client@example.org").await.unwrap();
+    let bad = add(
+        &core,
+        "smtp",
+        "Mail 2",
+        &[
+            ("host", "127.0.0.1"),
+            ("port", &port),
+            ("tls", "none"),
+            ("username", "ops"),
+            ("from_address", "ops@acme.test"),
+        ],
+        &[("password", "nope")],
+    );
+    let source = TemplateSource {
+        subject: "x".into(),
+        format: BodyFormat::Html,
+        body: "<p>x</p>".into(),
+        text_body: None,
+    };
+    let failed = send_test_email(
+        &core,
+        source.clone(),
+        serde_json::json!({}),
+        bad,
+        "client@example.org",
+    )
+    .await
+    .unwrap();
     assert!(!failed.delivered);
     assert_eq!(failed.error_kind, Some(CheckErrorKind::Auth));
     assert_eq!(failed.run.status, patchbay_core::runs::RunStatus::Failed);
-    let invalid = send_test_email(&core, source, serde_json::json!({}), bad, "not an address").await.unwrap_err();
+    let invalid = send_test_email(&core, source, serde_json::json!({}), bad, "not an address")
+        .await
+        .unwrap_err();
     assert_eq!(invalid.field(), Some("to"));
 }
 
@@ -195,5 +310,8 @@ async fn certificate_expiry_is_read_over_implicit_tls_and_starttls() {
     assert!(matches!(short, Some(4 | 5)), "{short:?}");
     let long = certificate_days_left("127.0.0.1", starttls.port, false, timeout).await;
     assert!(matches!(long, Some(89 | 90)), "{long:?}");
-    assert_eq!(certificate_days_left("127.0.0.1", refused_port().await, true, timeout).await, None);
+    assert_eq!(
+        certificate_days_left("127.0.0.1", refused_port().await, true, timeout).await,
+        None
+    );
 }

@@ -2,13 +2,19 @@
 //! column; syntax errors; MJML; CSS inlining; the text part; the MIME structure; and no panic on any input.
 
 use patchbay_core::templates::render::{
-    render, sample_data, variables, BodyFormat, Envelope, RenderErrorKind, TemplatePart, TemplateSource,
+    render, sample_data, variables, BodyFormat, Envelope, RenderErrorKind, TemplatePart,
+    TemplateSource,
 };
 use proptest::prelude::*;
 use serde_json::json;
 
 fn html(subject: &str, body: &str) -> TemplateSource {
-    TemplateSource { subject: subject.into(), format: BodyFormat::Html, body: body.into(), text_body: None }
+    TemplateSource {
+        subject: subject.into(),
+        format: BodyFormat::Html,
+        body: body.into(),
+        text_body: None,
+    }
 }
 
 #[test]
@@ -24,10 +30,21 @@ fn variables_filters_and_loops_render_with_html_escaping() {
     });
     let out = render(&source, &data, true, &Envelope::default()).unwrap();
     assert_eq!(out.subject, "Order 42 for Anna Ivanova");
-    assert!(out.html.contains("<li>Tea × 2</li><li>Cup × 1</li>"), "{}", out.html);
-    assert!(out.html.contains("&lt;script&gt;"), "HTML body must escape variables: {}", out.html);
+    assert!(
+        out.html.contains("<li>Tea × 2</li><li>Cup × 1</li>"),
+        "{}",
+        out.html
+    );
+    assert!(
+        out.html.contains("&lt;script&gt;"),
+        "HTML body must escape variables: {}",
+        out.html
+    );
     assert!(!out.html.contains("<script>"));
-    assert_eq!(out.variables, vec!["customer.name", "note", "order.id", "order.items"]);
+    assert_eq!(
+        out.variables,
+        vec!["customer.name", "note", "order.id", "order.items"]
+    );
 }
 
 #[test]
@@ -39,7 +56,10 @@ fn strict_mode_names_the_undefined_variable_with_line_and_column() {
     assert_eq!(error.variable.as_deref(), Some("promo.code"));
     assert_eq!(error.line, Some(2));
     assert_eq!(error.column, Some(18), "points at `promo`: {error}");
-    assert!(error.to_string().contains("`promo.code` is not defined"), "{error}");
+    assert!(
+        error.to_string().contains("`promo.code` is not defined"),
+        "{error}"
+    );
     // Lenient mode renders it empty instead.
     let out = render(&source, &json!({}), false, &Envelope::default()).unwrap();
     assert!(out.html.contains("Your code: </p>"));
@@ -49,7 +69,10 @@ fn strict_mode_names_the_undefined_variable_with_line_and_column() {
 fn syntax_errors_point_at_line_and_column() {
     let source = html("Hi {{ name", "<p>ok</p>");
     let error = render(&source, &json!({"name": "x"}), false, &Envelope::default()).unwrap_err();
-    assert_eq!((error.part, error.kind), (TemplatePart::Subject, RenderErrorKind::Syntax));
+    assert_eq!(
+        (error.part, error.kind),
+        (TemplatePart::Subject, RenderErrorKind::Syntax)
+    );
     assert_eq!(error.line, Some(1));
     assert!(error.column.is_some(), "{error:?}");
 
@@ -70,19 +93,37 @@ fn mjml_renders_to_html_with_inlined_css_and_media_queries_kept() {
             .into(),
         text_body: None,
     };
-    let out = render(&source, &json!({"name": "Anna"}), true, &Envelope::default()).unwrap();
+    let out = render(
+        &source,
+        &json!({"name": "Anna"}),
+        true,
+        &Envelope::default(),
+    )
+    .unwrap();
     assert!(out.html.contains("Hello Anna"));
-    assert!(out.html.contains("@media"), "responsive rules must survive inlining");
+    assert!(
+        out.html.contains("@media"),
+        "responsive rules must survive inlining"
+    );
     assert!(out.html.contains("style=\""), "CSS must be inlined");
     assert_eq!(out.links, vec!["https://example.com/start?a=1&b=2"]);
     assert!(out.text_generated);
     assert!(out.text.contains("Hello Anna"), "{}", out.text);
-    assert!(out.warnings.iter().any(|w| w.contains("Web fonts")), "{:?}", out.warnings);
+    assert!(
+        out.warnings.iter().any(|w| w.contains("Web fonts")),
+        "{:?}",
+        out.warnings
+    );
 }
 
 #[test]
 fn invalid_mjml_is_a_clear_error() {
-    let source = TemplateSource { subject: "x".into(), format: BodyFormat::Mjml, body: "<mjml><mj-body><mj-section>".into(), text_body: None };
+    let source = TemplateSource {
+        subject: "x".into(),
+        format: BodyFormat::Mjml,
+        body: "<mjml><mj-body><mj-section>".into(),
+        text_body: None,
+    };
     let error = render(&source, &json!({}), false, &Envelope::default()).unwrap_err();
     assert_eq!(error.kind, RenderErrorKind::Mjml);
     assert!(error.message.starts_with("MJML"));
@@ -92,46 +133,93 @@ fn invalid_mjml_is_a_clear_error() {
 fn mime_is_multipart_alternative_with_encoded_utf8_subject() {
     let mut source = html("Заказ {{ id }} готов ✓", "<p>Привет, {{ name }}</p>");
     source.text_body = Some("Привет, {{ name }}".into());
-    let out = render(&source, &json!({"id": 7, "name": "Анна"}), true, &Envelope::default()).unwrap();
+    let out = render(
+        &source,
+        &json!({"id": 7, "name": "Анна"}),
+        true,
+        &Envelope::default(),
+    )
+    .unwrap();
     assert_eq!(out.subject, "Заказ 7 готов ✓");
     assert!(!out.text_generated);
     assert_eq!(out.text, "Привет, Анна");
-    assert!(out.eml.contains("Content-Type: multipart/alternative"), "{}", out.eml);
+    assert!(
+        out.eml.contains("Content-Type: multipart/alternative"),
+        "{}",
+        out.eml
+    );
     assert!(out.eml.contains("Content-Type: text/plain; charset=utf-8"));
     assert!(out.eml.contains("Content-Type: text/html; charset=utf-8"));
     let subject_line = out.eml.lines().find(|l| l.starts_with("Subject:")).unwrap();
-    assert!(subject_line.contains("=?utf-8?"), "non-ASCII subject must be RFC 2047 encoded: {subject_line}");
+    assert!(
+        subject_line.contains("=?utf-8?"),
+        "non-ASCII subject must be RFC 2047 encoded: {subject_line}"
+    );
     assert_eq!(out.size_bytes, out.eml.len());
 }
 
 #[test]
 fn large_html_warns_about_gmail_clipping_and_remote_images_are_flagged() {
     let filler = "<p>lorem ipsum dolor sit amet</p>".repeat(4_000);
-    let out = render(&html("Big", &format!("{filler}<img src=\"https://cdn.example.com/a.png\" alt=\"logo\">")), &json!({}), false, &Envelope::default()).unwrap();
+    let out = render(
+        &html(
+            "Big",
+            &format!("{filler}<img src=\"https://cdn.example.com/a.png\" alt=\"logo\">"),
+        ),
+        &json!({}),
+        false,
+        &Envelope::default(),
+    )
+    .unwrap();
     assert!(out.html_bytes > 102 * 1024);
-    assert!(out.warnings[0].contains("Gmail clips"), "{:?}", out.warnings);
-    assert!(out.warnings.iter().any(|w| w.contains("1 of 1 images are remote")), "{:?}", out.warnings);
+    assert!(
+        out.warnings[0].contains("Gmail clips"),
+        "{:?}",
+        out.warnings
+    );
+    assert!(
+        out.warnings
+            .iter()
+            .any(|w| w.contains("1 of 1 images are remote")),
+        "{:?}",
+        out.warnings
+    );
 }
 
 #[test]
 fn sample_data_is_generated_for_every_variable() {
-    let source = html("{{ user.first }} {{ user.last }}", "{{ total }} {{ user.address.city }}");
+    let source = html(
+        "{{ user.first }} {{ user.last }}",
+        "{{ total }} {{ user.address.city }}",
+    );
     let vars = variables(&source);
-    assert_eq!(vars, vec!["total", "user.address.city", "user.first", "user.last"]);
+    assert_eq!(
+        vars,
+        vec!["total", "user.address.city", "user.first", "user.last"]
+    );
     let data = sample_data(&vars);
-    assert_eq!(data, json!({"total": "<total>", "user": {"first": "<user.first>", "last": "<user.last>", "address": {"city": "<user.address.city>"}}}));
+    assert_eq!(
+        data,
+        json!({"total": "<total>", "user": {"first": "<user.first>", "last": "<user.last>", "address": {"city": "<user.address.city>"}}})
+    );
     render(&source, &data, true, &Envelope::default()).unwrap();
 }
 
 #[test]
 fn non_object_data_is_rejected() {
     let error = render(&html("x", "y"), &json!([1, 2]), false, &Envelope::default()).unwrap_err();
-    assert_eq!((error.part, error.kind), (TemplatePart::Data, RenderErrorKind::Data));
+    assert_eq!(
+        (error.part, error.kind),
+        (TemplatePart::Data, RenderErrorKind::Data)
+    );
 }
 
 #[test]
 fn runaway_loops_are_stopped_by_fuel() {
-    let source = html("x", "{% for a in range(10000) %}{% for b in range(10000) %}.{% endfor %}{% endfor %}");
+    let source = html(
+        "x",
+        "{% for a in range(10000) %}{% for b in range(10000) %}.{% endfor %}{% endfor %}",
+    );
     let error = render(&source, &json!({}), false, &Envelope::default()).unwrap_err();
     assert_eq!(error.kind, RenderErrorKind::Template);
 }

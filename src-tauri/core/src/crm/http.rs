@@ -23,7 +23,10 @@ impl Limited {
     pub fn new(per_second: u32, burst: u32) -> Self {
         let rate = NonZeroU32::new(per_second).unwrap_or(NonZeroU32::MIN);
         let burst = NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN);
-        Self { limiter: RateLimiter::direct(Quota::per_second(rate).allow_burst(burst)), backoff_base: Duration::from_millis(500) }
+        Self {
+            limiter: RateLimiter::direct(Quota::per_second(rate).allow_burst(burst)),
+            backoff_base: Duration::from_millis(500),
+        }
     }
 
     /// Sends the request built by `build` within the rate limit; retries timeouts, connection failures
@@ -50,7 +53,14 @@ impl Limited {
                     .and_then(|value| value.trim().parse::<u64>().ok())
                     .map(|seconds| Duration::from_secs(seconds.min(60))),
                 Ok(_) => return outcome,
-                Err(verdict) if matches!(verdict.error_kind, Some(CheckErrorKind::Timeout | CheckErrorKind::Connect)) => None,
+                Err(verdict)
+                    if matches!(
+                        verdict.error_kind,
+                        Some(CheckErrorKind::Timeout | CheckErrorKind::Connect)
+                    ) =>
+                {
+                    None
+                }
                 Err(_) => return outcome,
             };
             if attempt >= MAX_ATTEMPTS {

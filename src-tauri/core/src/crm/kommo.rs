@@ -27,7 +27,11 @@ fn retryable(reply: &HttpReply) -> bool {
 impl Client {
     /// A client for `target` (base URL or subdomain, and the long-lived token).
     pub fn new(target: &CheckTarget) -> Self {
-        Self { base: kommo_api_base(target), token: target.secret("token").unwrap_or_default().to_owned(), limited: Limited::new(7, 7) }
+        Self {
+            base: kommo_api_base(target),
+            token: target.secret("token").unwrap_or_default().to_owned(),
+            limited: Limited::new(7, 7),
+        }
     }
 
     /// Shortens retry backoff (tests).
@@ -36,9 +40,20 @@ impl Client {
         self
     }
 
-    async fn get(&self, context: &CheckContext, path: &str) -> Result<Option<serde_json::Value>, Verdict> {
+    async fn get(
+        &self,
+        context: &CheckContext,
+        path: &str,
+    ) -> Result<Option<serde_json::Value>, Verdict> {
         let url = format!("{}{path}", self.base);
-        let reply = self.limited.send(context, || context.http.get(&url).bearer_auth(&self.token), retryable).await?;
+        let reply = self
+            .limited
+            .send(
+                context,
+                || context.http.get(&url).bearer_auth(&self.token),
+                retryable,
+            )
+            .await?;
         match reply.status {
             204 => Ok(None),
             200 => reply.json("Kommo").map(Some),
@@ -50,33 +65,69 @@ impl Client {
     ///
     /// # Errors
     /// A classified failure (auth, rate_limited after retries, bad_response …).
-    pub async fn page(&self, context: &CheckContext, entity: Entity, position: u64, since: Option<i64>) -> Result<PageResult, Verdict> {
-        let filter = since.map(|s| format!("&filter[updated_at][from]={s}")).unwrap_or_default();
+    pub async fn page(
+        &self,
+        context: &CheckContext,
+        entity: Entity,
+        position: u64,
+        since: Option<i64>,
+    ) -> Result<PageResult, Verdict> {
+        let filter = since
+            .map(|s| format!("&filter[updated_at][from]={s}"))
+            .unwrap_or_default();
         let (path, key, kind) = match entity {
-            Entity::Pipelines => ("/api/v4/leads/pipelines".to_owned(), "pipelines", "pipeline"),
-            Entity::Deals => (format!("/api/v4/leads?page={position}&limit={PAGE_LIMIT}&with=contacts{filter}"), "leads", "deal"),
-            Entity::Contacts => (format!("/api/v4/contacts?page={position}&limit={PAGE_LIMIT}{filter}"), "contacts", "contact"),
+            Entity::Pipelines => (
+                "/api/v4/leads/pipelines".to_owned(),
+                "pipelines",
+                "pipeline",
+            ),
+            Entity::Deals => (
+                format!("/api/v4/leads?page={position}&limit={PAGE_LIMIT}&with=contacts{filter}"),
+                "leads",
+                "deal",
+            ),
+            Entity::Contacts => (
+                format!("/api/v4/contacts?page={position}&limit={PAGE_LIMIT}{filter}"),
+                "contacts",
+                "contact",
+            ),
         };
         let Some(body) = self.get(context, &path).await? else {
-            return Ok(PageResult { records: Vec::new(), next: None });
+            return Ok(PageResult {
+                records: Vec::new(),
+                next: None,
+            });
         };
-        let items = body["_embedded"][key].as_array().cloned().unwrap_or_default();
+        let items = body["_embedded"][key]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
         let mut records = Vec::with_capacity(items.len());
         for item in &items {
             records.push(record(kind, item)?);
             if entity == Entity::Pipelines {
-                for status in item["_embedded"]["statuses"].as_array().into_iter().flatten() {
+                for status in item["_embedded"]["statuses"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                {
                     records.push(record("stage", status)?);
                 }
             }
         }
-        let next = (entity != Entity::Pipelines && body["_links"]["next"]["href"].is_string()).then_some(position + 1);
+        let next = (entity != Entity::Pipelines && body["_links"]["next"]["href"].is_string())
+            .then_some(position + 1);
         Ok(PageResult { records, next })
     }
 }
 
 fn record(kind: &'static str, item: &serde_json::Value) -> Result<Fetched, Verdict> {
-    let id = item["id"].as_i64().ok_or_else(|| Verdict::failed(crate::health::CheckErrorKind::BadResponse, format!("a Kommo {kind} has no numeric id")))?;
+    let id = item["id"].as_i64().ok_or_else(|| {
+        Verdict::failed(
+            crate::health::CheckErrorKind::BadResponse,
+            format!("a Kommo {kind} has no numeric id"),
+        )
+    })?;
     Ok(Fetched {
         entity_type: kind,
         external_id: id.to_string(),

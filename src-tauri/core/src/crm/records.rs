@@ -50,7 +50,10 @@ impl Counts {
 
     /// "120 fetched: 100 created, 15 updated, 5 unchanged, 0 failed".
     pub fn describe(&self) -> String {
-        format!("{} fetched: {} created, {} updated, {} unchanged, {} failed", self.fetched, self.created, self.updated, self.unchanged, self.failed)
+        format!(
+            "{} fetched: {} created, {} updated, {} unchanged, {} failed",
+            self.fetched, self.created, self.updated, self.unchanged, self.failed
+        )
     }
 }
 
@@ -58,8 +61,17 @@ impl Counts {
 ///
 /// # Errors
 /// [`Error::Store`].
-pub fn upsert(transaction: &Transaction<'_>, integration_id: i64, system: &str, records: &[Fetched], now_ms: i64) -> Result<Counts> {
-    let mut counts = Counts { fetched: records.len() as u64, ..Counts::default() };
+pub fn upsert(
+    transaction: &Transaction<'_>,
+    integration_id: i64,
+    system: &str,
+    records: &[Fetched],
+    now_ms: i64,
+) -> Result<Counts> {
+    let mut counts = Counts {
+        fetched: records.len() as u64,
+        ..Counts::default()
+    };
     let mut select = transaction.prepare_cached("SELECT data FROM crm_records WHERE integration_id = ?1 AND entity_type = ?2 AND external_id = ?3")?;
     let mut insert = transaction.prepare_cached(
         "INSERT INTO crm_records (integration_id, system, entity_type, external_id, name, data, remote_updated_at, last_sync, sync_status)
@@ -70,19 +82,47 @@ pub fn upsert(transaction: &Transaction<'_>, integration_id: i64, system: &str, 
     )?;
     let mut touch = transaction.prepare_cached("UPDATE crm_records SET last_sync = ?4 WHERE integration_id = ?1 AND entity_type = ?2 AND external_id = ?3")?;
     for record in records {
-        let data = serde_json::to_string(&record.data).map_err(|error| Error::Internal(error.to_string()))?;
+        let data = serde_json::to_string(&record.data)
+            .map_err(|error| Error::Internal(error.to_string()))?;
         let existing: Option<String> = select
-            .query_row(params![integration_id, record.entity_type, record.external_id], |row| row.get(0))
+            .query_row(
+                params![integration_id, record.entity_type, record.external_id],
+                |row| row.get(0),
+            )
             .map(Some)
-            .or_else(|error| if matches!(error, rusqlite::Error::QueryReturnedNoRows) { Ok(None) } else { Err(error) })?;
+            .or_else(|error| {
+                if matches!(error, rusqlite::Error::QueryReturnedNoRows) {
+                    Ok(None)
+                } else {
+                    Err(error)
+                }
+            })?;
         match existing {
             Some(old) if old == data => {
-                touch.execute(params![integration_id, record.entity_type, record.external_id, now_ms])?;
+                touch.execute(params![
+                    integration_id,
+                    record.entity_type,
+                    record.external_id,
+                    now_ms
+                ])?;
                 counts.unchanged += 1;
             }
             found => {
-                insert.execute(params![integration_id, system, record.entity_type, record.external_id, record.name, data, record.remote_updated_at, now_ms])?;
-                if found.is_some() { counts.updated += 1 } else { counts.created += 1 }
+                insert.execute(params![
+                    integration_id,
+                    system,
+                    record.entity_type,
+                    record.external_id,
+                    record.name,
+                    data,
+                    record.remote_updated_at,
+                    now_ms
+                ])?;
+                if found.is_some() {
+                    counts.updated += 1
+                } else {
+                    counts.created += 1
+                }
             }
         }
     }
@@ -119,7 +159,13 @@ impl Patchbay {
     ///
     /// # Errors
     /// [`Error::Store`].
-    pub fn list_records(&self, integration_id: i64, entity_type: Option<&str>, page: u32, per_page: u32) -> Result<Page<CrmRecord>> {
+    pub fn list_records(
+        &self,
+        integration_id: i64,
+        entity_type: Option<&str>,
+        page: u32,
+        per_page: u32,
+    ) -> Result<Page<CrmRecord>> {
         let (page, per_page) = (page.max(1), per_page.clamp(1, 100));
         let connection = self.store.lock();
         let total: i64 = connection.query_row(
@@ -132,19 +178,32 @@ impl Patchbay {
              WHERE integration_id = ?1 AND (?2 IS NULL OR entity_type = ?2) ORDER BY entity_type, name, id LIMIT ?3 OFFSET ?4",
         )?;
         let items = statement
-            .query_map(params![integration_id, entity_type, per_page, i64::from(page - 1) * i64::from(per_page)], |row| {
-                Ok(CrmRecord {
-                    id: row.get(0)?,
-                    system: row.get(1)?,
-                    entity_type: row.get(2)?,
-                    external_id: row.get(3)?,
-                    name: row.get(4)?,
-                    remote_updated_at: row.get(5)?,
-                    last_sync: row.get(6)?,
-                    sync_status: row.get(7)?,
-                })
-            })?
+            .query_map(
+                params![
+                    integration_id,
+                    entity_type,
+                    per_page,
+                    i64::from(page - 1) * i64::from(per_page)
+                ],
+                |row| {
+                    Ok(CrmRecord {
+                        id: row.get(0)?,
+                        system: row.get(1)?,
+                        entity_type: row.get(2)?,
+                        external_id: row.get(3)?,
+                        name: row.get(4)?,
+                        remote_updated_at: row.get(5)?,
+                        last_sync: row.get(6)?,
+                        sync_status: row.get(7)?,
+                    })
+                },
+            )?
             .collect::<rusqlite::Result<_>>()?;
-        Ok(Page { items, total, page, per_page })
+        Ok(Page {
+            items,
+            total,
+            page,
+            per_page,
+        })
     }
 }

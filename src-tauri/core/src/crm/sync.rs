@@ -42,7 +42,10 @@ impl Entity {
             "pipelines" => Ok(Self::Pipelines),
             "deals" | "leads" => Ok(Self::Deals),
             "contacts" => Ok(Self::Contacts),
-            other => Err(Error::validation("entities", format!("unknown entity `{other}`; expected pipelines, deals or contacts"))),
+            other => Err(Error::validation(
+                "entities",
+                format!("unknown entity `{other}`; expected pipelines, deals or contacts"),
+            )),
         }
     }
 }
@@ -91,7 +94,13 @@ impl Source {
         }
     }
 
-    async fn page(&self, context: &CheckContext, entity: Entity, position: u64, since: Option<i64>) -> std::result::Result<PageResult, Verdict> {
+    async fn page(
+        &self,
+        context: &CheckContext,
+        entity: Entity,
+        position: u64,
+        since: Option<i64>,
+    ) -> std::result::Result<PageResult, Verdict> {
         match self {
             Self::Kommo(client) => client.page(context, entity, position, since).await,
             Self::Bitrix(client) => client.page(context, entity, position, since).await,
@@ -99,9 +108,14 @@ impl Source {
     }
 }
 
-async fn blocking<T: Send + 'static>(core: &Arc<Patchbay>, call: impl FnOnce(&Patchbay) -> Result<T> + Send + 'static) -> Result<T> {
+async fn blocking<T: Send + 'static>(
+    core: &Arc<Patchbay>,
+    call: impl FnOnce(&Patchbay) -> Result<T> + Send + 'static,
+) -> Result<T> {
     let core = Arc::clone(core);
-    tokio::task::spawn_blocking(move || call(&core)).await.map_err(|error| Error::Internal(error.to_string()))?
+    tokio::task::spawn_blocking(move || call(&core))
+        .await
+        .map_err(|error| Error::Internal(error.to_string()))?
 }
 
 impl Patchbay {
@@ -110,13 +124,21 @@ impl Patchbay {
     ///
     /// # Errors
     /// [`Error::Store`].
-    pub fn commit_sync_page(&self, run_id: i64, integration_id: i64, system: &str, records: &[Fetched], cursor: &SyncCursor) -> Result<Counts> {
+    pub fn commit_sync_page(
+        &self,
+        run_id: i64,
+        integration_id: i64,
+        system: &str,
+        records: &[Fetched],
+        cursor: &SyncCursor,
+    ) -> Result<Counts> {
         let mut connection = self.store.lock();
         let transaction = connection.transaction()?;
         let counts = upsert(&transaction, integration_id, system, records, now_ms())?;
         let mut cursor = cursor.clone();
         cursor.counts.add(counts);
-        let json = serde_json::to_string(&cursor).map_err(|error| Error::Internal(error.to_string()))?;
+        let json =
+            serde_json::to_string(&cursor).map_err(|error| Error::Internal(error.to_string()))?;
         transaction.execute(
             "UPDATE runs SET cursor = ?2, progress_done = ?3, heartbeat_at = ?4, summary = ?5 WHERE id = ?1",
             params![run_id, json, i64::try_from(cursor.counts.fetched).unwrap_or(i64::MAX), now_ms(), cursor.counts.describe()],
@@ -170,8 +192,12 @@ impl Patchbay {
     }
 
     fn save_cursor(&self, run_id: i64, cursor: &SyncCursor) -> Result<()> {
-        let json = serde_json::to_string(cursor).map_err(|error| Error::Internal(error.to_string()))?;
-        self.store.lock().execute("UPDATE runs SET cursor = ?2, heartbeat_at = ?3 WHERE id = ?1", params![run_id, json, now_ms()])?;
+        let json =
+            serde_json::to_string(cursor).map_err(|error| Error::Internal(error.to_string()))?;
+        self.store.lock().execute(
+            "UPDATE runs SET cursor = ?2, heartbeat_at = ?3 WHERE id = ?1",
+            params![run_id, json, now_ms()],
+        )?;
         Ok(())
     }
 }
@@ -194,8 +220,18 @@ impl Sync {
     /// # Errors
     /// [`Error::Internal`] when the HTTP client cannot be built.
     pub fn new(core: Arc<Patchbay>) -> Result<Self> {
-        let context = CheckContext::new(std::time::Duration::from_secs(30), std::time::Duration::from_secs(10)).map_err(Error::Internal)?;
-        Ok(Self { core, context, progress: None, cancelled: Mutex::new(HashSet::new()), backoff: None })
+        let context = CheckContext::new(
+            std::time::Duration::from_secs(30),
+            std::time::Duration::from_secs(10),
+        )
+        .map_err(Error::Internal)?;
+        Ok(Self {
+            core,
+            context,
+            progress: None,
+            cancelled: Mutex::new(HashSet::new()),
+            backoff: None,
+        })
     }
 
     /// Publishes run progress on `sender`.
@@ -212,7 +248,10 @@ impl Sync {
 
     /// Asks run `run_id` to stop after its current page.
     pub fn cancel(&self, run_id: i64) {
-        self.cancelled.lock().unwrap_or_else(|e| e.into_inner()).insert(run_id);
+        self.cancelled
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(run_id);
     }
 
     fn publish(&self, run: &Run) {
@@ -225,7 +264,12 @@ impl Sync {
         let source = match target.provider.as_str() {
             "kommo" => Source::Kommo(kommo::Client::new(target)),
             "bitrix24" => Source::Bitrix(bitrix24::Client::new(target)),
-            other => return Err(Error::validation("integration_id", format!("{other} integrations cannot be synced; use kommo or bitrix24"))),
+            other => {
+                return Err(Error::validation(
+                    "integration_id",
+                    format!("{other} integrations cannot be synced; use kommo or bitrix24"),
+                ))
+            }
         };
         Ok(match (source, self.backoff) {
             (Source::Kommo(client), Some(base)) => Source::Kommo(client.with_backoff(base)),
@@ -242,25 +286,66 @@ impl Sync {
     /// [`Error::NotFound`]. CRM failures end the run as `failed` (resumable), they are not errors.
     pub async fn run(&self, integration_id: i64, entities: Vec<Entity>, full: bool) -> Result<Run> {
         if entities.is_empty() {
-            return Err(Error::validation("entities", "choose at least one of pipelines, deals, contacts"));
+            return Err(Error::validation(
+                "entities",
+                "choose at least one of pipelines, deals, contacts",
+            ));
         }
         let target = blocking(&self.core, move |core| core.check_target(integration_id)).await?;
         let source = self.source(&target)?;
-        let resumable = if full { None } else { blocking(&self.core, move |core| core.resumable_sync(integration_id)).await? };
+        let resumable = if full {
+            None
+        } else {
+            blocking(&self.core, move |core| core.resumable_sync(integration_id)).await?
+        };
         let (run, mut cursor) = match resumable {
             Some((run_id, cursor)) => {
                 let run = blocking(&self.core, move |core| core.reopen_run(run_id)).await?;
-                let _ = blocking(&self.core, move |core| core.run_log(run_id, "info", "resumed from the saved cursor")).await;
+                let _ = blocking(&self.core, move |core| {
+                    core.run_log(run_id, "info", "resumed from the saved cursor")
+                })
+                .await;
                 (run, cursor)
             }
             None => {
-                let since = if full { None } else { blocking(&self.core, move |core| core.last_successful_sync(integration_id)).await?.map(|s| s - OVERLAP_S) };
-                let names: Vec<&str> = entities.iter().map(|e| match e { Entity::Pipelines => "pipelines", Entity::Deals => "deals", Entity::Contacts => "contacts" }).collect();
-                let title = format!("{} sync: {}{}", source.system(), names.join(", "), if since.is_some() { " (incremental)" } else { " (full)" });
-                let cursor = SyncCursor { entities, index: 0, position: None, since, counts: Counts::default() };
+                let since = if full {
+                    None
+                } else {
+                    blocking(&self.core, move |core| {
+                        core.last_successful_sync(integration_id)
+                    })
+                    .await?
+                    .map(|s| s - OVERLAP_S)
+                };
+                let names: Vec<&str> = entities
+                    .iter()
+                    .map(|e| match e {
+                        Entity::Pipelines => "pipelines",
+                        Entity::Deals => "deals",
+                        Entity::Contacts => "contacts",
+                    })
+                    .collect();
+                let title = format!(
+                    "{} sync: {}{}",
+                    source.system(),
+                    names.join(", "),
+                    if since.is_some() {
+                        " (incremental)"
+                    } else {
+                        " (full)"
+                    }
+                );
+                let cursor = SyncCursor {
+                    entities,
+                    index: 0,
+                    position: None,
+                    since,
+                    counts: Counts::default(),
+                };
                 let saved = cursor.clone();
                 let run = blocking(&self.core, move |core| {
-                    let run = core.start_run(RunKind::CrmSync, &title, None, Some(integration_id), None)?;
+                    let run =
+                        core.start_run(RunKind::CrmSync, &title, None, Some(integration_id), None)?;
                     core.save_cursor(run.id, &saved)?;
                     Ok(run)
                 })
@@ -271,15 +356,42 @@ impl Sync {
         self.publish(&run);
         let run_id = run.id;
         while cursor.index < cursor.entities.len() {
-            if self.cancelled.lock().unwrap_or_else(|e| e.into_inner()).remove(&run_id) {
-                return self.finish(run_id, RunStatus::Cancelled, &cursor, Some("cancelled by the user".into())).await;
+            if self
+                .cancelled
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(&run_id)
+            {
+                return self
+                    .finish(
+                        run_id,
+                        RunStatus::Cancelled,
+                        &cursor,
+                        Some("cancelled by the user".into()),
+                    )
+                    .await;
             }
             let entity = cursor.entities[cursor.index];
             let position = cursor.position.unwrap_or_else(|| source.first());
-            match source.page(&self.context, entity, position, cursor.since).await {
+            match source
+                .page(&self.context, entity, position, cursor.since)
+                .await
+            {
                 Err(verdict) => {
-                    let kind = verdict.error_kind.map_or("error", crate::health::CheckErrorKind::as_str);
-                    return self.finish(run_id, RunStatus::Failed, &cursor, Some(format!("{} ({kind}); run it again to resume", verdict.detail))).await;
+                    let kind = verdict
+                        .error_kind
+                        .map_or("error", crate::health::CheckErrorKind::as_str);
+                    return self
+                        .finish(
+                            run_id,
+                            RunStatus::Failed,
+                            &cursor,
+                            Some(format!(
+                                "{} ({kind}); run it again to resume",
+                                verdict.detail
+                            )),
+                        )
+                        .await;
                 }
                 Ok(page) => {
                     let mut next_cursor = cursor.clone();
@@ -290,20 +402,33 @@ impl Sync {
                             next_cursor.position = None;
                         }
                     }
-                    let (system, records, saved) = (source.system(), page.records, next_cursor.clone());
-                    let counts = blocking(&self.core, move |core| core.commit_sync_page(run_id, integration_id, system, &records, &saved)).await?;
+                    let (system, records, saved) =
+                        (source.system(), page.records, next_cursor.clone());
+                    let counts = blocking(&self.core, move |core| {
+                        core.commit_sync_page(run_id, integration_id, system, &records, &saved)
+                    })
+                    .await?;
                     next_cursor.counts.add(counts);
                     cursor = next_cursor;
-                    if let Ok(detail) = blocking(&self.core, move |core| core.run_detail(run_id)).await {
+                    if let Ok(detail) =
+                        blocking(&self.core, move |core| core.run_detail(run_id)).await
+                    {
                         self.publish(&detail.run);
                     }
                 }
             }
         }
-        self.finish(run_id, RunStatus::Succeeded, &cursor, None).await
+        self.finish(run_id, RunStatus::Succeeded, &cursor, None)
+            .await
     }
 
-    async fn finish(&self, run_id: i64, status: RunStatus, cursor: &SyncCursor, error: Option<String>) -> Result<Run> {
+    async fn finish(
+        &self,
+        run_id: i64,
+        status: RunStatus,
+        cursor: &SyncCursor,
+        error: Option<String>,
+    ) -> Result<Run> {
         let summary = cursor.counts.describe();
         let level = if error.is_some() { "error" } else { "info" };
         let line = error.clone().unwrap_or_else(|| summary.clone());

@@ -88,7 +88,12 @@ impl Patchbay {
                 secrets.insert(field.clone(), value);
             }
         }
-        Ok(CheckTarget { id, provider: integration.provider, config: integration.config, secrets })
+        Ok(CheckTarget {
+            id,
+            provider: integration.provider,
+            config: integration.config,
+            secrets,
+        })
     }
 
     /// Stores `result` in the history and updates the integration's status. Scheduled and check-all
@@ -107,12 +112,22 @@ impl Patchbay {
         let mut connection = self.store.lock();
         let transaction = connection.transaction()?;
         let current = load(&transaction, id)?;
-        let failures: i64 =
-            transaction.query_row("SELECT consecutive_failures FROM integrations WHERE id = ?1", [id], |r| r.get(0))?;
-        let failures = if result.status == HealthStatus::Unhealthy { failures + 1 } else { 0 };
+        let failures: i64 = transaction.query_row(
+            "SELECT consecutive_failures FROM integrations WHERE id = ?1",
+            [id],
+            |r| r.get(0),
+        )?;
+        let failures = if result.status == HealthStatus::Unhealthy {
+            failures + 1
+        } else {
+            0
+        };
         // Retries only shield a known-good state from a blip; a never-checked integration shows its
         // first failure at once.
-        let shielded = matches!(current.status, HealthStatus::Healthy | HealthStatus::Degraded);
+        let shielded = matches!(
+            current.status,
+            HealthStatus::Healthy | HealthStatus::Degraded
+        );
         let status = match result.status {
             HealthStatus::Unhealthy
                 if shielded
@@ -146,7 +161,11 @@ impl Patchbay {
             crate::integrations::audit(&transaction, "integration_health_changed", &integration)?;
         }
         transaction.commit()?;
-        Ok(HealthUpdate { integration, result: result.clone(), previous_status: current.status })
+        Ok(HealthUpdate {
+            integration,
+            result: result.clone(),
+            previous_status: current.status,
+        })
     }
 
     /// The newest results of integration `id`, newest first.
@@ -185,7 +204,12 @@ impl Patchbay {
     ///
     /// # Errors
     /// [`crate::Error::Store`].
-    pub fn recent_result(&self, id: i64, max_age_ms: i64, now_ms: i64) -> Result<Option<CheckResult>> {
+    pub fn recent_result(
+        &self,
+        id: i64,
+        max_age_ms: i64,
+        now_ms: i64,
+    ) -> Result<Option<CheckResult>> {
         Ok(self
             .health_history(id, 1)?
             .into_iter()
@@ -199,9 +223,14 @@ impl Patchbay {
     /// # Errors
     /// [`crate::Error::Store`].
     pub fn active_integration_ids(&self, query: &IntegrationQuery) -> Result<Vec<i64>> {
-        let (clause, values) = filter_clause(&IntegrationQuery { active: Some(true), ..query.clone() });
+        let (clause, values) = filter_clause(&IntegrationQuery {
+            active: Some(true),
+            ..query.clone()
+        });
         let connection = self.store.lock();
-        let mut statement = connection.prepare(&format!("SELECT i.id FROM integrations i{clause} ORDER BY i.id"))?;
+        let mut statement = connection.prepare(&format!(
+            "SELECT i.id FROM integrations i{clause} ORDER BY i.id"
+        ))?;
         let ids = statement.query_map(params_from_iter(values.iter()), |row| row.get(0))?;
         Ok(ids.collect::<rusqlite::Result<_>>()?)
     }
@@ -230,7 +259,11 @@ impl Patchbay {
     pub fn next_due_at(&self) -> Result<Option<i64>> {
         let connection = self.store.lock();
         Ok(connection
-            .query_row("SELECT MIN(next_check_at) FROM integrations WHERE active = 1", [], |row| row.get(0))
+            .query_row(
+                "SELECT MIN(next_check_at) FROM integrations WHERE active = 1",
+                [],
+                |row| row.get(0),
+            )
             .optional()?
             .flatten())
     }
@@ -252,7 +285,10 @@ impl Patchbay {
             ids.collect::<rusqlite::Result<_>>()?
         };
         for id in &ids {
-            transaction.execute("UPDATE integrations SET next_check_at = ?2 WHERE id = ?1", params![id, now_ms + offset(*id)])?;
+            transaction.execute(
+                "UPDATE integrations SET next_check_at = ?2 WHERE id = ?1",
+                params![id, now_ms + offset(*id)],
+            )?;
         }
         transaction.commit()?;
         Ok(ids.len())
@@ -260,7 +296,9 @@ impl Patchbay {
 
     /// Provider label for messages ("Kommo (amoCRM)").
     pub fn provider_label(provider: &str) -> String {
-        providers::get(provider).map(|p| p.spec().label.to_owned()).unwrap_or_else(|_| provider.to_owned())
+        providers::get(provider)
+            .map(|p| p.spec().label.to_owned())
+            .unwrap_or_else(|_| provider.to_owned())
     }
 }
 
@@ -285,10 +323,13 @@ impl Patchbay {
     /// [`crate::Error::Store`].
     pub fn status_counts(&self) -> Result<StatusCounts> {
         let connection = self.store.lock();
-        let mut statement =
-            connection.prepare_cached("SELECT status, COUNT(*) FROM integrations WHERE active = 1 GROUP BY status")?;
+        let mut statement = connection.prepare_cached(
+            "SELECT status, COUNT(*) FROM integrations WHERE active = 1 GROUP BY status",
+        )?;
         let mut counts = StatusCounts::default();
-        let rows = statement.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, u32>(1)?)))?;
+        let rows = statement.query_map([], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, u32>(1)?))
+        })?;
         for row in rows {
             let (status, count) = row?;
             match status.as_str() {

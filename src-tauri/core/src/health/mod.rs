@@ -96,17 +96,29 @@ pub struct Verdict {
 impl Verdict {
     /// A passed check.
     pub fn healthy(detail: impl Into<String>) -> Self {
-        Self { status: HealthStatus::Healthy, detail: detail.into(), error_kind: None }
+        Self {
+            status: HealthStatus::Healthy,
+            detail: detail.into(),
+            error_kind: None,
+        }
     }
 
     /// Reachable, with a warning.
     pub fn degraded(detail: impl Into<String>) -> Self {
-        Self { status: HealthStatus::Degraded, detail: detail.into(), error_kind: None }
+        Self {
+            status: HealthStatus::Degraded,
+            detail: detail.into(),
+            error_kind: None,
+        }
     }
 
     /// A failed check.
     pub fn failed(kind: CheckErrorKind, detail: impl Into<String>) -> Self {
-        Self { status: HealthStatus::Unhealthy, detail: detail.into(), error_kind: Some(kind) }
+        Self {
+            status: HealthStatus::Unhealthy,
+            detail: detail.into(),
+            error_kind: Some(kind),
+        }
     }
 }
 
@@ -164,7 +176,12 @@ impl CheckContext {
             .tls_info(true)
             .build()
             .map_err(|error| error.to_string())?;
-        Ok(Self { http, timeout, connect_timeout, max_body_bytes: 1024 * 1024 })
+        Ok(Self {
+            http,
+            timeout,
+            connect_timeout,
+            max_body_bytes: 1024 * 1024,
+        })
     }
 
     /// Default limits: 10 s total, 5 s to connect.
@@ -184,13 +201,15 @@ pub async fn run_check(target: &CheckTarget, context: &CheckContext) -> CheckRes
     let started = Instant::now();
     let verdict = match crate::providers::get(&target.provider) {
         Err(error) => Verdict::failed(CheckErrorKind::Config, error.to_string()),
-        Ok(provider) => match tokio::time::timeout(context.timeout, provider.check(target, context)).await {
-            Ok(verdict) => verdict,
-            Err(_) => Verdict::failed(
-                CheckErrorKind::Timeout,
-                format!("no answer within {} s", context.timeout.as_secs_f32()),
-            ),
-        },
+        Ok(provider) => {
+            match tokio::time::timeout(context.timeout, provider.check(target, context)).await {
+                Ok(verdict) => verdict,
+                Err(_) => Verdict::failed(
+                    CheckErrorKind::Timeout,
+                    format!("no answer within {} s", context.timeout.as_secs_f32()),
+                ),
+            }
+        }
     };
     CheckResult {
         status: verdict.status,
@@ -220,7 +239,10 @@ impl HttpReply {
     /// A `bad_response` verdict naming what was expected.
     pub fn json(&self, what: &str) -> Result<serde_json::Value, Verdict> {
         serde_json::from_slice(&self.body).map_err(|_| {
-            Verdict::failed(CheckErrorKind::BadResponse, format!("expected JSON from {what}, got {}", preview(&self.body)))
+            Verdict::failed(
+                CheckErrorKind::BadResponse,
+                format!("expected JSON from {what}, got {}", preview(&self.body)),
+            )
         })
     }
 
@@ -238,28 +260,55 @@ impl HttpReply {
     /// The usual classification of an error status: 401/403 → auth, 429 → rate limited, else http_status.
     pub fn status_failure(&self, what: &str) -> Verdict {
         match self.status {
-            401 | 403 => Verdict::failed(CheckErrorKind::Auth, format!("{what} refused the credentials (HTTP {})", self.status)),
+            401 | 403 => Verdict::failed(
+                CheckErrorKind::Auth,
+                format!("{what} refused the credentials (HTTP {})", self.status),
+            ),
             429 => {
-                let retry = self.retry_after.as_deref().map(|r| format!("; retry after {r} s")).unwrap_or_default();
-                Verdict::failed(CheckErrorKind::RateLimited, format!("{what} is rate limiting requests (HTTP 429{retry})"))
+                let retry = self
+                    .retry_after
+                    .as_deref()
+                    .map(|r| format!("; retry after {r} s"))
+                    .unwrap_or_default();
+                Verdict::failed(
+                    CheckErrorKind::RateLimited,
+                    format!("{what} is rate limiting requests (HTTP 429{retry})"),
+                )
             }
-            status => Verdict::failed(CheckErrorKind::HttpStatus, format!("{what} answered HTTP {status}")),
+            status => Verdict::failed(
+                CheckErrorKind::HttpStatus,
+                format!("{what} answered HTTP {status}"),
+            ),
         }
     }
 }
 
 /// First 80 printable characters of a body, for details.
 pub fn preview(body: &[u8]) -> String {
-    let text: String = String::from_utf8_lossy(body).chars().filter(|c| !c.is_control()).take(80).collect();
-    if text.is_empty() { "an empty body".into() } else { format!("`{text}`") }
+    let text: String = String::from_utf8_lossy(body)
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(80)
+        .collect();
+    if text.is_empty() {
+        "an empty body".into()
+    } else {
+        format!("`{text}`")
+    }
 }
 
 /// Sends `request` and reads at most `max_body_bytes` of the body.
 ///
 /// # Errors
 /// A classified failure verdict (dns, connect, timeout, tls, bad_response); the URL is never included.
-pub async fn send(context: &CheckContext, request: reqwest::RequestBuilder) -> Result<HttpReply, Verdict> {
-    let mut response = request.send().await.map_err(|error| classify_reqwest(&error.without_url()))?;
+pub async fn send(
+    context: &CheckContext,
+    request: reqwest::RequestBuilder,
+) -> Result<HttpReply, Verdict> {
+    let mut response = request
+        .send()
+        .await
+        .map_err(|error| classify_reqwest(&error.without_url()))?;
     let cert_days_left = response
         .extensions()
         .get::<reqwest::tls::TlsInfo>()
@@ -272,16 +321,28 @@ pub async fn send(context: &CheckContext, request: reqwest::RequestBuilder) -> R
         .and_then(|value| value.to_str().ok())
         .map(str::to_owned);
     let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(|error| classify_reqwest(&error.without_url()))? {
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|error| classify_reqwest(&error.without_url()))?
+    {
         if body.len() + chunk.len() > context.max_body_bytes {
             return Err(Verdict::failed(
                 CheckErrorKind::BadResponse,
-                format!("response body is larger than {} KiB", context.max_body_bytes / 1024),
+                format!(
+                    "response body is larger than {} KiB",
+                    context.max_body_bytes / 1024
+                ),
             ));
         }
         body.extend_from_slice(&chunk);
     }
-    Ok(HttpReply { status, retry_after, body, cert_days_left })
+    Ok(HttpReply {
+        status,
+        retry_after,
+        body,
+        cert_days_left,
+    })
 }
 
 /// Whole days until the DER certificate's `notAfter` (negative when expired).
@@ -299,22 +360,44 @@ pub fn classify_reqwest(error: &reqwest::Error) -> Verdict {
     if error.is_timeout() || lower.contains("timed out") {
         return Verdict::failed(CheckErrorKind::Timeout, "no answer within the timeout");
     }
-    if lower.contains("dns error") || lower.contains("failed to lookup address") || lower.contains("name or service not known") {
+    if lower.contains("dns error")
+        || lower.contains("failed to lookup address")
+        || lower.contains("name or service not known")
+    {
         return Verdict::failed(CheckErrorKind::Dns, "the host name does not resolve");
     }
     // rustls reports handshake and certificate failures as I/O errors of kind InvalidData.
     let invalid_data = io_kinds(error).contains(&std::io::ErrorKind::InvalidData);
-    let rustls_words = ["certificate", "tls", "handshake", "corrupt message", "fatal alert", "peer is incompatible"];
+    let rustls_words = [
+        "certificate",
+        "tls",
+        "handshake",
+        "corrupt message",
+        "fatal alert",
+        "peer is incompatible",
+    ];
     if invalid_data || rustls_words.iter().any(|word| lower.contains(word)) {
-        return Verdict::failed(CheckErrorKind::Tls, format!("TLS failed: {}", last_cause(error)));
+        return Verdict::failed(
+            CheckErrorKind::Tls,
+            format!("TLS failed: {}", last_cause(error)),
+        );
     }
     if error.is_connect() {
-        return Verdict::failed(CheckErrorKind::Connect, format!("cannot connect: {}", last_cause(error)));
+        return Verdict::failed(
+            CheckErrorKind::Connect,
+            format!("cannot connect: {}", last_cause(error)),
+        );
     }
     if error.is_body() || error.is_decode() {
-        return Verdict::failed(CheckErrorKind::BadResponse, format!("the response broke off: {}", last_cause(error)));
+        return Verdict::failed(
+            CheckErrorKind::BadResponse,
+            format!("the response broke off: {}", last_cause(error)),
+        );
     }
-    Verdict::failed(CheckErrorKind::Connect, format!("request failed: {}", last_cause(error)))
+    Verdict::failed(
+        CheckErrorKind::Connect,
+        format!("request failed: {}", last_cause(error)),
+    )
 }
 
 fn io_kinds(error: &(dyn std::error::Error + 'static)) -> Vec<std::io::ErrorKind> {

@@ -60,7 +60,10 @@ pub struct CheckAllSummary {
 impl CheckAllSummary {
     /// "10 healthy, 1 degraded, 2 unhealthy, 0 errors".
     pub fn describe(&self) -> String {
-        format!("{} healthy, {} degraded, {} unhealthy, {} errors", self.healthy, self.degraded, self.unhealthy, self.errors)
+        format!(
+            "{} healthy, {} degraded, {} unhealthy, {} errors",
+            self.healthy, self.degraded, self.unhealthy, self.errors
+        )
     }
 }
 
@@ -88,7 +91,11 @@ impl HealthService {
     }
 
     /// A service with an explicit probe context and parallelism (tests use short timeouts).
-    pub fn with_context(core: Arc<Patchbay>, context: CheckContext, concurrency: usize) -> Arc<Self> {
+    pub fn with_context(
+        core: Arc<Patchbay>,
+        context: CheckContext,
+        concurrency: usize,
+    ) -> Arc<Self> {
         let per_minute = NonZeroU32::new(MANUAL_TESTS_PER_MINUTE).unwrap_or(NonZeroU32::MIN);
         Arc::new(Self {
             core,
@@ -128,7 +135,9 @@ impl HealthService {
         call: impl FnOnce(&Patchbay) -> Result<T> + Send + 'static,
     ) -> Result<T> {
         let core = Arc::clone(&self.core);
-        tokio::task::spawn_blocking(move || call(&core)).await.map_err(|error| Error::Internal(error.to_string()))?
+        tokio::task::spawn_blocking(move || call(&core))
+            .await
+            .map_err(|error| Error::Internal(error.to_string()))?
     }
 
     /// Probes integration `id` once (bounded by the shared parallelism) and records the result.
@@ -138,15 +147,26 @@ impl HealthService {
     pub async fn check(&self, id: i64, trigger: CheckTrigger) -> Result<HealthUpdate> {
         let target = self.blocking(move |core| core.check_target(id)).await?;
         let result = {
-            let _permit = self.permits.acquire().await.map_err(|error| Error::Internal(error.to_string()))?;
+            let _permit = self
+                .permits
+                .acquire()
+                .await
+                .map_err(|error| Error::Internal(error.to_string()))?;
             run_check(&target, &self.context).await
         };
         self.record(id, result, trigger).await
     }
 
-    async fn record(&self, id: i64, result: CheckResult, trigger: CheckTrigger) -> Result<HealthUpdate> {
+    async fn record(
+        &self,
+        id: i64,
+        result: CheckResult,
+        trigger: CheckTrigger,
+    ) -> Result<HealthUpdate> {
         let failures = self.failures_before_unhealthy.load(Ordering::Relaxed);
-        let update = self.blocking(move |core| core.record_check(id, &result, trigger, failures)).await?;
+        let update = self
+            .blocking(move |core| core.record_check(id, &result, trigger, failures))
+            .await?;
         let _ = self.events.send(update.clone());
         Ok(update)
     }
@@ -159,21 +179,36 @@ impl HealthService {
     pub async fn test(&self, id: i64, force: bool) -> Result<TestOutcome> {
         if !force {
             let now = now_ms();
-            if let Some(result) = self.blocking(move |core| core.recent_result(id, CACHE_MS, now)).await? {
+            if let Some(result) = self
+                .blocking(move |core| core.recent_result(id, CACHE_MS, now))
+                .await?
+            {
                 let integration = self.blocking(move |core| core.get_integration(id)).await?;
                 let previous_status = integration.status;
-                return Ok(TestOutcome { update: HealthUpdate { integration, result, previous_status }, cached: true });
+                return Ok(TestOutcome {
+                    update: HealthUpdate {
+                        integration,
+                        result,
+                        previous_status,
+                    },
+                    cached: true,
+                });
             }
         }
         if let Err(not_until) = self.limiter.check_key(&id) {
-            let wait = not_until.wait_time_from(governor::clock::Clock::now(&governor::clock::DefaultClock::default()));
+            let wait = not_until.wait_time_from(governor::clock::Clock::now(
+                &governor::clock::DefaultClock::default(),
+            ));
             return Err(Error::RateLimited {
                 what: format!("testing integration {id} ({MANUAL_TESTS_PER_MINUTE} per minute)"),
                 retry_after_s: wait.as_secs().max(1),
             });
         }
         let update = self.check(id, CheckTrigger::Manual).await?;
-        Ok(TestOutcome { update, cached: false })
+        Ok(TestOutcome {
+            update,
+            cached: false,
+        })
     }
 
     /// Checks every active integration matching `filter` in parallel (bounded) and counts the results.
@@ -184,16 +219,34 @@ impl HealthService {
     pub async fn check_all(self: &Arc<Self>, filter: IntegrationQuery) -> Result<CheckAllSummary> {
         let started = std::time::Instant::now();
         let project_id = filter.project_id;
-        let ids = self.blocking(move |core| core.active_integration_ids(&filter)).await?;
+        let ids = self
+            .blocking(move |core| core.active_integration_ids(&filter))
+            .await?;
         let total = i64::try_from(ids.len()).unwrap_or(i64::MAX);
         let title = match project_id {
             Some(project) => {
-                let name = self.blocking(move |core| crate::projects::get(&core.store.lock(), project)).await.map(|p| p.name);
-                format!("Check all — {}", name.unwrap_or_else(|_| format!("project {project}")))
+                let name = self
+                    .blocking(move |core| crate::projects::get(&core.store.lock(), project))
+                    .await
+                    .map(|p| p.name);
+                format!(
+                    "Check all — {}",
+                    name.unwrap_or_else(|_| format!("project {project}"))
+                )
             }
             None => "Check all — all projects".to_owned(),
         };
-        let run = self.blocking(move |core| core.start_run(RunKind::HealthCheckAll, &title, project_id, None, Some(total))).await?;
+        let run = self
+            .blocking(move |core| {
+                core.start_run(
+                    RunKind::HealthCheckAll,
+                    &title,
+                    project_id,
+                    None,
+                    Some(total),
+                )
+            })
+            .await?;
         let _ = self.runs.send(run.clone());
         let mut tasks = tokio::task::JoinSet::new();
         for id in ids {
@@ -212,8 +265,15 @@ impl HealthService {
                         _ => summary.unhealthy += 1,
                     }
                     (update.result.status != HealthStatus::Healthy).then(|| {
-                        let level = if update.result.status == HealthStatus::Degraded { "warn" } else { "error" };
-                        (level, format!("{}: {}", update.integration.name, update.result.detail))
+                        let level = if update.result.status == HealthStatus::Degraded {
+                            "warn"
+                        } else {
+                            "error"
+                        };
+                        (
+                            level,
+                            format!("{}: {}", update.integration.name, update.result.detail),
+                        )
                     })
                 }
                 Ok((id, Err(error))) => {
@@ -259,7 +319,8 @@ impl HealthService {
 
     /// Applies the user's settings: pause state and consecutive failures before unhealthy.
     pub fn apply_settings(&self, settings: &crate::settings::Settings) {
-        self.failures_before_unhealthy.store(settings.failures_before_unhealthy.max(1), Ordering::Relaxed);
+        self.failures_before_unhealthy
+            .store(settings.failures_before_unhealthy.max(1), Ordering::Relaxed);
         self.set_paused(settings.checks_paused);
     }
 
@@ -284,7 +345,9 @@ impl HealthService {
         let spread = self
             .blocking(move |core| {
                 let mut rng = rand::rng();
-                core.spread_overdue(now, &mut |_| rand::Rng::random_range(&mut rng, 0..window_ms))
+                core.spread_overdue(now, &mut |_| {
+                    rand::Rng::random_range(&mut rng, 0..window_ms)
+                })
             })
             .await;
         if let Err(error) = spread {
@@ -309,13 +372,18 @@ impl HealthService {
                     Ok(ids) => {
                         for id in ids {
                             let service = Arc::clone(&self);
-                            tokio::spawn(async move { service.check(id, CheckTrigger::Scheduled).await });
+                            tokio::spawn(async move {
+                                service.check(id, CheckTrigger::Scheduled).await
+                            });
                         }
                     }
                     Err(error) => eprintln!("patchbay scheduler: {error}"),
                 }
                 match self.blocking(|core| core.next_due_at()).await {
-                    Ok(Some(next)) => Duration::from_millis(u64::try_from(next - now_ms()).unwrap_or(0).max(250)).min(MAX_SLEEP),
+                    Ok(Some(next)) => {
+                        Duration::from_millis(u64::try_from(next - now_ms()).unwrap_or(0).max(250))
+                            .min(MAX_SLEEP)
+                    }
                     _ => MAX_SLEEP,
                 }
             };

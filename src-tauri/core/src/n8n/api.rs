@@ -65,7 +65,10 @@ pub struct Execution {
 impl Execution {
     /// Whether the execution has ended.
     pub fn finished(&self) -> bool {
-        matches!(self.status.as_str(), "success" | "error" | "canceled" | "crashed")
+        matches!(
+            self.status.as_str(),
+            "success" | "error" | "canceled" | "crashed"
+        )
     }
 }
 
@@ -73,7 +76,10 @@ impl Execution {
 pub const MAX_PAGE: u32 = 250;
 
 fn to_error(verdict: Verdict) -> Error {
-    Error::Validation { field: "n8n".into(), message: verdict.detail }
+    Error::Validation {
+        field: "n8n".into(),
+        message: verdict.detail,
+    }
 }
 
 /// A client for one n8n integration.
@@ -86,7 +92,11 @@ pub struct Client<'a> {
 impl<'a> Client<'a> {
     /// A client for the integration `target` (its `base_url` and `api_key`).
     pub fn new(target: &'a CheckTarget, context: &'a CheckContext) -> Self {
-        Self { base: target.setting("base_url").trim_end_matches('/').to_owned(), key: target.secret("api_key"), context }
+        Self {
+            base: target.setting("base_url").trim_end_matches('/').to_owned(),
+            key: target.secret("api_key"),
+            context,
+        }
     }
 
     /// The base URL.
@@ -100,15 +110,32 @@ impl<'a> Client<'a> {
     }
 
     async fn call(&self, method: reqwest::Method, path: &str) -> Result<serde_json::Value> {
-        let key = self.key.ok_or_else(|| Error::validation("api_key", "set the n8n API key on the integration to use the n8n API"))?;
-        let request = self.context.http.request(method, format!("{}/api/v1{path}", self.base)).header("X-N8N-API-KEY", key);
-        let reply = health::send(self.context, request).await.map_err(to_error)?;
+        let key = self.key.ok_or_else(|| {
+            Error::validation(
+                "api_key",
+                "set the n8n API key on the integration to use the n8n API",
+            )
+        })?;
+        let request = self
+            .context
+            .http
+            .request(method, format!("{}/api/v1{path}", self.base))
+            .header("X-N8N-API-KEY", key);
+        let reply = health::send(self.context, request)
+            .await
+            .map_err(to_error)?;
         if !(200..300).contains(&reply.status) {
             let message = serde_json::from_slice::<serde_json::Value>(&reply.body)
                 .ok()
-                .and_then(|body| body.get("message").and_then(|m| m.as_str()).map(str::to_owned))
+                .and_then(|body| {
+                    body.get("message")
+                        .and_then(|m| m.as_str())
+                        .map(str::to_owned)
+                })
                 .unwrap_or_else(|| health::preview(&reply.body));
-            return Err(to_error(reply.status_failure(&format!("the n8n API ({message})"))));
+            return Err(to_error(
+                reply.status_failure(&format!("the n8n API ({message})")),
+            ));
         }
         reply.json("the n8n API").map_err(to_error)
     }
@@ -124,8 +151,14 @@ impl<'a> Client<'a> {
             path.extend(url::form_urlencoded::byte_serialize(cursor.as_bytes()));
         }
         let body = self.call(reqwest::Method::GET, &path).await?;
-        let items = body["data"].as_array().map(|list| list.iter().map(workflow).collect()).unwrap_or_default();
-        Ok(WorkflowPage { items, next_cursor: body["nextCursor"].as_str().map(str::to_owned) })
+        let items = body["data"]
+            .as_array()
+            .map(|list| list.iter().map(workflow).collect())
+            .unwrap_or_default();
+        Ok(WorkflowPage {
+            items,
+            next_cursor: body["nextCursor"].as_str().map(str::to_owned),
+        })
     }
 
     /// Activates (registers production webhooks) or deactivates a workflow.
@@ -134,7 +167,12 @@ impl<'a> Client<'a> {
     /// As [`Client::workflows`].
     pub async fn set_active(&self, workflow_id: &str, active: bool) -> Result<Workflow> {
         let action = if active { "activate" } else { "deactivate" };
-        let body = self.call(reqwest::Method::POST, &format!("/workflows/{workflow_id}/{action}")).await?;
+        let body = self
+            .call(
+                reqwest::Method::POST,
+                &format!("/workflows/{workflow_id}/{action}"),
+            )
+            .await?;
         Ok(workflow(&body))
     }
 
@@ -143,8 +181,19 @@ impl<'a> Client<'a> {
     /// # Errors
     /// As [`Client::workflows`].
     pub async fn executions(&self, workflow_id: &str, limit: u32) -> Result<Vec<Execution>> {
-        let body = self.call(reqwest::Method::GET, &format!("/executions?workflowId={workflow_id}&limit={}", limit.clamp(1, MAX_PAGE))).await?;
-        Ok(body["data"].as_array().map(|list| list.iter().map(|e| self.execution(e)).collect()).unwrap_or_default())
+        let body = self
+            .call(
+                reqwest::Method::GET,
+                &format!(
+                    "/executions?workflowId={workflow_id}&limit={}",
+                    limit.clamp(1, MAX_PAGE)
+                ),
+            )
+            .await?;
+        Ok(body["data"]
+            .as_array()
+            .map(|list| list.iter().map(|e| self.execution(e)).collect())
+            .unwrap_or_default())
     }
 
     /// One execution with its data (last node, error message).
@@ -152,7 +201,12 @@ impl<'a> Client<'a> {
     /// # Errors
     /// As [`Client::workflows`].
     pub async fn execution_detail(&self, id: &str) -> Result<Execution> {
-        let body = self.call(reqwest::Method::GET, &format!("/executions/{id}?includeData=true")).await?;
+        let body = self
+            .call(
+                reqwest::Method::GET,
+                &format!("/executions/{id}?includeData=true"),
+            )
+            .await?;
         Ok(self.execution(&body))
     }
 
@@ -162,11 +216,22 @@ impl<'a> Client<'a> {
             other => other.to_string(),
         };
         let result = &value["data"]["resultData"];
-        let status = value["status"].as_str().map(str::to_owned).unwrap_or_else(|| {
-            if value["finished"].as_bool() == Some(true) { "success".into() } else { "running".into() }
-        });
+        let status = value["status"]
+            .as_str()
+            .map(str::to_owned)
+            .unwrap_or_else(|| {
+                if value["finished"].as_bool() == Some(true) {
+                    "success".into()
+                } else {
+                    "running".into()
+                }
+            });
         Execution {
-            url: format!("{}/workflow/{}/executions/{id}", self.base, value["workflowId"].as_str().unwrap_or_default()),
+            url: format!(
+                "{}/workflow/{}/executions/{id}",
+                self.base,
+                value["workflowId"].as_str().unwrap_or_default()
+            ),
             id,
             status,
             started_at: value["startedAt"].as_str().map(str::to_owned),
@@ -186,7 +251,10 @@ fn workflow(value: &serde_json::Value) -> Workflow {
                 .filter(|node| node["type"].as_str() == Some("n8n-nodes-base.webhook"))
                 .filter_map(|node| {
                     let path = node["parameters"]["path"].as_str()?.to_owned();
-                    let method = node["parameters"]["httpMethod"].as_str().unwrap_or("GET").to_owned();
+                    let method = node["parameters"]["httpMethod"]
+                        .as_str()
+                        .unwrap_or("GET")
+                        .to_owned();
                     Some(WorkflowWebhook { path, method })
                 })
                 .collect()

@@ -61,7 +61,12 @@ const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
 /// # Errors
 /// [`Error::Validation`] on `action_key`.
 pub fn check_action_key(key: &str) -> Result<()> {
-    if key.is_empty() || key.len() > 100 || !key.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')) {
+    if key.is_empty()
+        || key.len() > 100
+        || !key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+    {
         return Err(Error::validation(
             "action_key",
             format!("`{key}` is not a valid action key: use 1–100 letters, digits, dots, underscores or hyphens (^[a-zA-Z0-9._-]+$)"),
@@ -78,22 +83,51 @@ struct Clean {
 
 fn check(input: &RouteInput) -> Result<Clean> {
     check_action_key(&input.action_key)?;
-    let path = input.webhook_path.trim().trim_start_matches('/').trim_start_matches("webhook/").to_owned();
-    if path.is_empty() || path.len() > 500 || !path.chars().all(|c| c.is_ascii_alphanumeric() || "-._~/:".contains(c)) {
+    let path = input
+        .webhook_path
+        .trim()
+        .trim_start_matches('/')
+        .trim_start_matches("webhook/")
+        .to_owned();
+    if path.is_empty()
+        || path.len() > 500
+        || !path
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-._~/:".contains(c))
+    {
         return Err(Error::validation("webhook_path", "must be the path of the Webhook node (letters, digits, - . _ ~ / :), e.g. `orders/new`"));
     }
-    let method = input.method.as_deref().unwrap_or("POST").trim().to_uppercase();
+    let method = input
+        .method
+        .as_deref()
+        .unwrap_or("POST")
+        .trim()
+        .to_uppercase();
     if !METHODS.contains(&method.as_str()) {
-        return Err(Error::validation("method", format!("must be one of {}", METHODS.join(", "))));
+        return Err(Error::validation(
+            "method",
+            format!("must be one of {}", METHODS.join(", ")),
+        ));
     }
-    let payload = match input.default_payload.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+    let payload = match input
+        .default_payload
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
         Some(text) => {
-            serde_json::from_str::<serde_json::Value>(text).map_err(|error| Error::validation("default_payload", format!("is not valid JSON: {error}")))?;
+            serde_json::from_str::<serde_json::Value>(text).map_err(|error| {
+                Error::validation("default_payload", format!("is not valid JSON: {error}"))
+            })?;
             Some(text.to_owned())
         }
         None => None,
     };
-    Ok(Clean { path, method, payload })
+    Ok(Clean {
+        path,
+        method,
+        payload,
+    })
 }
 
 const SELECT: &str = "SELECT id, integration_id, action_key, webhook_path, method, description, default_payload, workflow_id FROM n8n_routes";
@@ -115,7 +149,13 @@ impl Patchbay {
     fn require_n8n(&self, integration_id: i64) -> Result<()> {
         let integration = self.get_integration(integration_id)?;
         if integration.provider != "n8n" {
-            return Err(Error::validation("integration_id", format!("integration {integration_id} is {}, not n8n", integration.provider)));
+            return Err(Error::validation(
+                "integration_id",
+                format!(
+                    "integration {integration_id} is {}, not n8n",
+                    integration.provider
+                ),
+            ));
         }
         Ok(())
     }
@@ -130,10 +170,20 @@ impl Patchbay {
         self.require_n8n(integration_id)?;
         let connection = self.store.lock();
         let exists: Option<i64> = connection
-            .query_row("SELECT id FROM n8n_routes WHERE integration_id = ?1 AND action_key = ?2", params![integration_id, input.action_key], |r| r.get(0))
+            .query_row(
+                "SELECT id FROM n8n_routes WHERE integration_id = ?1 AND action_key = ?2",
+                params![integration_id, input.action_key],
+                |r| r.get(0),
+            )
             .optional()?;
         if exists.is_some() {
-            return Err(Error::Conflict { field: "action_key".into(), message: format!("this integration already has a route `{}`", input.action_key) });
+            return Err(Error::Conflict {
+                field: "action_key".into(),
+                message: format!(
+                    "this integration already has a route `{}`",
+                    input.action_key
+                ),
+            });
         }
         let now = now_ms();
         connection.execute(
@@ -141,7 +191,11 @@ impl Patchbay {
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
             params![integration_id, input.action_key, clean.path, clean.method, input.description.clone().unwrap_or_default(), clean.payload, input.workflow_id, now],
         )?;
-        Ok(connection.query_row(&format!("{SELECT} WHERE id = ?1"), [connection.last_insert_rowid()], from_row)?)
+        Ok(connection.query_row(
+            &format!("{SELECT} WHERE id = ?1"),
+            [connection.last_insert_rowid()],
+            from_row,
+        )?)
     }
 
     /// Changes route `id`.
@@ -154,12 +208,21 @@ impl Patchbay {
         let current = connection
             .query_row(&format!("{SELECT} WHERE id = ?1"), [id], from_row)
             .optional()?
-            .ok_or_else(|| Error::NotFound { what: "route", id: id.to_string() })?;
+            .ok_or_else(|| Error::NotFound {
+                what: "route",
+                id: id.to_string(),
+            })?;
         let clash: Option<i64> = connection
             .query_row("SELECT id FROM n8n_routes WHERE integration_id = ?1 AND action_key = ?2 AND id != ?3", params![current.integration_id, input.action_key, id], |r| r.get(0))
             .optional()?;
         if clash.is_some() {
-            return Err(Error::Conflict { field: "action_key".into(), message: format!("this integration already has a route `{}`", input.action_key) });
+            return Err(Error::Conflict {
+                field: "action_key".into(),
+                message: format!(
+                    "this integration already has a route `{}`",
+                    input.action_key
+                ),
+            });
         }
         connection.execute(
             "UPDATE n8n_routes SET action_key = ?2, webhook_path = ?3, method = ?4, description = ?5, default_payload = ?6,
@@ -174,8 +237,15 @@ impl Patchbay {
     /// # Errors
     /// [`Error::NotFound`].
     pub fn delete_route(&self, id: i64) -> Result<()> {
-        match self.store.lock().execute("DELETE FROM n8n_routes WHERE id = ?1", [id])? {
-            0 => Err(Error::NotFound { what: "route", id: id.to_string() }),
+        match self
+            .store
+            .lock()
+            .execute("DELETE FROM n8n_routes WHERE id = ?1", [id])?
+        {
+            0 => Err(Error::NotFound {
+                what: "route",
+                id: id.to_string(),
+            }),
             _ => Ok(()),
         }
     }
@@ -186,8 +256,12 @@ impl Patchbay {
     /// [`Error::Store`].
     pub fn list_routes(&self, integration_id: i64) -> Result<Vec<Route>> {
         let connection = self.store.lock();
-        let mut statement = connection.prepare(&format!("{SELECT} WHERE integration_id = ?1 ORDER BY action_key"))?;
-        let routes = statement.query_map([integration_id], from_row)?.collect::<rusqlite::Result<_>>()?;
+        let mut statement = connection.prepare(&format!(
+            "{SELECT} WHERE integration_id = ?1 ORDER BY action_key"
+        ))?;
+        let routes = statement
+            .query_map([integration_id], from_row)?
+            .collect::<rusqlite::Result<_>>()?;
         Ok(routes)
     }
 
@@ -199,11 +273,28 @@ impl Patchbay {
         let found = self
             .store
             .lock()
-            .query_row(&format!("{SELECT} WHERE integration_id = ?1 AND action_key = ?2"), params![integration_id, action_key], from_row)
+            .query_row(
+                &format!("{SELECT} WHERE integration_id = ?1 AND action_key = ?2"),
+                params![integration_id, action_key],
+                from_row,
+            )
             .optional()?;
         found.ok_or_else(|| {
-            let keys: Vec<String> = self.list_routes(integration_id).map(|r| r.into_iter().map(|r| r.action_key).collect()).unwrap_or_default();
-            Error::NotFound { what: "route", id: format!("`{action_key}` (routes: {})", if keys.is_empty() { "none".into() } else { keys.join(", ") }) }
+            let keys: Vec<String> = self
+                .list_routes(integration_id)
+                .map(|r| r.into_iter().map(|r| r.action_key).collect())
+                .unwrap_or_default();
+            Error::NotFound {
+                what: "route",
+                id: format!(
+                    "`{action_key}` (routes: {})",
+                    if keys.is_empty() {
+                        "none".into()
+                    } else {
+                        keys.join(", ")
+                    }
+                ),
+            }
         })
     }
 
@@ -212,7 +303,10 @@ impl Patchbay {
     /// # Errors
     /// [`Error::Store`].
     pub fn set_route_workflow(&self, id: i64, workflow_id: &str) -> Result<()> {
-        self.store.lock().execute("UPDATE n8n_routes SET workflow_id = ?2 WHERE id = ?1", params![id, workflow_id])?;
+        self.store.lock().execute(
+            "UPDATE n8n_routes SET workflow_id = ?2 WHERE id = ?1",
+            params![id, workflow_id],
+        )?;
         Ok(())
     }
 }

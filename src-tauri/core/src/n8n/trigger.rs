@@ -71,15 +71,24 @@ pub struct Trigger {
     progress: Option<broadcast::Sender<Run>>,
 }
 
-async fn blocking<T: Send + 'static>(core: &Arc<Patchbay>, call: impl FnOnce(&Patchbay) -> Result<T> + Send + 'static) -> Result<T> {
+async fn blocking<T: Send + 'static>(
+    core: &Arc<Patchbay>,
+    call: impl FnOnce(&Patchbay) -> Result<T> + Send + 'static,
+) -> Result<T> {
     let core = Arc::clone(core);
-    tokio::task::spawn_blocking(move || call(&core)).await.map_err(|error| Error::Internal(error.to_string()))?
+    tokio::task::spawn_blocking(move || call(&core))
+        .await
+        .map_err(|error| Error::Internal(error.to_string()))?
 }
 
 fn n8n_message(body: &[u8]) -> String {
     serde_json::from_slice::<serde_json::Value>(body)
         .ok()
-        .and_then(|json| json.get("message").and_then(|m| m.as_str()).map(str::to_owned))
+        .and_then(|json| {
+            json.get("message")
+                .and_then(|m| m.as_str())
+                .map(str::to_owned)
+        })
         .unwrap_or_else(|| health::preview(body))
 }
 
@@ -89,12 +98,16 @@ fn n8n_message(body: &[u8]) -> String {
 /// [`Error::Validation`] on `data` naming the line that is not JSON.
 pub fn parse_batch(text: &str) -> Result<Vec<serde_json::Value>> {
     if text.trim_start().starts_with('[') {
-        return serde_json::from_str(text).map_err(|error| Error::validation("data", format!("not a JSON array: {error}")));
+        return serde_json::from_str(text)
+            .map_err(|error| Error::validation("data", format!("not a JSON array: {error}")));
     }
     text.lines()
         .enumerate()
         .filter(|(_, line)| !line.trim().is_empty())
-        .map(|(index, line)| serde_json::from_str(line).map_err(|error| Error::validation("data", format!("line {}: {error}", index + 1))))
+        .map(|(index, line)| {
+            serde_json::from_str(line)
+                .map_err(|error| Error::validation("data", format!("line {}: {error}", index + 1)))
+        })
         .collect()
 }
 
@@ -104,7 +117,11 @@ impl Trigger {
     /// # Errors
     /// [`Error::Internal`] when the HTTP client cannot be built.
     pub fn new(core: Arc<Patchbay>) -> Result<Self> {
-        Ok(Self { core, context: CheckContext::with_defaults().map_err(Error::Internal)?, progress: None })
+        Ok(Self {
+            core,
+            context: CheckContext::with_defaults().map_err(Error::Internal)?,
+            progress: None,
+        })
     }
 
     /// Publishes run progress on `sender` (the app forwards it to the UI).
@@ -121,24 +138,53 @@ impl Trigger {
 
     async fn load(&self, integration_id: i64, action_key: &str) -> Result<(CheckTarget, Route)> {
         let key = action_key.to_owned();
-        let (target, route) = blocking(&self.core, move |core| Ok((core.check_target(integration_id)?, core.route_by_key(integration_id, &key)?))).await?;
+        let (target, route) = blocking(&self.core, move |core| {
+            Ok((
+                core.check_target(integration_id)?,
+                core.route_by_key(integration_id, &key)?,
+            ))
+        })
+        .await?;
         if target.provider != "n8n" {
-            return Err(Error::validation("integration_id", format!("integration {integration_id} is not n8n")));
+            return Err(Error::validation(
+                "integration_id",
+                format!("integration {integration_id} is not n8n"),
+            ));
         }
         Ok((target, route))
     }
 
     /// POSTs (or the route's method) `payload` to the route's webhook. Returns status and body.
-    async fn call_webhook(&self, target: &CheckTarget, route: &Route, payload: &serde_json::Value, run_id: i64) -> std::result::Result<(u16, Vec<u8>), health::Verdict> {
+    async fn call_webhook(
+        &self,
+        target: &CheckTarget,
+        route: &Route,
+        payload: &serde_json::Value,
+        run_id: i64,
+    ) -> std::result::Result<(u16, Vec<u8>), health::Verdict> {
         let body = serde_json::to_vec(payload).unwrap_or_default();
-        let url = format!("{}/webhook/{}", target.setting("base_url").trim_end_matches('/'), route.webhook_path);
-        let method = reqwest::Method::from_bytes(route.method.as_bytes()).unwrap_or(reqwest::Method::POST);
-        let mut request = self.context.http.request(method.clone(), url).header("X-Patchbay-Run-Id", run_id.to_string());
+        let url = format!(
+            "{}/webhook/{}",
+            target.setting("base_url").trim_end_matches('/'),
+            route.webhook_path
+        );
+        let method =
+            reqwest::Method::from_bytes(route.method.as_bytes()).unwrap_or(reqwest::Method::POST);
+        let mut request = self
+            .context
+            .http
+            .request(method.clone(), url)
+            .header("X-Patchbay-Run-Id", run_id.to_string());
         if method != reqwest::Method::GET {
-            request = request.header(reqwest::header::CONTENT_TYPE, "application/json").body(body.clone());
+            request = request
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body.clone());
         }
         if let Some(secret) = target.secret("signing_secret") {
-            request = request.header(signing::SIGNATURE_HEADER, signing::sign(secret.as_bytes(), now_ms() / 1000, &body));
+            request = request.header(
+                signing::SIGNATURE_HEADER,
+                signing::sign(secret.as_bytes(), now_ms() / 1000, &body),
+            );
         }
         let reply = health::send(&self.context, request).await?;
         Ok((reply.status, reply.body))
@@ -150,33 +196,63 @@ impl Trigger {
     /// # Errors
     /// [`Error::NotFound`] for an unknown route; [`Error::Validation`] for a non-n8n integration or bad
     /// default payload. Failures of n8n itself are results (a failed run), not errors.
-    pub async fn trigger(&self, integration_id: i64, action_key: &str, payload: Option<serde_json::Value>, follow: bool) -> Result<TriggerOutcome> {
+    pub async fn trigger(
+        &self,
+        integration_id: i64,
+        action_key: &str,
+        payload: Option<serde_json::Value>,
+        follow: bool,
+    ) -> Result<TriggerOutcome> {
         let (target, route) = self.load(integration_id, action_key).await?;
         let payload = match payload {
             Some(payload) => payload,
             None => match &route.default_payload {
-                Some(text) => serde_json::from_str(text).map_err(|error| Error::validation("default_payload", error.to_string()))?,
+                Some(text) => serde_json::from_str(text)
+                    .map_err(|error| Error::validation("default_payload", error.to_string()))?,
                 None => serde_json::json!({}),
             },
         };
         let client = Client::new(&target, &self.context);
         // Executions that exist before the trigger are not ours.
-        let workflow_id = if follow && client.has_key() { self.workflow_for(&client, &route).await } else { None };
+        let workflow_id = if follow && client.has_key() {
+            self.workflow_for(&client, &route).await
+        } else {
+            None
+        };
         let before: HashSet<String> = match &workflow_id {
-            Some(id) => client.executions(id, 20).await.map(|list| list.into_iter().map(|e| e.id).collect()).unwrap_or_default(),
+            Some(id) => client
+                .executions(id, 20)
+                .await
+                .map(|list| list.into_iter().map(|e| e.id).collect())
+                .unwrap_or_default(),
             None => HashSet::new(),
         };
         let title = format!("{} → {}", route.action_key, route.webhook_path);
-        let run = blocking(&self.core, move |core| core.start_run(RunKind::N8nTrigger, &title, None, Some(integration_id), None)).await?;
+        let run = blocking(&self.core, move |core| {
+            core.start_run(
+                RunKind::N8nTrigger,
+                &title,
+                None,
+                Some(integration_id),
+                None,
+            )
+        })
+        .await?;
         self.publish(&run);
         let log = |level: &'static str, message: String| {
             let run_id = run.id;
-            blocking(&self.core, move |core| core.run_log(run_id, level, &message))
+            blocking(&self.core, move |core| {
+                core.run_log(run_id, level, &message)
+            })
         };
         let started = Instant::now();
-        let (http_status, response, mut failure) = match self.call_webhook(&target, &route, &payload, run.id).await {
+        let (http_status, response, mut failure) = match self
+            .call_webhook(&target, &route, &payload, run.id)
+            .await
+        {
             Ok((status, body)) => {
-                let text = String::from_utf8_lossy(&body[..body.len().min(MAX_RESPONSE_BYTES)]).into_owned();
+                let text = String::from_utf8_lossy(&body[..body.len().min(MAX_RESPONSE_BYTES)])
+                    .into_owned();
                 let failure = match status {
                     200..=299 => None,
                     404 => Some(format!(
@@ -189,13 +265,27 @@ impl Trigger {
                 };
                 (Some(status), text, failure)
             }
-            Err(verdict) => (None, String::new(), Some(format!("{} ({})", verdict.detail, verdict.error_kind.map_or("error", CheckErrorKind::as_str)))),
+            Err(verdict) => (
+                None,
+                String::new(),
+                Some(format!(
+                    "{} ({})",
+                    verdict.detail,
+                    verdict.error_kind.map_or("error", CheckErrorKind::as_str)
+                )),
+            ),
         };
-        let _ = log(if failure.is_some() { "error" } else { "info" }, match (&failure, http_status) {
-            (Some(message), _) => message.clone(),
-            (None, Some(status)) => format!("webhook accepted the payload (HTTP {status}) in {} ms", started.elapsed().as_millis()),
-            (None, None) => "webhook called".into(),
-        })
+        let _ = log(
+            if failure.is_some() { "error" } else { "info" },
+            match (&failure, http_status) {
+                (Some(message), _) => message.clone(),
+                (None, Some(status)) => format!(
+                    "webhook accepted the payload (HTTP {status}) in {} ms",
+                    started.elapsed().as_millis()
+                ),
+                (None, None) => "webhook called".into(),
+            },
+        )
         .await;
 
         let mut execution = None;
@@ -204,17 +294,42 @@ impl Trigger {
                 execution = self.follow(&client, workflow_id, &before, run.id).await;
                 match &execution {
                     Some(found) => {
-                        let _ = log("info", format!("execution {} ended: {} (last node: {})", found.id, found.status, found.last_node.as_deref().unwrap_or("—"))).await;
+                        let _ = log(
+                            "info",
+                            format!(
+                                "execution {} ended: {} (last node: {})",
+                                found.id,
+                                found.status,
+                                found.last_node.as_deref().unwrap_or("—")
+                            ),
+                        )
+                        .await;
                         if found.status != "success" {
-                            failure = Some(format!("execution {} {}: {}", found.id, found.status, found.error.as_deref().unwrap_or("no error message")));
+                            failure = Some(format!(
+                                "execution {} {}: {}",
+                                found.id,
+                                found.status,
+                                found.error.as_deref().unwrap_or("no error message")
+                            ));
                         }
                     }
                     None => {
-                        let _ = log("warn", format!("no finished execution appeared within {} s", FOLLOW_FOR.as_secs())).await;
+                        let _ = log(
+                            "warn",
+                            format!(
+                                "no finished execution appeared within {} s",
+                                FOLLOW_FOR.as_secs()
+                            ),
+                        )
+                        .await;
                     }
                 }
             } else if follow && !client.has_key() {
-                let _ = log("warn", "no API key: the execution cannot be followed".into()).await;
+                let _ = log(
+                    "warn",
+                    "no API key: the execution cannot be followed".into(),
+                )
+                .await;
             }
         }
         let message = failure.clone().unwrap_or_else(|| match &execution {
@@ -231,7 +346,13 @@ impl Trigger {
         })
         .await?;
         self.publish(&finished);
-        Ok(TriggerOutcome { run: finished, http_status, response, execution, message })
+        Ok(TriggerOutcome {
+            run: finished,
+            http_status,
+            response,
+            execution,
+            message,
+        })
     }
 
     /// The workflow serving `route`: remembered, or found by its Webhook node's path (then remembered).
@@ -241,10 +362,20 @@ impl Trigger {
         }
         let mut cursor: Option<String> = None;
         for _ in 0..20 {
-            let page = client.workflows(super::api::MAX_PAGE, cursor.as_deref()).await.ok()?;
-            if let Some(found) = page.items.iter().find(|w| w.webhooks.iter().any(|hook| hook.path == route.webhook_path)) {
+            let page = client
+                .workflows(super::api::MAX_PAGE, cursor.as_deref())
+                .await
+                .ok()?;
+            if let Some(found) = page.items.iter().find(|w| {
+                w.webhooks
+                    .iter()
+                    .any(|hook| hook.path == route.webhook_path)
+            }) {
                 let (route_id, workflow_id) = (route.id, found.id.clone());
-                let _ = blocking(&self.core, move |core| core.set_route_workflow(route_id, &workflow_id)).await;
+                let _ = blocking(&self.core, move |core| {
+                    core.set_route_workflow(route_id, &workflow_id)
+                })
+                .await;
                 return Some(found.id.clone());
             }
             cursor = Some(page.next_cursor?);
@@ -253,7 +384,13 @@ impl Trigger {
     }
 
     /// Polls the workflow's executions until a new one (not in `before`) has ended, or [`FOLLOW_FOR`].
-    async fn follow(&self, client: &Client<'_>, workflow_id: &str, before: &HashSet<String>, run_id: i64) -> Option<Execution> {
+    async fn follow(
+        &self,
+        client: &Client<'_>,
+        workflow_id: &str,
+        before: &HashSet<String>,
+        run_id: i64,
+    ) -> Option<Execution> {
         let deadline = Instant::now() + FOLLOW_FOR;
         let mut delay = Duration::from_millis(300);
         while Instant::now() < deadline {
@@ -263,9 +400,17 @@ impl Trigger {
                     while !current.finished() && Instant::now() < deadline {
                         let _ = blocking(&self.core, move |core| core.run_heartbeat(run_id)).await;
                         tokio::time::sleep(delay).await;
-                        current = client.execution_detail(&current.id).await.unwrap_or(current);
+                        current = client
+                            .execution_detail(&current.id)
+                            .await
+                            .unwrap_or(current);
                     }
-                    return Some(client.execution_detail(&current.id).await.unwrap_or(current));
+                    return Some(
+                        client
+                            .execution_detail(&current.id)
+                            .await
+                            .unwrap_or(current),
+                    );
                 }
             }
             let _ = blocking(&self.core, move |core| core.run_heartbeat(run_id)).await;
@@ -280,40 +425,85 @@ impl Trigger {
     ///
     /// # Errors
     /// As [`Trigger::trigger`].
-    pub async fn batch(&self, integration_id: i64, action_key: &str, payloads: Vec<serde_json::Value>, concurrency: usize) -> Result<BatchOutcome> {
+    pub async fn batch(
+        &self,
+        integration_id: i64,
+        action_key: &str,
+        payloads: Vec<serde_json::Value>,
+        concurrency: usize,
+    ) -> Result<BatchOutcome> {
         let (target, route) = self.load(integration_id, action_key).await?;
         let total = i64::try_from(payloads.len()).unwrap_or(i64::MAX);
-        let title = format!("{} → {} (batch of {total})", route.action_key, route.webhook_path);
-        let run = blocking(&self.core, move |core| core.start_run(RunKind::N8nTrigger, &title, None, Some(integration_id), Some(total))).await?;
+        let title = format!(
+            "{} → {} (batch of {total})",
+            route.action_key, route.webhook_path
+        );
+        let run = blocking(&self.core, move |core| {
+            core.start_run(
+                RunKind::N8nTrigger,
+                &title,
+                None,
+                Some(integration_id),
+                Some(total),
+            )
+        })
+        .await?;
         self.publish(&run);
         let permits = Arc::new(tokio::sync::Semaphore::new(concurrency.clamp(1, 32)));
         let mut items: Vec<BatchItem> = Vec::with_capacity(payloads.len());
-        let mut pending: futures::stream::FuturesUnordered<_> = payloads.into_iter().enumerate().map(|(index, payload)| {
-            let permits = Arc::clone(&permits);
-            let (target, route) = (&target, &route);
-            async move {
-                let _permit = permits.acquire().await.ok();
-                let result = self.call_webhook(target, route, &payload, run.id).await;
-                let index = u32::try_from(index).unwrap_or(u32::MAX);
-                match result {
-                    Ok((status, body)) => BatchItem { index, ok: (200..300).contains(&status), http_status: Some(status), message: n8n_message(&body) },
-                    Err(verdict) => BatchItem { index, ok: false, http_status: None, message: verdict.detail },
+        let mut pending: futures::stream::FuturesUnordered<_> = payloads
+            .into_iter()
+            .enumerate()
+            .map(|(index, payload)| {
+                let permits = Arc::clone(&permits);
+                let (target, route) = (&target, &route);
+                async move {
+                    let _permit = permits.acquire().await.ok();
+                    let result = self.call_webhook(target, route, &payload, run.id).await;
+                    let index = u32::try_from(index).unwrap_or(u32::MAX);
+                    match result {
+                        Ok((status, body)) => BatchItem {
+                            index,
+                            ok: (200..300).contains(&status),
+                            http_status: Some(status),
+                            message: n8n_message(&body),
+                        },
+                        Err(verdict) => BatchItem {
+                            index,
+                            ok: false,
+                            http_status: None,
+                            message: verdict.detail,
+                        },
+                    }
                 }
-            }
-        }).collect();
+            })
+            .collect();
         while let Some(item) = pending.next().await {
             items.push(item);
             let (run_id, done) = (run.id, i64::try_from(items.len()).unwrap_or(i64::MAX));
-            let _ = blocking(&self.core, move |core| core.run_progress(run_id, done, None, None)).await;
+            let _ = blocking(&self.core, move |core| {
+                core.run_progress(run_id, done, None, None)
+            })
+            .await;
         }
         items.sort_by_key(|item| item.index);
         let failed = items.iter().filter(|item| !item.ok).count();
-        let (run_id, summary) = (run.id, format!("{} accepted, {failed} failed", items.len() - failed));
+        let (run_id, summary) = (
+            run.id,
+            format!("{} accepted, {failed} failed", items.len() - failed),
+        );
         let finished = blocking(&self.core, move |core| {
-            if failed == 0 { core.finish_run(run_id, RunStatus::Succeeded, Some(&summary), None) } else { core.finish_run(run_id, RunStatus::Failed, Some(&summary), Some(&summary)) }
+            if failed == 0 {
+                core.finish_run(run_id, RunStatus::Succeeded, Some(&summary), None)
+            } else {
+                core.finish_run(run_id, RunStatus::Failed, Some(&summary), Some(&summary))
+            }
         })
         .await?;
         self.publish(&finished);
-        Ok(BatchOutcome { run: finished, items })
+        Ok(BatchOutcome {
+            run: finished,
+            items,
+        })
     }
 }

@@ -51,8 +51,13 @@ impl Provider for Bitrix24 {
 pub fn check_webhook_url(value: &str) -> Result<(), String> {
     let expected = "expected https://<portal>/rest/<user id>/<webhook code>/";
     let url = url::Url::parse(value).map_err(|_| format!("is not a valid URL; {expected}"))?;
-    let segments: Vec<_> = url.path_segments().map(|s| s.filter(|p| !p.is_empty()).collect()).unwrap_or_default();
-    let user_ok = segments.get(1).is_some_and(|user| user.chars().all(|c| c.is_ascii_digit()));
+    let segments: Vec<_> = url
+        .path_segments()
+        .map(|s| s.filter(|p| !p.is_empty()).collect())
+        .unwrap_or_default();
+    let user_ok = segments
+        .get(1)
+        .is_some_and(|user| user.chars().all(|c| c.is_ascii_digit()));
     if url.host_str().is_none() || segments.len() != 3 || segments[0] != "rest" || !user_ok {
         return Err(format!("has the wrong shape; {expected}"));
     }
@@ -64,7 +69,10 @@ pub fn check_webhook_url(value: &str) -> Result<(), String> {
 /// `QUERY_LIMIT_EXCEEDED` → rate limited.
 async fn probe(target: &CheckTarget, context: &CheckContext) -> Verdict {
     let Some(webhook) = target.secret("webhook_url") else {
-        return Verdict::failed(CheckErrorKind::Config, "no webhook URL is stored for this integration");
+        return Verdict::failed(
+            CheckErrorKind::Config,
+            "no webhook URL is stored for this integration",
+        );
     };
     let url = format!("{}/profile.json", webhook.trim_end_matches('/'));
     let reply = match health::send(context, context.http.get(url)).await {
@@ -72,7 +80,11 @@ async fn probe(target: &CheckTarget, context: &CheckContext) -> Verdict {
         Err(verdict) => return verdict,
     };
     let body = serde_json::from_slice::<serde_json::Value>(&reply.body).ok();
-    if let Some(code) = body.as_ref().and_then(|b| b.get("error")).and_then(|e| e.as_str()) {
+    if let Some(code) = body
+        .as_ref()
+        .and_then(|b| b.get("error"))
+        .and_then(|e| e.as_str())
+    {
         let description = body
             .as_ref()
             .and_then(|b| b.get("error_description"))
@@ -90,20 +102,40 @@ async fn probe(target: &CheckTarget, context: &CheckContext) -> Verdict {
                 .filter_map(|part| part.and_then(|v| v.as_str()))
                 .collect::<Vec<_>>()
                 .join(" ");
-            reply.healthy(if name.is_empty() { "webhook accepted".to_owned() } else { format!("webhook of {name}") })
+            reply.healthy(if name.is_empty() {
+                "webhook accepted".to_owned()
+            } else {
+                format!("webhook of {name}")
+            })
         }
-        None => Verdict::failed(CheckErrorKind::BadResponse, format!("expected {{\"result\": …}} from Bitrix24, got {}", health::preview(&reply.body))),
+        None => Verdict::failed(
+            CheckErrorKind::BadResponse,
+            format!(
+                "expected {{\"result\": …}} from Bitrix24, got {}",
+                health::preview(&reply.body)
+            ),
+        ),
     }
 }
 
 /// Maps a Bitrix24 error code to a verdict.
 pub fn classify_error(code: &str, description: &str) -> Verdict {
-    let detail = if description.is_empty() { format!("Bitrix24 error {code}") } else { format!("Bitrix24 error {code}: {description}") };
+    let detail = if description.is_empty() {
+        format!("Bitrix24 error {code}")
+    } else {
+        format!("Bitrix24 error {code}: {description}")
+    };
     match code {
-        "INVALID_CREDENTIALS" | "expired_token" | "invalid_token" | "NO_AUTH_FOUND" | "insufficient_scope" | "ACCESS_DENIED" | "user_access_error" => {
-            Verdict::failed(CheckErrorKind::Auth, detail)
+        "INVALID_CREDENTIALS"
+        | "expired_token"
+        | "invalid_token"
+        | "NO_AUTH_FOUND"
+        | "insufficient_scope"
+        | "ACCESS_DENIED"
+        | "user_access_error" => Verdict::failed(CheckErrorKind::Auth, detail),
+        "QUERY_LIMIT_EXCEEDED" | "OPERATION_TIME_LIMIT" => {
+            Verdict::failed(CheckErrorKind::RateLimited, detail)
         }
-        "QUERY_LIMIT_EXCEEDED" | "OPERATION_TIME_LIMIT" => Verdict::failed(CheckErrorKind::RateLimited, detail),
         _ => Verdict::failed(CheckErrorKind::BadResponse, detail),
     }
 }

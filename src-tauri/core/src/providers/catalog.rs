@@ -98,7 +98,9 @@ impl From<Entry> for Declarative {
                     EntryKind::Url => FieldKind::Url,
                     EntryKind::Port => FieldKind::Port,
                     EntryKind::Email => FieldKind::Email,
-                    EntryKind::Choice { options } => FieldKind::Choice { options: options.into_iter().map(leak).collect() },
+                    EntryKind::Choice { options } => FieldKind::Choice {
+                        options: options.into_iter().map(leak).collect(),
+                    },
                 },
                 required: field.required,
                 secret: field.secret,
@@ -125,9 +127,11 @@ impl From<Entry> for Declarative {
 /// # Errors
 /// A message naming the JSON error (the catalog test keeps `catalog.json` valid).
 pub fn parse(json: &str) -> Result<Vec<Declarative>, String> {
-    let entries: Vec<Entry> = serde_json::from_str(json).map_err(|error| format!("catalog.json: {error}"))?;
+    let entries: Vec<Entry> =
+        serde_json::from_str(json).map_err(|error| format!("catalog.json: {error}"))?;
     for entry in &entries {
-        parse_status_ranges(&entry.check.expect_status).map_err(|error| format!("{}: expect_status {error}", entry.id))?;
+        parse_status_ranges(&entry.check.expect_status)
+            .map_err(|error| format!("{}: expect_status {error}", entry.id))?;
     }
     Ok(entries.into_iter().map(Declarative::from).collect())
 }
@@ -135,10 +139,12 @@ pub fn parse(json: &str) -> Result<Vec<Declarative>, String> {
 /// The built-in catalog (`catalog.json`, embedded at build time).
 pub fn builtin() -> &'static [Declarative] {
     static CATALOG: OnceLock<Vec<Declarative>> = OnceLock::new();
-    CATALOG.get_or_init(|| parse(include_str!("catalog.json")).unwrap_or_else(|error| {
-        eprintln!("patchbay: ignoring the provider catalog: {error}");
-        Vec::new()
-    }))
+    CATALOG.get_or_init(|| {
+        parse(include_str!("catalog.json")).unwrap_or_else(|error| {
+            eprintln!("patchbay: ignoring the provider catalog: {error}");
+            Vec::new()
+        })
+    })
 }
 
 impl Declarative {
@@ -148,7 +154,9 @@ impl Declarative {
         let mut rest = template;
         while let Some(start) = rest.find('{') {
             out.push_str(&rest[..start]);
-            let Some(end) = rest[start..].find('}') else { break };
+            let Some(end) = rest[start..].find('}') else {
+                break;
+            };
             let name = &rest[start + 1..start + end];
             let value = target.secret(name).unwrap_or_else(|| target.setting(name));
             let in_query = in_url && out.contains('?');
@@ -167,14 +175,23 @@ impl Declarative {
 
     async fn probe(&self, target: &CheckTarget, context: &CheckContext) -> Verdict {
         let Ok(method) = reqwest::Method::from_bytes(self.check.method.as_bytes()) else {
-            return Verdict::failed(CheckErrorKind::Config, format!("catalog method `{}` is invalid", self.check.method));
+            return Verdict::failed(
+                CheckErrorKind::Config,
+                format!("catalog method `{}` is invalid", self.check.method),
+            );
         };
-        let mut request = context.http.request(method, self.render(&self.check.url, target, true));
+        let mut request = context
+            .http
+            .request(method, self.render(&self.check.url, target, true));
         for (name, value) in &self.check.headers {
             request = request.header(name, self.render(value, target, false));
         }
         if let Some([user, password]) = &self.check.basic_auth {
-            let credentials = format!("{}:{}", target.setting(user), target.secret(password).unwrap_or(""));
+            let credentials = format!(
+                "{}:{}",
+                target.setting(user),
+                target.secret(password).unwrap_or("")
+            );
             let encoded = base64::engine::general_purpose::STANDARD.encode(credentials);
             request = request.header(reqwest::header::AUTHORIZATION, format!("Basic {encoded}"));
         }
@@ -186,14 +203,21 @@ impl Declarative {
             Err(verdict) => return verdict,
         };
         let ranges = parse_status_ranges(&self.check.expect_status).unwrap_or_default();
-        if !ranges.iter().any(|(low, high)| (*low..=*high).contains(&reply.status)) {
+        if !ranges
+            .iter()
+            .any(|(low, high)| (*low..=*high).contains(&reply.status))
+        {
             return reply.status_failure(self.spec.label);
         }
         if let Some(needle) = &self.check.expect_body_contains {
             if !String::from_utf8_lossy(&reply.body).contains(needle.as_str()) {
                 return Verdict::failed(
                     CheckErrorKind::BadResponse,
-                    format!("HTTP {} but the answer lacks `{needle}`: {}", reply.status, health::preview(&reply.body)),
+                    format!(
+                        "HTTP {} but the answer lacks `{needle}`: {}",
+                        reply.status,
+                        health::preview(&reply.body)
+                    ),
                 );
             }
         }
@@ -219,20 +243,45 @@ mod tests {
     fn builtin_catalog_parses_with_every_entry_the_seeds_name() {
         let catalog = parse(include_str!("catalog.json")).unwrap();
         let ids: Vec<_> = catalog.iter().map(|p| p.spec.id).collect();
-        for id in ["planfix", "confluence", "clickhouse", "superset", "onec_odata", "directum_rx", "comindware", "tilda"] {
+        for id in [
+            "planfix",
+            "confluence",
+            "clickhouse",
+            "superset",
+            "onec_odata",
+            "directum_rx",
+            "comindware",
+            "tilda",
+        ] {
             assert!(ids.contains(&id), "{id} missing from catalog.json");
         }
         for provider in &catalog {
-            for placeholder in provider.check.url.split('{').skip(1).filter_map(|p| p.split('}').next()) {
-                assert!(provider.spec.field(placeholder).is_some(), "{}: unknown placeholder {placeholder}", provider.spec.id);
+            for placeholder in provider
+                .check
+                .url
+                .split('{')
+                .skip(1)
+                .filter_map(|p| p.split('}').next())
+            {
+                assert!(
+                    provider.spec.field(placeholder).is_some(),
+                    "{}: unknown placeholder {placeholder}",
+                    provider.spec.id
+                );
             }
         }
     }
 
     #[test]
     fn malformed_catalog_is_rejected_with_a_message() {
-        assert!(parse("[{\"id\": \"x\"}]").unwrap_err().contains("catalog.json"));
-        let bad_status = include_str!("catalog.json").replacen("\"expect_status\": \"200\"", "\"expect_status\": \"2xx\"", 1);
+        assert!(parse("[{\"id\": \"x\"}]")
+            .unwrap_err()
+            .contains("catalog.json"));
+        let bad_status = include_str!("catalog.json").replacen(
+            "\"expect_status\": \"200\"",
+            "\"expect_status\": \"2xx\"",
+            1,
+        );
         assert!(parse(&bad_status).unwrap_err().contains("expect_status"));
     }
 }

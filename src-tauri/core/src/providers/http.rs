@@ -41,7 +41,10 @@ async fn probe(target: &CheckTarget, context: &CheckContext) -> Verdict {
         "POST" => reqwest::Method::POST,
         _ => reqwest::Method::GET,
     };
-    let Ok(ranges) = parse_status_ranges(match target.setting("expected_status") { "" => "200-299", s => s }) else {
+    let Ok(ranges) = parse_status_ranges(match target.setting("expected_status") {
+        "" => "200-299",
+        s => s,
+    }) else {
         return Verdict::failed(CheckErrorKind::Config, "expected_status is invalid");
     };
     let mut request = context.http.request(method, target.setting("url"));
@@ -54,12 +57,21 @@ async fn probe(target: &CheckTarget, context: &CheckContext) -> Verdict {
         Ok(reply) => reply,
         Err(verdict) => return verdict,
     };
-    if !ranges.iter().any(|(low, high)| (*low..=*high).contains(&reply.status)) {
+    if !ranges
+        .iter()
+        .any(|(low, high)| (*low..=*high).contains(&reply.status))
+    {
         return reply.status_failure("the endpoint");
     }
     let keyword = target.setting("keyword");
     if !keyword.is_empty() && !String::from_utf8_lossy(&reply.body).contains(keyword) {
-        return Verdict::failed(CheckErrorKind::BadResponse, format!("HTTP {} but the body does not contain `{keyword}`", reply.status));
+        return Verdict::failed(
+            CheckErrorKind::BadResponse,
+            format!(
+                "HTTP {} but the body does not contain `{keyword}`",
+                reply.status
+            ),
+        );
     }
     reply.healthy(format!("HTTP {}", reply.status))
 }

@@ -29,11 +29,17 @@ impl Provider for Kommo {
         }
     }
 
-    fn validate(&self, config: &super::validate::Config, _secrets_set: &[&str]) -> crate::Result<()> {
+    fn validate(
+        &self,
+        config: &super::validate::Config,
+        _secrets_set: &[&str],
+    ) -> crate::Result<()> {
         let subdomain = config.get("subdomain").map(String::as_str).unwrap_or("");
         let base_url = config.get("base_url").map(String::as_str).unwrap_or("");
         if !subdomain.is_empty()
-            && !subdomain.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            && !subdomain
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-')
         {
             return Err(crate::Error::validation(
                 "subdomain",
@@ -65,9 +71,15 @@ pub fn api_base(target: &CheckTarget) -> String {
 /// `GET {base}/api/v4/account` with `Authorization: Bearer <token>` (Kommo API v4, "Account parameters").
 async fn probe(target: &CheckTarget, context: &CheckContext) -> Verdict {
     let Some(token) = target.secret("token") else {
-        return Verdict::failed(CheckErrorKind::Config, "no token is stored for this integration");
+        return Verdict::failed(
+            CheckErrorKind::Config,
+            "no token is stored for this integration",
+        );
     };
-    let request = context.http.get(format!("{}/api/v4/account", api_base(target))).bearer_auth(token);
+    let request = context
+        .http
+        .get(format!("{}/api/v4/account", api_base(target)))
+        .bearer_auth(token);
     let reply = match health::send(context, request).await {
         Ok(reply) => reply,
         Err(verdict) => return verdict,
@@ -78,7 +90,10 @@ async fn probe(target: &CheckTarget, context: &CheckContext) -> Verdict {
     match reply.json("Kommo /api/v4/account") {
         Ok(account) => match account.get("name").and_then(|name| name.as_str()) {
             Some(name) => reply.healthy(format!("account “{name}”")),
-            None => Verdict::failed(CheckErrorKind::BadResponse, "Kommo answered without an account name"),
+            None => Verdict::failed(
+                CheckErrorKind::BadResponse,
+                "Kommo answered without an account name",
+            ),
         },
         Err(verdict) => verdict,
     }

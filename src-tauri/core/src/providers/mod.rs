@@ -92,7 +92,10 @@ impl ProviderSpec {
 
     /// Names of the secret fields.
     pub fn secret_fields(&self) -> impl Iterator<Item = &'static str> + '_ {
-        self.fields.iter().filter(|field| field.secret).map(|field| field.name)
+        self.fields
+            .iter()
+            .filter(|field| field.secret)
+            .map(|field| field.name)
     }
 }
 
@@ -148,7 +151,11 @@ pub fn registry() -> &'static [&'static dyn Provider] {
             &telegram_bot::TelegramBot,
             &postgres::Postgres,
         ];
-        providers.extend(catalog::builtin().iter().map(|provider| provider as &dyn Provider));
+        providers.extend(
+            catalog::builtin()
+                .iter()
+                .map(|provider| provider as &dyn Provider),
+        );
         providers
     })
 }
@@ -158,13 +165,23 @@ pub fn registry() -> &'static [&'static dyn Provider] {
 /// # Errors
 /// [`crate::Error::Validation`] on field `provider` when no provider has that id.
 pub fn get(id: &str) -> crate::Result<&'static dyn Provider> {
-    registry().iter().copied().find(|provider| provider.spec().id == id).ok_or_else(|| {
-        let known: Vec<_> = registry().iter().map(|provider| provider.spec().id).collect();
-        crate::Error::validation(
-            "provider",
-            format!("unknown provider `{id}`; expected one of: {}", known.join(", ")),
-        )
-    })
+    registry()
+        .iter()
+        .copied()
+        .find(|provider| provider.spec().id == id)
+        .ok_or_else(|| {
+            let known: Vec<_> = registry()
+                .iter()
+                .map(|provider| provider.spec().id)
+                .collect();
+            crate::Error::validation(
+                "provider",
+                format!(
+                    "unknown provider `{id}`; expected one of: {}",
+                    known.join(", ")
+                ),
+            )
+        })
 }
 
 /// The specs of every provider, for the UI's catalog.

@@ -45,7 +45,10 @@ async fn probe(target: &CheckTarget, context: &CheckContext) -> Verdict {
     let Some(api_key) = target.secret("api_key") else {
         return reply.healthy("n8n is up (no API key to verify)");
     };
-    let request = context.http.get(format!("{base}/api/v1/workflows?limit=1")).header("X-N8N-API-KEY", api_key);
+    let request = context
+        .http
+        .get(format!("{base}/api/v1/workflows?limit=1"))
+        .header("X-N8N-API-KEY", api_key);
     let api = match health::send(context, request).await {
         Ok(api) => api,
         Err(verdict) => return verdict,

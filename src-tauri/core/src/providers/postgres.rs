@@ -60,9 +60,13 @@ async fn probe(target: &CheckTarget, context: &CheckContext) -> Verdict {
     let mut roots = rustls::RootCertStore::empty();
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let tls_config = match rustls::ClientConfig::builder_with_provider(provider).with_safe_default_protocol_versions() {
+    let tls_config = match rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+    {
         Ok(builder) => builder.with_root_certificates(roots).with_no_client_auth(),
-        Err(error) => return Verdict::failed(CheckErrorKind::Tls, format!("TLS setup failed: {error}")),
+        Err(error) => {
+            return Verdict::failed(CheckErrorKind::Tls, format!("TLS setup failed: {error}"))
+        }
     };
     let tls = tokio_postgres_rustls::MakeRustlsConnect::new(tls_config);
     let (client, connection) = match config.connect(tls).await {
@@ -71,7 +75,11 @@ async fn probe(target: &CheckTarget, context: &CheckContext) -> Verdict {
     };
     let driver = tokio::spawn(connection);
     let verdict = match client.simple_query("SELECT 1").await {
-        Ok(_) => Verdict::healthy(format!("logged in as {} to {}", target.setting("username"), target.setting("database"))),
+        Ok(_) => Verdict::healthy(format!(
+            "logged in as {} to {}",
+            target.setting("username"),
+            target.setting("database")
+        )),
         Err(error) => classify(&error),
     };
     drop(client);
@@ -82,15 +90,29 @@ async fn probe(target: &CheckTarget, context: &CheckContext) -> Verdict {
 /// Maps a driver error: SQLSTATE 28P01/28000 → auth, 3D000 (no such database) → config, then transport.
 fn classify(error: &tokio_postgres::Error) -> Verdict {
     if let Some(code) = error.code() {
-        let message = error.as_db_error().map(|db| db.message().to_owned()).unwrap_or_else(|| error.to_string());
-        return if *code == SqlState::INVALID_PASSWORD || *code == SqlState::INVALID_AUTHORIZATION_SPECIFICATION {
-            Verdict::failed(CheckErrorKind::Auth, format!("PostgreSQL refused the login: {message}"))
+        let message = error
+            .as_db_error()
+            .map(|db| db.message().to_owned())
+            .unwrap_or_else(|| error.to_string());
+        return if *code == SqlState::INVALID_PASSWORD
+            || *code == SqlState::INVALID_AUTHORIZATION_SPECIFICATION
+        {
+            Verdict::failed(
+                CheckErrorKind::Auth,
+                format!("PostgreSQL refused the login: {message}"),
+            )
         } else if *code == SqlState::INVALID_CATALOG_NAME {
             Verdict::failed(CheckErrorKind::Config, format!("PostgreSQL: {message}"))
         } else if *code == SqlState::TOO_MANY_CONNECTIONS {
-            Verdict::failed(CheckErrorKind::RateLimited, format!("PostgreSQL: {message}"))
+            Verdict::failed(
+                CheckErrorKind::RateLimited,
+                format!("PostgreSQL: {message}"),
+            )
         } else {
-            Verdict::failed(CheckErrorKind::BadResponse, format!("PostgreSQL error {}: {message}", code.code()))
+            Verdict::failed(
+                CheckErrorKind::BadResponse,
+                format!("PostgreSQL error {}: {message}", code.code()),
+            )
         };
     }
     let mut chain = error.to_string();
@@ -106,14 +128,26 @@ fn classify(error: &tokio_postgres::Error) -> Verdict {
     }
     let lower = chain.to_lowercase();
     if lower.contains("timed out") || matches!(io_kind, Some(std::io::ErrorKind::TimedOut)) {
-        Verdict::failed(CheckErrorKind::Timeout, "PostgreSQL did not answer within the timeout")
+        Verdict::failed(
+            CheckErrorKind::Timeout,
+            "PostgreSQL did not answer within the timeout",
+        )
     } else if lower.contains("tls") || lower.contains("certificate") || lower.contains("ssl") {
         Verdict::failed(CheckErrorKind::Tls, format!("TLS failed: {chain}"))
     } else if lower.contains("failed to lookup") || lower.contains("name or service not known") {
-        Verdict::failed(CheckErrorKind::Dns, "the PostgreSQL host name does not resolve")
-    } else if matches!(io_kind, Some(std::io::ErrorKind::ConnectionRefused | std::io::ErrorKind::ConnectionReset)) {
+        Verdict::failed(
+            CheckErrorKind::Dns,
+            "the PostgreSQL host name does not resolve",
+        )
+    } else if matches!(
+        io_kind,
+        Some(std::io::ErrorKind::ConnectionRefused | std::io::ErrorKind::ConnectionReset)
+    ) {
         Verdict::failed(CheckErrorKind::Connect, format!("cannot connect: {chain}"))
     } else {
-        Verdict::failed(CheckErrorKind::Connect, format!("PostgreSQL connection failed: {chain}"))
+        Verdict::failed(
+            CheckErrorKind::Connect,
+            format!("PostgreSQL connection failed: {chain}"),
+        )
     }
 }

@@ -35,10 +35,17 @@ impl Provider for Smtp {
         }
     }
 
-    fn validate(&self, config: &super::validate::Config, secrets_set: &[&str]) -> crate::Result<()> {
+    fn validate(
+        &self,
+        config: &super::validate::Config,
+        secrets_set: &[&str],
+    ) -> crate::Result<()> {
         let has_user = config.get("username").is_some_and(|user| !user.is_empty());
         if secrets_set.contains(&"password") && !has_user {
-            return Err(crate::Error::validation("username", "is required when a password is set"));
+            return Err(crate::Error::validation(
+                "username",
+                "is required when a password is set",
+            ));
         }
         Ok(())
     }
@@ -53,11 +60,15 @@ impl Provider for Smtp {
 ///
 /// # Errors
 /// A `tls` verdict when the TLS parameters cannot be built.
-pub fn transport(target: &CheckTarget, timeout: Duration) -> Result<AsyncSmtpTransport<Tokio1Executor>, Verdict> {
+pub fn transport(
+    target: &CheckTarget,
+    timeout: Duration,
+) -> Result<AsyncSmtpTransport<Tokio1Executor>, Verdict> {
     let host = target.setting("host");
     let port: u16 = target.setting("port").parse().unwrap_or(587);
-    let tls = TlsParameters::new(host.to_owned())
-        .map_err(|error| Verdict::failed(CheckErrorKind::Tls, format!("TLS setup failed: {error}")))?;
+    let tls = TlsParameters::new(host.to_owned()).map_err(|error| {
+        Verdict::failed(CheckErrorKind::Tls, format!("TLS setup failed: {error}"))
+    })?;
     let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
         .port(port)
         .timeout(Some(timeout))
@@ -67,7 +78,10 @@ pub fn transport(target: &CheckTarget, timeout: Duration) -> Result<AsyncSmtpTra
             _ => Tls::Required(tls),
         });
     if let Some(password) = target.secret("password") {
-        builder = builder.credentials(Credentials::new(target.setting("username").to_owned(), password.to_owned()));
+        builder = builder.credentials(Credentials::new(
+            target.setting("username").to_owned(),
+            password.to_owned(),
+        ));
     }
     Ok(builder.build())
 }
@@ -81,20 +95,34 @@ async fn probe(target: &CheckTarget, context: &CheckContext) -> Verdict {
     };
     match transport.test_connection().await {
         Ok(true) => {
-            let detail = if username.is_empty() { "SMTP server accepts connections".to_owned() } else { format!("logged in as {username}") };
+            let detail = if username.is_empty() {
+                "SMTP server accepts connections".to_owned()
+            } else {
+                format!("logged in as {username}")
+            };
             let port: u16 = target.setting("port").parse().unwrap_or(587);
             let implicit = target.setting("tls") == "implicit";
             if target.setting("tls") == "none" {
                 return Verdict::healthy(detail);
             }
-            match certificate_days_left(target.setting("host"), port, implicit, context.connect_timeout).await {
+            match certificate_days_left(
+                target.setting("host"),
+                port,
+                implicit,
+                context.connect_timeout,
+            )
+            .await
+            {
                 Some(days) if days < crate::health::CERT_WARNING_DAYS => {
                     Verdict::degraded(format!("{detail}; TLS certificate expires in {days} days"))
                 }
                 _ => Verdict::healthy(detail),
             }
         }
-        Ok(false) => Verdict::failed(CheckErrorKind::BadResponse, "the SMTP server did not accept NOOP"),
+        Ok(false) => Verdict::failed(
+            CheckErrorKind::BadResponse,
+            "the SMTP server did not accept NOOP",
+        ),
         Err(error) => classify(&error, username),
     }
 }
@@ -116,7 +144,10 @@ pub fn classify(error: &lettre::transport::smtp::Error, username: &str) -> Verdi
     let lower = chain.to_lowercase();
     use std::io::ErrorKind as Io;
     if error.is_timeout() || matches!(io_kind, Some(Io::WouldBlock | Io::TimedOut)) {
-        return Verdict::failed(CheckErrorKind::Timeout, "the SMTP server did not answer within the timeout");
+        return Verdict::failed(
+            CheckErrorKind::Timeout,
+            "the SMTP server did not answer within the timeout",
+        );
     }
     if error.is_tls() || lower.contains("certificate") || lower.contains("tls") {
         return Verdict::failed(CheckErrorKind::Tls, format!("TLS failed: {chain}"));
@@ -124,17 +155,36 @@ pub fn classify(error: &lettre::transport::smtp::Error, username: &str) -> Verdi
     if let Some(code) = error.status() {
         let code = code.to_string();
         if matches!(code.as_str(), "535" | "534" | "530" | "454") {
-            return Verdict::failed(CheckErrorKind::Auth, format!("the SMTP server refused the password for `{username}` ({code})"));
+            return Verdict::failed(
+                CheckErrorKind::Auth,
+                format!("the SMTP server refused the password for `{username}` ({code})"),
+            );
         }
-        return Verdict::failed(CheckErrorKind::BadResponse, format!("the SMTP server answered {code}: {chain}"));
+        return Verdict::failed(
+            CheckErrorKind::BadResponse,
+            format!("the SMTP server answered {code}: {chain}"),
+        );
     }
-    if lower.contains("lookup") || lower.contains("name or service not known") || lower.contains("resolve") {
+    if lower.contains("lookup")
+        || lower.contains("name or service not known")
+        || lower.contains("resolve")
+    {
         return Verdict::failed(CheckErrorKind::Dns, "the SMTP host name does not resolve");
     }
     if lower.contains("authentication") || lower.contains("mechanism") {
         return Verdict::failed(CheckErrorKind::Auth, format!("login failed: {chain}"));
     }
-    if matches!(io_kind, Some(Io::ConnectionRefused | Io::ConnectionReset | Io::ConnectionAborted | Io::NotConnected | Io::UnexpectedEof | Io::BrokenPipe)) {
+    if matches!(
+        io_kind,
+        Some(
+            Io::ConnectionRefused
+                | Io::ConnectionReset
+                | Io::ConnectionAborted
+                | Io::NotConnected
+                | Io::UnexpectedEof
+                | Io::BrokenPipe
+        )
+    ) {
         return Verdict::failed(CheckErrorKind::Connect, format!("cannot connect: {chain}"));
     }
     Verdict::failed(CheckErrorKind::Connect, format!("SMTP failed: {chain}"))
@@ -156,11 +206,31 @@ impl rustls::client::danger::ServerCertVerifier for ReadOnly {
     ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
         Ok(rustls::client::danger::ServerCertVerified::assertion())
     }
-    fn verify_tls12_signature(&self, message: &[u8], cert: &rustls::pki_types::CertificateDer<'_>, dss: &rustls::DigitallySignedStruct) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
     }
-    fn verify_tls13_signature(&self, message: &[u8], cert: &rustls::pki_types::CertificateDer<'_>, dss: &rustls::DigitallySignedStruct) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
     }
     fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
         self.0.signature_verification_algorithms.supported_schemes()
@@ -184,21 +254,43 @@ async fn smtp_reply(stream: &mut tokio::io::BufReader<tokio::net::TcpStream>) ->
 
 /// Days until the SMTP server's certificate expires, read over implicit TLS or after `STARTTLS`;
 /// `None` when it cannot be read within `timeout` per step.
-pub async fn certificate_days_left(host: &str, port: u16, implicit: bool, timeout: Duration) -> Option<i64> {
+pub async fn certificate_days_left(
+    host: &str,
+    port: u16,
+    implicit: bool,
+    timeout: Duration,
+) -> Option<i64> {
     use tokio::io::AsyncWriteExt;
     let step = |future| tokio::time::timeout(timeout, future);
-    let tcp = step(tokio::net::TcpStream::connect((host, port))).await.ok()?.ok()?;
+    let tcp = step(tokio::net::TcpStream::connect((host, port)))
+        .await
+        .ok()?
+        .ok()?;
     let tcp = if implicit {
         tcp
     } else {
         let mut reader = tokio::io::BufReader::new(tcp);
-        if tokio::time::timeout(timeout, smtp_reply(&mut reader)).await.ok()?? != 220 {
+        if tokio::time::timeout(timeout, smtp_reply(&mut reader))
+            .await
+            .ok()??
+            != 220
+        {
             return None;
         }
-        reader.get_mut().write_all(b"EHLO patchbay.localhost\r\n").await.ok()?;
-        tokio::time::timeout(timeout, smtp_reply(&mut reader)).await.ok()??;
+        reader
+            .get_mut()
+            .write_all(b"EHLO patchbay.localhost\r\n")
+            .await
+            .ok()?;
+        tokio::time::timeout(timeout, smtp_reply(&mut reader))
+            .await
+            .ok()??;
         reader.get_mut().write_all(b"STARTTLS\r\n").await.ok()?;
-        if tokio::time::timeout(timeout, smtp_reply(&mut reader)).await.ok()?? != 220 {
+        if tokio::time::timeout(timeout, smtp_reply(&mut reader))
+            .await
+            .ok()??
+            != 220
+        {
             return None;
         }
         reader.into_inner()
@@ -211,7 +303,13 @@ pub async fn certificate_days_left(host: &str, port: u16, implicit: bool, timeou
         .with_custom_certificate_verifier(Arc::new(ReadOnly(provider)))
         .with_no_client_auth();
     let name = rustls::pki_types::ServerName::try_from(host.to_owned()).ok()?;
-    let tls = tokio::time::timeout(timeout, tokio_rustls::TlsConnector::from(Arc::new(config)).connect(name, tcp)).await.ok()?.ok()?;
+    let tls = tokio::time::timeout(
+        timeout,
+        tokio_rustls::TlsConnector::from(Arc::new(config)).connect(name, tcp),
+    )
+    .await
+    .ok()?
+    .ok()?;
     let der = tls.get_ref().1.peer_certificates()?.first()?.clone();
     crate::health::days_until_expiry(&der)
 }

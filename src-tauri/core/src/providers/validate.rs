@@ -31,7 +31,11 @@ pub fn normalize_config(spec: &ProviderSpec, input: &Config) -> Result<Config> {
                 let known: Vec<_> = spec.fields.iter().map(|f| f.name).collect();
                 return Err(Error::validation(
                     name.as_str(),
-                    format!("is not a field of {}; expected one of: {}", spec.id, known.join(", ")),
+                    format!(
+                        "is not a field of {}; expected one of: {}",
+                        spec.id,
+                        known.join(", ")
+                    ),
                 ));
             }
             Some(field) if field.secret => {
@@ -83,7 +87,10 @@ pub fn check_secret(field: &FieldSpec, value: &str) -> Result<()> {
     }
     if field.kind == FieldKind::Url {
         check_url(value).map_err(|_| {
-            Error::validation(field.name, "is not a valid absolute http:// or https:// URL")
+            Error::validation(
+                field.name,
+                "is not a valid absolute http:// or https:// URL",
+            )
         })?;
     }
     Ok(())
@@ -91,7 +98,12 @@ pub fn check_secret(field: &FieldSpec, value: &str) -> Result<()> {
 
 fn clean(field: &FieldSpec, value: &str) -> String {
     if field.kind == FieldKind::Headers {
-        value.lines().map(str::trim).filter(|line| !line.is_empty()).collect::<Vec<_>>().join("\n")
+        value
+            .lines()
+            .map(str::trim)
+            .filter(|line| !line.is_empty())
+            .collect::<Vec<_>>()
+            .join("\n")
     } else {
         value.trim().to_owned()
     }
@@ -99,12 +111,19 @@ fn clean(field: &FieldSpec, value: &str) -> String {
 
 /// Checks one non-secret value against its field kind; returns the message on failure.
 fn check_value(field: &FieldSpec, value: &str) -> Result<(), String> {
-    let limit = if field.kind == FieldKind::Headers { MAX_HEADERS_CHARS } else { MAX_VALUE_CHARS };
+    let limit = if field.kind == FieldKind::Headers {
+        MAX_HEADERS_CHARS
+    } else {
+        MAX_VALUE_CHARS
+    };
     if value.chars().count() > limit {
         return Err(format!("is longer than {limit} characters"));
     }
     let multiline = field.kind == FieldKind::Headers;
-    if value.chars().any(|c| c.is_control() && !(multiline && c == '\n')) {
+    if value
+        .chars()
+        .any(|c| c.is_control() && !(multiline && c == '\n'))
+    {
         return Err("contains control characters".into());
     }
     match &field.kind {
@@ -113,13 +132,18 @@ fn check_value(field: &FieldSpec, value: &str) -> Result<(), String> {
         FieldKind::Url => check_url(value).map(|_| ()),
         FieldKind::Port => match value.parse::<u32>() {
             Ok(port) if (1..=65535).contains(&port) => Ok(()),
-            _ => Err(format!("must be a port number from 1 to 65535, got `{value}`")),
+            _ => Err(format!(
+                "must be a port number from 1 to 65535, got `{value}`"
+            )),
         },
         FieldKind::Choice { options } => {
             if options.contains(&value) {
                 Ok(())
             } else {
-                Err(format!("must be one of: {}; got `{value}`", options.join(", ")))
+                Err(format!(
+                    "must be one of: {}; got `{value}`",
+                    options.join(", ")
+                ))
             }
         }
         FieldKind::Email => value
@@ -133,7 +157,9 @@ fn check_value(field: &FieldSpec, value: &str) -> Result<(), String> {
 
 fn check_host(value: &str) -> Result<(), String> {
     if value.contains("://") || value.contains('/') {
-        return Err(format!("must be a host name without scheme or path, e.g. smtp.example.com; got `{value}`"));
+        return Err(format!(
+            "must be a host name without scheme or path, e.g. smtp.example.com; got `{value}`"
+        ));
     }
     match url::Host::parse(value) {
         Ok(_) if !value.contains(' ') => Ok(()),
@@ -147,9 +173,12 @@ fn check_host(value: &str) -> Result<(), String> {
 /// A message naming what is wrong (the value is included, so callers pass only non-secret values
 /// through to users).
 pub fn check_url(value: &str) -> Result<url::Url, String> {
-    let url = url::Url::parse(value).map_err(|error| format!("`{value}` is not a valid URL ({error})"))?;
+    let url = url::Url::parse(value)
+        .map_err(|error| format!("`{value}` is not a valid URL ({error})"))?;
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(format!("must start with http:// or https://; got `{value}`"));
+        return Err(format!(
+            "must start with http:// or https://; got `{value}`"
+        ));
     }
     if url.host_str().is_none_or(str::is_empty) {
         return Err(format!("`{value}` has no host"));
@@ -175,7 +204,10 @@ fn check_header_line(line: &str) -> Result<(), String> {
 pub fn parse_status_ranges(value: &str) -> Result<Vec<(u16, u16)>, String> {
     let code = |part: &str| match part.trim().parse::<u16>() {
         Ok(code) if (100..=599).contains(&code) => Ok(code),
-        _ => Err(format!("`{}` is not an HTTP status code (100-599)", part.trim())),
+        _ => Err(format!(
+            "`{}` is not an HTTP status code (100-599)",
+            part.trim()
+        )),
     };
     value
         .split(',')

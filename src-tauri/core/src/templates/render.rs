@@ -106,7 +106,9 @@ impl std::fmt::Display for RenderError {
             TemplatePart::Data => "sample data",
         };
         match (self.line, self.column) {
-            (Some(line), Some(column)) => write!(f, "{part}, line {line}, column {column}: {}", self.message),
+            (Some(line), Some(column)) => {
+                write!(f, "{part}, line {line}, column {column}: {}", self.message)
+            }
             (Some(line), None) => write!(f, "{part}, line {line}: {}", self.message),
             _ => write!(f, "{part}: {}", self.message),
         }
@@ -129,9 +131,15 @@ impl Default for Envelope {
     #[allow(clippy::expect_used)] // literal, valid addresses
     fn default() -> Self {
         let mailbox = |name: &str, user: &str| {
-            Mailbox::new(Some(name.to_owned()), lettre::Address::new(user, "example.com").expect("valid literal address"))
+            Mailbox::new(
+                Some(name.to_owned()),
+                lettre::Address::new(user, "example.com").expect("valid literal address"),
+            )
         };
-        Self { from: mailbox("Patchbay preview", "preview"), to: mailbox("Recipient", "recipient") }
+        Self {
+            from: mailbox("Patchbay preview", "preview"),
+            to: mailbox("Recipient", "recipient"),
+        }
     }
 }
 
@@ -182,13 +190,18 @@ pub fn sample_data(variables: &[String]) -> serde_json::Value {
         let segments: Vec<&str> = path.split('.').collect();
         for (index, segment) in segments.iter().enumerate() {
             if index + 1 == segments.len() {
-                node.entry((*segment).to_owned()).or_insert_with(|| serde_json::Value::String(format!("<{path}>")));
+                node.entry((*segment).to_owned())
+                    .or_insert_with(|| serde_json::Value::String(format!("<{path}>")));
             } else {
-                let entry = node.entry((*segment).to_owned()).or_insert_with(|| serde_json::Value::Object(Default::default()));
+                let entry = node
+                    .entry((*segment).to_owned())
+                    .or_insert_with(|| serde_json::Value::Object(Default::default()));
                 if !entry.is_object() {
                     *entry = serde_json::Value::Object(Default::default());
                 }
-                let Some(next) = entry.as_object_mut() else { break };
+                let Some(next) = entry.as_object_mut() else {
+                    break;
+                };
                 node = next;
             }
         }
@@ -197,7 +210,10 @@ pub fn sample_data(variables: &[String]) -> serde_json::Value {
 }
 
 fn parts(source: &TemplateSource) -> Vec<(&str, TemplatePart)> {
-    let mut parts = vec![(source.subject.as_str(), TemplatePart::Subject), (source.body.as_str(), TemplatePart::Body)];
+    let mut parts = vec![
+        (source.subject.as_str(), TemplatePart::Subject),
+        (source.body.as_str(), TemplatePart::Body),
+    ];
     if let Some(text) = source.text_body.as_deref().filter(|t| !t.trim().is_empty()) {
         parts.push((text, TemplatePart::TextBody));
     }
@@ -206,7 +222,11 @@ fn parts(source: &TemplateSource) -> Vec<(&str, TemplatePart)> {
 
 fn environment(strict: bool, escape: AutoEscape) -> Environment<'static> {
     let mut env = Environment::new();
-    env.set_undefined_behavior(if strict { UndefinedBehavior::Strict } else { UndefinedBehavior::Chainable });
+    env.set_undefined_behavior(if strict {
+        UndefinedBehavior::Strict
+    } else {
+        UndefinedBehavior::Chainable
+    });
     env.set_fuel(Some(FUEL));
     env.set_auto_escape_callback(move |_| escape.clone());
     env
@@ -217,14 +237,25 @@ fn position(text: &str, offset: usize) -> (u32, u32) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (u32::try_from(line).unwrap_or(u32::MAX), u32::try_from(column).unwrap_or(u32::MAX))
+    (
+        u32::try_from(line).unwrap_or(u32::MAX),
+        u32::try_from(column).unwrap_or(u32::MAX),
+    )
 }
 
 fn defined(data: &serde_json::Value, path: &str) -> bool {
-    path.split('.').try_fold(data, |node, key| node.get(key)).is_some()
+    path.split('.')
+        .try_fold(data, |node, key| node.get(key))
+        .is_some()
 }
 
-fn render_part(text: &str, part: TemplatePart, data: &serde_json::Value, strict: bool, escape: AutoEscape) -> Result<String, RenderError> {
+fn render_part(
+    text: &str,
+    part: TemplatePart,
+    data: &serde_json::Value,
+    strict: bool,
+    escape: AutoEscape,
+) -> Result<String, RenderError> {
     let env = environment(strict, escape);
     let fail = |error: &minijinja::Error, kind: RenderErrorKind, variable: Option<String>| {
         let (line, column) = match (error.range(), error.line()) {
@@ -237,7 +268,10 @@ fn render_part(text: &str, part: TemplatePart, data: &serde_json::Value, strict:
         };
         let message = match &variable {
             Some(name) => format!("`{name}` is not defined in the sample data"),
-            None => error.detail().map_or_else(|| error.kind().to_string(), |d| format!("{}: {d}", error.kind())),
+            None => error.detail().map_or_else(
+                || error.kind().to_string(),
+                |d| format!("{}: {d}", error.kind()),
+            ),
         };
         // A variable without a usable range: find it on its line.
         let column = match (&variable, line, column) {
@@ -248,38 +282,71 @@ fn render_part(text: &str, part: TemplatePart, data: &serde_json::Value, strict:
                 .map(|byte| u32::try_from(byte + 1).unwrap_or(u32::MAX)),
             _ => column,
         };
-        RenderError { part, kind, message, variable, line, column }
-    };
-    let template = env.template_from_str(text).map_err(|error| fail(&error, RenderErrorKind::Syntax, None))?;
-    template.render(minijinja::value::Serde(data)).map_err(|error| {
-        if error.kind() == JinjaKind::UndefinedError {
-            // minijinja reports the line but not the name: take the first used variable the data lacks,
-            // preferring one that appears on the reported line.
-            let missing: Vec<String> = {
-                let mut used: Vec<String> = template.undeclared_variables(true).into_iter().collect();
-                used.sort();
-                used.into_iter().filter(|path| !defined(data, path)).collect()
-            };
-            let line_text = error.line().and_then(|line| text.lines().nth(line.saturating_sub(1)));
-            let name = missing
-                .iter()
-                .find(|path| line_text.is_some_and(|l| l.contains(path.as_str())))
-                .or(missing.first())
-                .cloned()
-                .or_else(|| error.range().map(|range| text[range].trim().to_owned()));
-            fail(&error, RenderErrorKind::UndefinedVariable, name)
-        } else {
-            fail(&error, RenderErrorKind::Template, None)
+        RenderError {
+            part,
+            kind,
+            message,
+            variable,
+            line,
+            column,
         }
-    })
+    };
+    let template = env
+        .template_from_str(text)
+        .map_err(|error| fail(&error, RenderErrorKind::Syntax, None))?;
+    template
+        .render(minijinja::value::Serde(data))
+        .map_err(|error| {
+            if error.kind() == JinjaKind::UndefinedError {
+                // minijinja reports the line but not the name: take the first used variable the data lacks,
+                // preferring one that appears on the reported line.
+                let missing: Vec<String> = {
+                    let mut used: Vec<String> =
+                        template.undeclared_variables(true).into_iter().collect();
+                    used.sort();
+                    used.into_iter()
+                        .filter(|path| !defined(data, path))
+                        .collect()
+                };
+                let line_text = error
+                    .line()
+                    .and_then(|line| text.lines().nth(line.saturating_sub(1)));
+                let name = missing
+                    .iter()
+                    .find(|path| line_text.is_some_and(|l| l.contains(path.as_str())))
+                    .or(missing.first())
+                    .cloned()
+                    .or_else(|| error.range().map(|range| text[range].trim().to_owned()));
+                fail(&error, RenderErrorKind::UndefinedVariable, name)
+            } else {
+                fail(&error, RenderErrorKind::Template, None)
+            }
+        })
 }
 
 fn mjml_to_html(mjml: &str) -> Result<(String, Vec<String>), RenderError> {
-    let error = |message: String| RenderError { part: TemplatePart::Body, kind: RenderErrorKind::Mjml, message, variable: None, line: None, column: None };
+    let error = |message: String| RenderError {
+        part: TemplatePart::Body,
+        kind: RenderErrorKind::Mjml,
+        message,
+        variable: None,
+        line: None,
+        column: None,
+    };
     let parsed = mrml::parse(mjml).map_err(|e| error(format!("MJML: {e}")))?;
-    let warnings = parsed.warnings.iter().map(|w| format!("MJML: {w:?}")).collect();
-    let options = mrml::prelude::render::RenderOptions { disable_comments: true, ..Default::default() };
-    let html = parsed.element.render(&options).map_err(|e| error(format!("MJML: {e}")))?;
+    let warnings = parsed
+        .warnings
+        .iter()
+        .map(|w| format!("MJML: {w:?}"))
+        .collect();
+    let options = mrml::prelude::render::RenderOptions {
+        disable_comments: true,
+        ..Default::default()
+    };
+    let html = parsed
+        .element
+        .render(&options)
+        .map_err(|e| error(format!("MJML: {e}")))?;
     Ok((html, warnings))
 }
 
@@ -301,7 +368,9 @@ fn inline_css(html: &str) -> Result<String, RenderError> {
 
 fn links(html: &str) -> Vec<String> {
     static HREF: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
-    let Some(pattern) = HREF.get_or_init(|| regex::Regex::new(r#"(?i)<a\b[^>]*?\bhref\s*=\s*["']([^"']+)["']"#).ok()) else {
+    let Some(pattern) = HREF
+        .get_or_init(|| regex::Regex::new(r#"(?i)<a\b[^>]*?\bhref\s*=\s*["']([^"']+)["']"#).ok())
+    else {
         return Vec::new();
     };
     let mut seen = BTreeSet::new();
@@ -324,7 +393,10 @@ fn offline_warnings(html: &str) -> Vec<String> {
     if remote > 0 {
         warnings.push(format!("{remote} of {remote_images} images are remote: they do not load offline, the preview shows their alt text"));
     }
-    if lower.contains("fonts.googleapis.com") || lower.contains("@font-face") || lower.contains("@import url(") {
+    if lower.contains("fonts.googleapis.com")
+        || lower.contains("@font-face")
+        || lower.contains("@import url(")
+    {
         warnings.push("Web fonts do not load offline: the preview shows the fallback font (as clients that block them do)".into());
     }
     warnings
@@ -334,7 +406,12 @@ fn offline_warnings(html: &str) -> Vec<String> {
 ///
 /// # Errors
 /// A [`RenderError`] with part, kind, line, column and, for undefined variables, the variable's name.
-pub fn render(source: &TemplateSource, data: &serde_json::Value, strict: bool, envelope: &Envelope) -> Result<Rendered, RenderError> {
+pub fn render(
+    source: &TemplateSource,
+    data: &serde_json::Value,
+    strict: bool,
+    envelope: &Envelope,
+) -> Result<Rendered, RenderError> {
     if !data.is_object() {
         return Err(RenderError {
             part: TemplatePart::Data,
@@ -345,9 +422,21 @@ pub fn render(source: &TemplateSource, data: &serde_json::Value, strict: bool, e
             column: None,
         });
     }
-    let subject = render_part(&source.subject, TemplatePart::Subject, data, strict, AutoEscape::None)?;
+    let subject = render_part(
+        &source.subject,
+        TemplatePart::Subject,
+        data,
+        strict,
+        AutoEscape::None,
+    )?;
     let subject = subject.lines().map(str::trim).collect::<Vec<_>>().join(" ");
-    let body = render_part(&source.body, TemplatePart::Body, data, strict, AutoEscape::Html)?;
+    let body = render_part(
+        &source.body,
+        TemplatePart::Body,
+        data,
+        strict,
+        AutoEscape::Html,
+    )?;
     let (html, mut warnings) = match source.format {
         BodyFormat::Mjml => mjml_to_html(&body)?,
         BodyFormat::Html => (body, Vec::new()),
@@ -356,17 +445,31 @@ pub fn render(source: &TemplateSource, data: &serde_json::Value, strict: bool, e
     // thread while the CSS is inlined (the two are the slowest steps for large MJML output).
     let written_text = source.text_body.as_deref().filter(|t| !t.trim().is_empty());
     let (inlined, generated) = std::thread::scope(|scope| {
-        let generated = written_text.is_none().then(|| scope.spawn(|| html2text::from_read(html.as_bytes(), TEXT_WIDTH).unwrap_or_default()));
+        let generated = written_text.is_none().then(|| {
+            scope.spawn(|| html2text::from_read(html.as_bytes(), TEXT_WIDTH).unwrap_or_default())
+        });
         let inlined = inline_css(&html);
-        (inlined, generated.map(|handle| handle.join().unwrap_or_default()))
+        (
+            inlined,
+            generated.map(|handle| handle.join().unwrap_or_default()),
+        )
     });
     let html = inlined?;
     let (text, text_generated) = match (written_text, generated) {
-        (Some(text), _) => (render_part(text, TemplatePart::TextBody, data, strict, AutoEscape::None)?, false),
+        (Some(text), _) => (
+            render_part(text, TemplatePart::TextBody, data, strict, AutoEscape::None)?,
+            false,
+        ),
         (None, generated) => (generated.unwrap_or_default(), true),
     };
     if html.len() > GMAIL_CLIP_BYTES {
-        warnings.insert(0, format!("The HTML is {} KB: Gmail clips messages above 102 KB", html.len() / 1024));
+        warnings.insert(
+            0,
+            format!(
+                "The HTML is {} KB: Gmail clips messages above 102 KB",
+                html.len() / 1024
+            ),
+        );
     }
     warnings.extend(offline_warnings(&html));
     let message = lettre::Message::builder()
@@ -375,11 +478,27 @@ pub fn render(source: &TemplateSource, data: &serde_json::Value, strict: bool, e
         .subject(subject.clone())
         .multipart(
             MultiPart::alternative()
-                .singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(text.clone()))
+                .singlepart(
+                    SinglePart::builder()
+                        .header(ContentType::TEXT_PLAIN)
+                        .body(text.clone()),
+                )
                 // Base64 keeps long HTML lines intact and encodes far faster than quoted-printable.
-                .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).header(ContentTransferEncoding::Base64).body(html.clone())),
+                .singlepart(
+                    SinglePart::builder()
+                        .header(ContentType::TEXT_HTML)
+                        .header(ContentTransferEncoding::Base64)
+                        .body(html.clone()),
+                ),
         )
-        .map_err(|e| RenderError { part: TemplatePart::Subject, kind: RenderErrorKind::Template, message: format!("cannot build the message: {e}"), variable: None, line: None, column: None })?;
+        .map_err(|e| RenderError {
+            part: TemplatePart::Subject,
+            kind: RenderErrorKind::Template,
+            message: format!("cannot build the message: {e}"),
+            variable: None,
+            line: None,
+            column: None,
+        })?;
     let eml = String::from_utf8_lossy(&message.formatted()).into_owned();
     Ok(Rendered {
         subject,

@@ -31,9 +31,14 @@ pub struct SendOutcome {
     pub run: Run,
 }
 
-async fn blocking<T: Send + 'static>(core: &Arc<Patchbay>, call: impl FnOnce(&Patchbay) -> Result<T> + Send + 'static) -> Result<T> {
+async fn blocking<T: Send + 'static>(
+    core: &Arc<Patchbay>,
+    call: impl FnOnce(&Patchbay) -> Result<T> + Send + 'static,
+) -> Result<T> {
     let core = Arc::clone(core);
-    tokio::task::spawn_blocking(move || call(&core)).await.map_err(|error| Error::Internal(error.to_string()))?
+    tokio::task::spawn_blocking(move || call(&core))
+        .await
+        .map_err(|error| Error::Internal(error.to_string()))?
 }
 
 /// Sends `source` rendered with `data` to `to` through SMTP integration `integration_id`.
@@ -49,19 +54,47 @@ pub async fn send_test_email(
     integration_id: i64,
     to: &str,
 ) -> Result<SendOutcome> {
-    let to: lettre::message::Mailbox = to.trim().parse().map_err(|_| Error::validation("to", format!("`{}` is not an e-mail address", to.trim())))?;
+    let to: lettre::message::Mailbox = to.trim().parse().map_err(|_| {
+        Error::validation("to", format!("`{}` is not an e-mail address", to.trim()))
+    })?;
     let target = blocking(core, move |core| core.check_target(integration_id)).await?;
     if target.provider != "smtp" {
-        return Err(Error::validation("integration_id", format!("integration {integration_id} is not an SMTP server")));
+        return Err(Error::validation(
+            "integration_id",
+            format!("integration {integration_id} is not an SMTP server"),
+        ));
     }
-    let sender = [target.setting("from_address"), target.setting("username")].into_iter().find(|a| a.contains('@')).unwrap_or("");
-    let from: lettre::message::Mailbox = sender
-        .parse()
-        .map_err(|_| Error::validation("from_address", "set a From address on the SMTP integration to send test e-mails"))?;
-    let rendered = render(&source, &data, true, &Envelope { from: from.clone(), to: to.clone() })
-        .map_err(|error| Error::validation("template", error.to_string()))?;
+    let sender = [target.setting("from_address"), target.setting("username")]
+        .into_iter()
+        .find(|a| a.contains('@'))
+        .unwrap_or("");
+    let from: lettre::message::Mailbox = sender.parse().map_err(|_| {
+        Error::validation(
+            "from_address",
+            "set a From address on the SMTP integration to send test e-mails",
+        )
+    })?;
+    let rendered = render(
+        &source,
+        &data,
+        true,
+        &Envelope {
+            from: from.clone(),
+            to: to.clone(),
+        },
+    )
+    .map_err(|error| Error::validation("template", error.to_string()))?;
     let title = format!("Test e-mail “{}” to {}", rendered.subject, to.email);
-    let run = blocking(core, move |core| core.start_run(RunKind::TestEmail, &title, None, Some(integration_id), Some(1))).await?;
+    let run = blocking(core, move |core| {
+        core.start_run(
+            RunKind::TestEmail,
+            &title,
+            None,
+            Some(integration_id),
+            Some(1),
+        )
+    })
+    .await?;
     let envelope = lettre::address::Envelope::new(Some(from.email.clone()), vec![to.email.clone()])
         .map_err(|error| Error::Internal(error.to_string()))?;
     let outcome = match smtp::transport(&target, SMTP_TIMEOUT) {
@@ -72,10 +105,22 @@ pub async fn send_test_email(
             .map_err(|error| smtp::classify(&error, target.setting("username"))),
     };
     let (delivered, error_kind, detail) = match outcome {
-        Ok(response) => (true, None, format!("accepted by the SMTP server ({})", response.code())),
+        Ok(response) => (
+            true,
+            None,
+            format!("accepted by the SMTP server ({})", response.code()),
+        ),
         Err(verdict) => (false, verdict.error_kind, verdict.detail),
     };
-    let (run_id, status, summary) = (run.id, if delivered { RunStatus::Succeeded } else { RunStatus::Failed }, detail.clone());
+    let (run_id, status, summary) = (
+        run.id,
+        if delivered {
+            RunStatus::Succeeded
+        } else {
+            RunStatus::Failed
+        },
+        detail.clone(),
+    );
     let run = blocking(core, move |core| {
         core.run_progress(run_id, i64::from(delivered), None, None)?;
         if delivered {
@@ -85,5 +130,10 @@ pub async fn send_test_email(
         }
     })
     .await?;
-    Ok(SendOutcome { delivered, error_kind, detail, run })
+    Ok(SendOutcome {
+        delivered,
+        error_kind,
+        detail,
+        run,
+    })
 }

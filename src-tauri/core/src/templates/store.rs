@@ -111,7 +111,11 @@ fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Template> {
         project_id: row.get(1)?,
         name: row.get(2)?,
         subject: row.get(3)?,
-        format: if format == "mjml" { BodyFormat::Mjml } else { BodyFormat::Html },
+        format: if format == "mjml" {
+            BodyFormat::Mjml
+        } else {
+            BodyFormat::Html
+        },
         body: row.get(5)?,
         text_body: row.get(6)?,
         sample_data: row.get(7)?,
@@ -127,19 +131,43 @@ fn check(input: &TemplateInput) -> Result<(String, String)> {
         return Err(Error::validation("name", "is required"));
     }
     if name.chars().count() > 100 || name.chars().any(char::is_control) {
-        return Err(Error::validation("name", "must be at most 100 characters without control characters"));
+        return Err(Error::validation(
+            "name",
+            "must be at most 100 characters without control characters",
+        ));
     }
     if input.subject.contains(['\r', '\n']) {
         return Err(Error::validation("subject", "must be a single line"));
     }
     if input.body.len() > MAX_BODY_BYTES {
-        return Err(Error::validation("body", format!("is {} KB; the limit is {} KB", input.body.len() / 1024, MAX_BODY_BYTES / 1024)));
+        return Err(Error::validation(
+            "body",
+            format!(
+                "is {} KB; the limit is {} KB",
+                input.body.len() / 1024,
+                MAX_BODY_BYTES / 1024
+            ),
+        ));
     }
-    let sample = input.sample_data.clone().filter(|s| !s.trim().is_empty()).unwrap_or_else(|| "{}".into());
+    let sample = input
+        .sample_data
+        .clone()
+        .filter(|s| !s.trim().is_empty())
+        .unwrap_or_else(|| "{}".into());
     match serde_json::from_str::<serde_json::Value>(&sample) {
         Ok(value) if value.is_object() => {}
-        Ok(_) => return Err(Error::validation("sample_data", "must be a JSON object, e.g. {\"name\": \"Anna\"}")),
-        Err(error) => return Err(Error::validation("sample_data", format!("is not valid JSON: {error}"))),
+        Ok(_) => {
+            return Err(Error::validation(
+                "sample_data",
+                "must be a JSON object, e.g. {\"name\": \"Anna\"}",
+            ))
+        }
+        Err(error) => {
+            return Err(Error::validation(
+                "sample_data",
+                format!("is not valid JSON: {error}"),
+            ))
+        }
     }
     Ok((name.to_owned(), sample))
 }
@@ -157,12 +185,21 @@ impl Patchbay {
             Some(id) => id,
             None => transaction.query_row("SELECT MIN(id) FROM projects", [], |r| r.get(0))?,
         };
-        crate::projects::get(&transaction, project_id).map_err(|_| Error::validation("project_id", format!("project {project_id} does not exist")))?;
+        crate::projects::get(&transaction, project_id).map_err(|_| {
+            Error::validation("project_id", format!("project {project_id} does not exist"))
+        })?;
         let duplicate: Option<i64> = transaction
-            .query_row("SELECT id FROM templates WHERE project_id = ?1 AND name = ?2", params![project_id, name], |r| r.get(0))
+            .query_row(
+                "SELECT id FROM templates WHERE project_id = ?1 AND name = ?2",
+                params![project_id, name],
+                |r| r.get(0),
+            )
             .optional()?;
         if duplicate.is_some() {
-            return Err(Error::Conflict { field: "name".into(), message: format!("a template named `{name}` already exists in this project") });
+            return Err(Error::Conflict {
+                field: "name".into(),
+                message: format!("a template named `{name}` already exists in this project"),
+            });
         }
         let now = now_ms();
         transaction.execute(
@@ -187,13 +224,23 @@ impl Patchbay {
         let current = transaction
             .query_row(&format!("{SELECT} WHERE id = ?1"), [id], from_row)
             .optional()?
-            .ok_or_else(|| Error::NotFound { what: "template", id: id.to_string() })?;
+            .ok_or_else(|| Error::NotFound {
+                what: "template",
+                id: id.to_string(),
+            })?;
         let project_id = input.project_id.unwrap_or(current.project_id);
         let duplicate: Option<i64> = transaction
-            .query_row("SELECT id FROM templates WHERE project_id = ?1 AND name = ?2 AND id != ?3", params![project_id, name, id], |r| r.get(0))
+            .query_row(
+                "SELECT id FROM templates WHERE project_id = ?1 AND name = ?2 AND id != ?3",
+                params![project_id, name, id],
+                |r| r.get(0),
+            )
             .optional()?;
         if duplicate.is_some() {
-            return Err(Error::Conflict { field: "name".into(), message: format!("a template named `{name}` already exists in this project") });
+            return Err(Error::Conflict {
+                field: "name".into(),
+                message: format!("a template named `{name}` already exists in this project"),
+            });
         }
         transaction.execute(
             "UPDATE templates SET project_id = ?2, name = ?3, subject = ?4, format = ?5, body = ?6, text_body = ?7,
@@ -214,7 +261,10 @@ impl Patchbay {
             .lock()
             .query_row(&format!("{SELECT} WHERE id = ?1"), [id], from_row)
             .optional()?
-            .ok_or_else(|| Error::NotFound { what: "template", id: id.to_string() })
+            .ok_or_else(|| Error::NotFound {
+                what: "template",
+                id: id.to_string(),
+            })
     }
 
     /// Deletes template `id`.
@@ -222,8 +272,15 @@ impl Patchbay {
     /// # Errors
     /// [`Error::NotFound`].
     pub fn delete_template(&self, id: i64) -> Result<()> {
-        match self.store.lock().execute("DELETE FROM templates WHERE id = ?1", [id])? {
-            0 => Err(Error::NotFound { what: "template", id: id.to_string() }),
+        match self
+            .store
+            .lock()
+            .execute("DELETE FROM templates WHERE id = ?1", [id])?
+        {
+            0 => Err(Error::NotFound {
+                what: "template",
+                id: id.to_string(),
+            }),
             _ => Ok(()),
         }
     }
@@ -233,9 +290,16 @@ impl Patchbay {
     /// # Errors
     /// [`Error::Validation`] on `per_page` above 100.
     pub fn list_templates(&self, query: &TemplateQuery) -> Result<Page<Template>> {
-        let per_page = if query.per_page == 0 { 10 } else { query.per_page };
+        let per_page = if query.per_page == 0 {
+            10
+        } else {
+            query.per_page
+        };
         if per_page > 100 {
-            return Err(Error::validation("per_page", format!("must be 1 to 100, got {per_page}")));
+            return Err(Error::validation(
+                "per_page",
+                format!("must be 1 to 100, got {per_page}"),
+            ));
         }
         let page = query.page.max(1);
         let direction = if query.desc { "DESC" } else { "ASC" };
@@ -243,12 +307,29 @@ impl Patchbay {
             TemplateSort::Name => format!("name COLLATE NOCASE {direction}, id {direction}"),
             TemplateSort::Updated => format!("updated_at {direction}, id {direction}"),
         };
-        let clause = if query.project_id.is_some() { " WHERE project_id = ?1" } else { " WHERE ?1 IS NULL" };
+        let clause = if query.project_id.is_some() {
+            " WHERE project_id = ?1"
+        } else {
+            " WHERE ?1 IS NULL"
+        };
         let connection = self.store.lock();
-        let total: i64 = connection.query_row(&format!("SELECT COUNT(*) FROM templates{clause}"), [query.project_id], |r| r.get(0))?;
+        let total: i64 = connection.query_row(
+            &format!("SELECT COUNT(*) FROM templates{clause}"),
+            [query.project_id],
+            |r| r.get(0),
+        )?;
         let offset = i64::from(page - 1) * i64::from(per_page);
-        let mut statement = connection.prepare(&format!("{SELECT}{clause} ORDER BY {order} LIMIT {per_page} OFFSET {offset}"))?;
-        let items = statement.query_map([query.project_id], from_row)?.collect::<rusqlite::Result<_>>()?;
-        Ok(Page { items, total, page, per_page })
+        let mut statement = connection.prepare(&format!(
+            "{SELECT}{clause} ORDER BY {order} LIMIT {per_page} OFFSET {offset}"
+        ))?;
+        let items = statement
+            .query_map([query.project_id], from_row)?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(Page {
+            items,
+            total,
+            page,
+            per_page,
+        })
     }
 }

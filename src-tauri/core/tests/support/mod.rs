@@ -40,7 +40,12 @@ pub struct Reply {
 
 impl Reply {
     pub fn new(status: u16, body: impl Into<Vec<u8>>) -> Self {
-        Self { status, headers: vec![], body: body.into(), delay: Duration::ZERO }
+        Self {
+            status,
+            headers: vec![],
+            body: body.into(),
+            delay: Duration::ZERO,
+        }
     }
     pub fn json(status: u16, value: serde_json::Value) -> Self {
         Self::new(status, value.to_string()).header("Content-Type", "application/json")
@@ -80,13 +85,19 @@ impl Server {
         let seen = Arc::clone(&requests);
         let task = tokio::spawn(async move {
             loop {
-                let Ok((stream, _)) = listener.accept().await else { return };
+                let Ok((stream, _)) = listener.accept().await else {
+                    return;
+                };
                 let behaviour = behaviour.clone();
                 let seen = Arc::clone(&seen);
                 tokio::spawn(async move { serve(stream, behaviour, seen).await });
             }
         });
-        Self { addr, requests, task }
+        Self {
+            addr,
+            requests,
+            task,
+        }
     }
 
     /// Answers every path with `reply`.
@@ -96,10 +107,13 @@ impl Server {
 
     /// Answers by path (`/healthz`, `/api/v4/account` …); others get 404.
     pub async fn routes(routes: Vec<(&'static str, Reply)>) -> Self {
-        let map: BTreeMap<String, Reply> = routes.into_iter().map(|(p, r)| (p.to_owned(), r)).collect();
+        let map: BTreeMap<String, Reply> =
+            routes.into_iter().map(|(p, r)| (p.to_owned(), r)).collect();
         Self::start(Behaviour::Routes(Arc::new(move |path| {
             let path = path.split('?').next().unwrap_or(path);
-            map.get(path).cloned().unwrap_or_else(|| Reply::new(404, "not found"))
+            map.get(path)
+                .cloned()
+                .unwrap_or_else(|| Reply::new(404, "not found"))
         })))
         .await
     }
@@ -119,14 +133,18 @@ async fn serve(mut stream: TcpStream, behaviour: Behaviour, seen: Arc<Mutex<Vec<
     let mut buffer = Vec::new();
     let mut chunk = [0u8; 4096];
     loop {
-        let Ok(read) = stream.read(&mut chunk).await else { return };
+        let Ok(read) = stream.read(&mut chunk).await else {
+            return;
+        };
         if read == 0 {
             return;
         }
         buffer.extend_from_slice(&chunk[..read]);
         if buffer[0] == 0x16 {
             // A TLS ClientHello sent to this plain-HTTP server: answer like nginx does.
-            let _ = stream.write_all(b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n").await;
+            let _ = stream
+                .write_all(b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n")
+                .await;
             return;
         }
         if let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
@@ -134,7 +152,11 @@ async fn serve(mut stream: TcpStream, behaviour: Behaviour, seen: Arc<Mutex<Vec<
             let path = head.split_whitespace().nth(1).unwrap_or("/").to_owned();
             let length = head
                 .lines()
-                .find_map(|line| line.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap_or(0)))
+                .find_map(|line| {
+                    line.to_ascii_lowercase()
+                        .strip_prefix("content-length:")
+                        .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                })
                 .unwrap_or(0);
             while buffer.len() < end + 4 + length {
                 match stream.read(&mut chunk).await {
@@ -149,10 +171,14 @@ async fn serve(mut stream: TcpStream, behaviour: Behaviour, seen: Arc<Mutex<Vec<
                     tokio::time::sleep(Duration::from_secs(3600)).await;
                 }
                 Behaviour::Garbage => {
-                    let _ = stream.write_all(b"\x00\x01garbage that is not HTTP\r\n\r\n").await;
+                    let _ = stream
+                        .write_all(b"\x00\x01garbage that is not HTTP\r\n\r\n")
+                        .await;
                 }
                 Behaviour::Slowloris => {
-                    let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n").await;
+                    let _ = stream
+                        .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n")
+                        .await;
                     for _ in 0..1000 {
                         if stream.write_all(b"x").await.is_err() {
                             return;
@@ -167,7 +193,11 @@ async fn serve(mut stream: TcpStream, behaviour: Behaviour, seen: Arc<Mutex<Vec<
                         _ => unreachable!(),
                     };
                     tokio::time::sleep(reply.delay).await;
-                    let mut response = format!("HTTP/1.1 {} X\r\nContent-Length: {}\r\nConnection: close\r\n", reply.status, reply.body.len());
+                    let mut response = format!(
+                        "HTTP/1.1 {} X\r\nContent-Length: {}\r\nConnection: close\r\n",
+                        reply.status,
+                        reply.body.len()
+                    );
                     for (name, value) in &reply.headers {
                         response.push_str(&format!("{name}: {value}\r\n"));
                     }
@@ -190,15 +220,27 @@ pub fn core() -> Arc<Patchbay> {
 }
 
 /// Creates an integration of `provider` with `config` and `secrets`; returns its id.
-pub fn add(core: &Patchbay, provider: &str, name: &str, config: &[(&str, &str)], secrets: &[(&str, &str)]) -> i64 {
+pub fn add(
+    core: &Patchbay,
+    provider: &str,
+    name: &str,
+    config: &[(&str, &str)],
+    secrets: &[(&str, &str)],
+) -> i64 {
     core.create_integration(NewIntegration {
         project_id: None,
         provider: provider.into(),
         name: name.into(),
         active: None,
         check_interval_s: None,
-        config: config.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
-        secrets: secrets.iter().map(|(k, v)| ((*k).to_owned(), SecretString::from(*v))).collect(),
+        config: config
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
+        secrets: secrets
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), SecretString::from(*v)))
+            .collect(),
     })
     .unwrap()
     .id
