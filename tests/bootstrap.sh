@@ -72,6 +72,9 @@ case "$mode" in
     export PATCHBAY_TEST_PYTHON=$root/target/test-python/bin/python
     # A real n8n for the n8n tests (SPEC §7: n8n 2.8.4 on Node 20, ~6 min and 2.3 GB the first time).
     [ -x tests/n8n/node_modules/n8n/bin/n8n ] || (cd tests/n8n && npm install --no-audit --no-fund)
+    echo "== formatting and lints"
+    cargo fmt --all --check
+    cargo clippy --workspace -- -D warnings
     echo "== generated TypeScript types are up to date"
     cargo test -p patchbay-core -p patchbay-app --lib -q export_bindings >/dev/null
     if [ -d .git ] && [ -n "$(git status --porcelain -- ui/src/bindings)" ]; then

@@ -65,6 +65,12 @@ async function shoot(theme) {
     await driver.wait(until.elementLocated(By.css(".facts-box")), 10_000);
     await save("n8n-routes");
     await click(driver, byText("button", "Close"));
+    await click(driver, By.css("button[aria-label='More actions for Acme CRM']"));
+    await click(driver, By.xpath("//*[@role='menuitem'][normalize-space()='CRM sync…']"));
+    await click(driver, byText("button", "Start sync"));
+    await driver.wait(until.elementLocated(By.xpath("//div[contains(@class,'facts-box')]//span[normalize-space()='failed']")), 15_000);
+    await save("crm-sync");
+    await click(driver, byText("button", "Close"));
     await click(driver, byText("button", "Runs"));
     await driver.wait(until.elementLocated(By.css("table[aria-label='Runs'] tbody tr")), 10_000);
     await save("runs");
