@@ -127,11 +127,51 @@ async fn api_key(url: &str) -> String {
         .to_owned()
 }
 
+/// A workflow whose webhook answers with what it received (headers and body): n8n's Webhook node with
+/// `responseMode: lastNode` returns its own output item.
+async fn create_echo_workflow(url: &str, key: &str, path: &str) -> String {
+    let http = reqwest::Client::new();
+    let body = json!({
+        "name": "Patchbay echo",
+        "nodes": [{"id": "1", "name": "Webhook", "type": "n8n-nodes-base.webhook", "typeVersion": 2, "position": [0, 0],
+                   "webhookId": format!("{path}-hook"),
+                   "parameters": {"path": path, "httpMethod": "POST", "responseMode": "lastNode", "responseData": "firstEntryJson"}}],
+        "connections": {},
+        "settings": {"executionOrder": "v1"}
+    });
+    let created: Value = http
+        .post(format!("{url}/api/v1/workflows"))
+        .header("X-N8N-API-KEY", key)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = created["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("workflow not created: {created}"))
+        .to_owned();
+    let activated = http
+        .post(format!("{url}/api/v1/workflows/{id}/activate"))
+        .header("X-N8N-API-KEY", key)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        activated.status().is_success(),
+        "activate: {}",
+        activated.text().await.unwrap()
+    );
+    id
+}
+
 async fn create_workflow(url: &str, key: &str, name: &str, path: &str, fail: bool) -> String {
     let http = reqwest::Client::new();
     let second = if fail {
-        json!({"id": "2", "name": "Fail", "type": "n8n-nodes-base.stopAndError", "typeVersion": 1, "position": [300, 0],
-               "parameters": {"errorMessage": "boom from the Patchbay test"}})
+        json!({"id": "2", "name": "Fail", "type": "n8n-nodes-base.code", "typeVersion": 2, "position": [300, 0],
+               "parameters": {"jsCode": "throw new Error('boom from the Patchbay test');"}})
     } else {
         json!({"id": "2", "name": "Done", "type": "n8n-nodes-base.noOp", "typeVersion": 1, "position": [300, 0], "parameters": {}})
     };
@@ -269,6 +309,83 @@ async fn routes_trigger_and_follow_executions_on_a_real_n8n() {
         Some(404),
         "a deactivated workflow's webhook is gone"
     );
+
+    // Health checks against the real instance: good key healthy, wrong key → auth.
+    let healthy = patchbay_core::health::run_check(&core.check_target(id).unwrap(), &context).await;
+    assert_eq!(
+        healthy.status,
+        patchbay_core::HealthStatus::Healthy,
+        "{healthy:?}"
+    );
+    let bad = add(
+        &core,
+        "n8n",
+        "Wrong key",
+        &[("base_url", &n8n.url)],
+        &[("api_key", "wrong-key")],
+    );
+    let refused =
+        patchbay_core::health::run_check(&core.check_target(bad).unwrap(), &context).await;
+    assert_eq!(
+        refused.error_kind,
+        Some(patchbay_core::health::CheckErrorKind::Auth),
+        "{refused:?}"
+    );
+
+    // The HMAC header arrives and verifies: the echo workflow returns what n8n received.
+    let echo_id = create_echo_workflow(&n8n.url, &key, "patchbay-echo").await;
+    let signed = add(
+        &core,
+        "n8n",
+        "Signed",
+        &[("base_url", &n8n.url)],
+        &[("api_key", &key), ("signing_secret", "whsec-n8n")],
+    );
+    core.add_route(signed, &route("echo", "patchbay-echo"))
+        .unwrap();
+    let echoed = trigger
+        .trigger(signed, "echo", Some(json!({"order": 7})), false)
+        .await
+        .unwrap();
+    let received: Value = serde_json::from_str(&echoed.response).unwrap();
+    let header = received["headers"]["x-patchbay-signature"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no signature in {received}"));
+    assert_eq!(received["body"], json!({"order": 7}));
+    let now = patchbay_core::store::now_ms() / 1000;
+    assert_eq!(
+        patchbay_core::signing::verify(b"whsec-n8n", header, br#"{"order":7}"#, now, 300),
+        Ok(())
+    );
+
+    // A batch of 100 payloads starts 100 executions.
+    let before = Client::new(&target, &context)
+        .executions(&echo_id, 250)
+        .await
+        .unwrap()
+        .len();
+    let payloads: Vec<Value> = (0..100).map(|n| json!({"n": n})).collect();
+    let batch = trigger.batch(signed, "echo", payloads, 8).await.unwrap();
+    assert_eq!(
+        batch.items.iter().filter(|item| item.ok).count(),
+        100,
+        "{:?}",
+        batch.items.iter().find(|i| !i.ok)
+    );
+    let mut executions = 0;
+    for _ in 0..60 {
+        executions = Client::new(&target, &context)
+            .executions(&echo_id, 250)
+            .await
+            .unwrap()
+            .len()
+            - before;
+        if executions >= 100 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    assert_eq!(executions, 100);
 
     let mut wrong_key = core.check_target(id).unwrap();
     wrong_key
