@@ -294,12 +294,14 @@ pub struct PreviewResponse {
     pub suggested_data: String,
 }
 
-/// Renders a template offline for the preview. `data` is the sample data as JSON text.
+/// Renders a template offline for the preview. `data` is the sample data as JSON text. With `complete`
+/// false only what the HTML tab shows is rendered (fast); true adds the text part and the MIME message.
 #[tauri::command]
 pub async fn preview_template(
     source: TemplateSource,
     data: String,
     strict: bool,
+    complete: bool,
 ) -> CommandResult<PreviewResponse> {
     tauri::async_runtime::spawn_blocking(move || {
         let variables = template_render::variables(&source);
@@ -309,12 +311,13 @@ pub async fn preview_template(
         let parsed: Result<serde_json::Value, _> =
             serde_json::from_str(if data.trim().is_empty() { "{}" } else { &data });
         let result = match parsed {
-            Ok(values) => template_render::render(
+            Ok(values) if complete => template_render::render(
                 &source,
                 &values,
                 strict,
                 &template_render::Envelope::default(),
             ),
+            Ok(values) => template_render::render_preview(&source, &values, strict),
             Err(error) => Err(RenderError {
                 part: template_render::TemplatePart::Data,
                 kind: template_render::RenderErrorKind::Data,

@@ -85,7 +85,8 @@ export const api = {
   updateTemplate: (id: number, input: TemplateInput) => call<Template>("update_template", { id, input }),
   deleteTemplate: (id: number) => call<null>("delete_template", { id }),
   /** Renders offline; rendering errors come back in the response, not as a rejection. */
-  previewTemplate: (source: TemplateSource, data: string, strict: boolean) => call<PreviewResponse>("preview_template", { source, data, strict }),
+  previewTemplate: (source: TemplateSource, data: string, strict: boolean, complete: boolean) =>
+    call<PreviewResponse>("preview_template", { source, data, strict, complete }),
   sendTestEmail: (source: TemplateSource, data: string, integrationId: number, to: string) =>
     call<SendOutcome>("send_test_email", { source, data, integrationId, to }),
   exportEml: (name: string, eml: string) => call<string>("export_eml", { name, eml }),

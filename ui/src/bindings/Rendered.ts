@@ -43,4 +43,8 @@ links: Array<string>,
 /**
  * Every variable the template uses (dotted paths), sorted.
  */
-variables: Array<string>, };
+variables: Array<string>, 
+/**
+ * False for a live-preview render: the generated text part, `eml` and `size_bytes` are left out.
+ */
+complete: boolean, };

@@ -63,13 +63,15 @@ export function TemplateEditor(props: { template: Template | null; projectId: nu
   const set = (patch: Partial<Draft>) => setDraft((d) => ({ ...d, ...patch }));
 
   const source: TemplateSource = { subject: draft.subject, format: draft.format, body: draft.body, ...(draft.textBody.trim() && { text_body: draft.textBody }) };
-  const sourceKey = JSON.stringify([source, draft.sampleData, strict]);
+  // The HTML tab only needs the fast render; the text part and MIME are rendered when their tab is open.
+  const complete = tab === "text" || tab === "mime";
+  const sourceKey = JSON.stringify([source, draft.sampleData, strict, complete]);
   const latest = useRef(0);
   useEffect(() => {
     const ticket = ++latest.current;
     const timer = setTimeout(() => {
       api
-        .previewTemplate(source, draft.sampleData, strict)
+        .previewTemplate(source, draft.sampleData, strict, complete)
         .then((response) => ticket === latest.current && setPreview(response))
         .catch((error) => toast({ kind: "error", title: "Preview failed", message: (error as Error).message }));
     }, DEBOUNCE_MS);
@@ -115,9 +117,10 @@ export function TemplateEditor(props: { template: Template | null; projectId: nu
     onError: (error) => toast({ kind: "error", title: "Cannot send", message: (error as Error).message }),
   });
   const exportEml = async () => {
-    if (!preview?.rendered) return;
     try {
-      const path = await api.exportEml(draft.name || "template", preview.rendered.eml);
+      const full = await api.previewTemplate(source, draft.sampleData, strict, true);
+      if (!full.rendered) throw new Error(full.error?.message ?? "the template does not render");
+      const path = await api.exportEml(draft.name || "template", full.rendered.eml);
       toast({ kind: "success", title: "Exported .eml", message: path });
     } catch (error) {
       toast({ kind: "error", title: "Export failed", message: (error as Error).message });
@@ -224,7 +227,8 @@ export function TemplateEditor(props: { template: Template | null; projectId: nu
           {rendered && (
             <>
               <div className="muted" data-testid="preview-subject">
-                Subject: <strong>{rendered.subject}</strong> · {kb(rendered.size_bytes)} message, {kb(rendered.html_bytes)} HTML
+                Subject: <strong>{rendered.subject}</strong> · {rendered.complete && `${kb(rendered.size_bytes)} message, `}
+                {kb(rendered.html_bytes)} HTML
               </div>
               {rendered.warnings.map((warning) => (
                 <div key={warning} className="warning-line" role="status">

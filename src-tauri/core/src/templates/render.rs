@@ -167,6 +167,8 @@ pub struct Rendered {
     pub links: Vec<String>,
     /// Every variable the template uses (dotted paths), sorted.
     pub variables: Vec<String>,
+    /// False for a live-preview render: the generated text part, `eml` and `size_bytes` are left out.
+    pub complete: bool,
 }
 
 /// Every variable the template uses (dotted paths like `user.name`), sorted. Syntax errors yield what
@@ -402,7 +404,8 @@ fn offline_warnings(html: &str) -> Vec<String> {
     warnings
 }
 
-/// Renders `source` with `data` (a JSON object). `strict` fails on undefined variables.
+/// Renders `source` with `data` (a JSON object) into the complete message. `strict` fails on undefined
+/// variables.
 ///
 /// # Errors
 /// A [`RenderError`] with part, kind, line, column and, for undefined variables, the variable's name.
@@ -411,6 +414,31 @@ pub fn render(
     data: &serde_json::Value,
     strict: bool,
     envelope: &Envelope,
+) -> Result<Rendered, RenderError> {
+    render_scoped(source, data, strict, envelope, true)
+}
+
+/// Renders what the live preview shows as the user types: subject, final HTML (MJML rendered, CSS
+/// inlined), warnings, links and variables. The generated text part and the MIME message — the slow,
+/// unseen parts for a large MJML body — are left empty (`complete: false`); the preview asks for them
+/// with [`render`] when the Text or Raw MIME tab is open, and sends and exports always use [`render`].
+///
+/// # Errors
+/// As [`render`].
+pub fn render_preview(
+    source: &TemplateSource,
+    data: &serde_json::Value,
+    strict: bool,
+) -> Result<Rendered, RenderError> {
+    render_scoped(source, data, strict, &Envelope::default(), false)
+}
+
+fn render_scoped(
+    source: &TemplateSource,
+    data: &serde_json::Value,
+    strict: bool,
+    envelope: &Envelope,
+    complete: bool,
 ) -> Result<Rendered, RenderError> {
     if !data.is_object() {
         return Err(RenderError {
@@ -445,7 +473,7 @@ pub fn render(
     // thread while the CSS is inlined (the two are the slowest steps for large MJML output).
     let written_text = source.text_body.as_deref().filter(|t| !t.trim().is_empty());
     let (inlined, generated) = std::thread::scope(|scope| {
-        let generated = written_text.is_none().then(|| {
+        let generated = (complete && written_text.is_none()).then(|| {
             scope.spawn(|| html2text::from_read(html.as_bytes(), TEXT_WIDTH).unwrap_or_default())
         });
         let inlined = inline_css(&html);
@@ -472,6 +500,21 @@ pub fn render(
         );
     }
     warnings.extend(offline_warnings(&html));
+    if !complete {
+        return Ok(Rendered {
+            subject,
+            links: links(&html),
+            html_bytes: html.len(),
+            size_bytes: 0,
+            html,
+            text,
+            text_generated,
+            eml: String::new(),
+            warnings,
+            variables: variables(source),
+            complete: false,
+        });
+    }
     let message = lettre::Message::builder()
         .from(envelope.from.clone())
         .to(envelope.to.clone())
@@ -511,5 +554,6 @@ pub fn render(
         eml,
         warnings,
         variables: variables(source),
+        complete: true,
     })
 }
