@@ -242,19 +242,27 @@ impl IntegrationQuery {
     /// # Errors
     /// [`Error::Validation`] on `per_page` above [`MAX_PER_PAGE`].
     pub fn paging(&self) -> Result<(u32, u32)> {
-        let per_page = if self.per_page == 0 {
-            DEFAULT_PER_PAGE
-        } else {
-            self.per_page
-        };
-        if per_page > MAX_PER_PAGE {
-            return Err(Error::validation(
-                "per_page",
-                format!("must be 1 to {MAX_PER_PAGE}, got {per_page}"),
-            ));
-        }
-        Ok((self.page.max(1), per_page))
+        paging(self.page, self.per_page)
     }
+}
+
+/// Page (0 → 1) and rows per page (0 → [`DEFAULT_PER_PAGE`]) of any list request.
+///
+/// # Errors
+/// [`Error::Validation`] on `per_page` above [`MAX_PER_PAGE`].
+pub fn paging(page: u32, per_page: u32) -> Result<(u32, u32)> {
+    let per_page = if per_page == 0 {
+        DEFAULT_PER_PAGE
+    } else {
+        per_page
+    };
+    if per_page > MAX_PER_PAGE {
+        return Err(Error::validation(
+            "per_page",
+            format!("must be 1 to {MAX_PER_PAGE}, got {per_page}"),
+        ));
+    }
+    Ok((page.max(1), per_page))
 }
 
 const SELECT: &str =

@@ -329,18 +329,7 @@ impl Patchbay {
     /// # Errors
     /// [`Error::Validation`] on `per_page` above 100; [`Error::Store`].
     pub fn list_runs(&self, query: &RunQuery) -> Result<Page<Run>> {
-        let per_page = if query.per_page == 0 {
-            10
-        } else {
-            query.per_page
-        };
-        if per_page > 100 {
-            return Err(Error::validation(
-                "per_page",
-                format!("must be 1 to 100, got {per_page}"),
-            ));
-        }
-        let page = query.page.max(1);
+        let (page, per_page) = crate::integrations::paging(query.page, query.per_page)?;
         let mut filters = Vec::new();
         let mut values: Vec<Box<dyn ToSql>> = Vec::new();
         if let Some(project_id) = query.project_id {

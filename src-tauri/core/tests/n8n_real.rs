@@ -127,22 +127,13 @@ async fn api_key(url: &str) -> String {
         .to_owned()
 }
 
-/// A workflow whose webhook answers with what it received (headers and body): n8n's Webhook node with
-/// `responseMode: lastNode` returns its own output item.
-async fn create_echo_workflow(url: &str, key: &str, path: &str) -> String {
+/// Creates a workflow through the public API and activates it; returns its id.
+async fn create_and_activate(url: &str, key: &str, body: &Value) -> String {
     let http = reqwest::Client::new();
-    let body = json!({
-        "name": "Patchbay echo",
-        "nodes": [{"id": "1", "name": "Webhook", "type": "n8n-nodes-base.webhook", "typeVersion": 2, "position": [0, 0],
-                   "webhookId": format!("{path}-hook"),
-                   "parameters": {"path": path, "httpMethod": "POST", "responseMode": "lastNode", "responseData": "firstEntryJson"}}],
-        "connections": {},
-        "settings": {"executionOrder": "v1"}
-    });
     let created: Value = http
         .post(format!("{url}/api/v1/workflows"))
         .header("X-N8N-API-KEY", key)
-        .json(&body)
+        .json(body)
         .send()
         .await
         .unwrap()
@@ -167,8 +158,21 @@ async fn create_echo_workflow(url: &str, key: &str, path: &str) -> String {
     id
 }
 
+/// A workflow whose webhook answers with what it received (headers and body): n8n's Webhook node with
+/// `responseMode: lastNode` returns its own output item.
+async fn create_echo_workflow(url: &str, key: &str, path: &str) -> String {
+    let body = json!({
+        "name": "Patchbay echo",
+        "nodes": [{"id": "1", "name": "Webhook", "type": "n8n-nodes-base.webhook", "typeVersion": 2, "position": [0, 0],
+                   "webhookId": format!("{path}-hook"),
+                   "parameters": {"path": path, "httpMethod": "POST", "responseMode": "lastNode", "responseData": "firstEntryJson"}}],
+        "connections": {},
+        "settings": {"executionOrder": "v1"}
+    });
+    create_and_activate(url, key, &body).await
+}
+
 async fn create_workflow(url: &str, key: &str, name: &str, path: &str, fail: bool) -> String {
-    let http = reqwest::Client::new();
     let second = if fail {
         json!({"id": "2", "name": "Fail", "type": "n8n-nodes-base.code", "typeVersion": 2, "position": [300, 0],
                "parameters": {"jsCode": "throw new Error('boom from the Patchbay test');"}})
@@ -186,32 +190,7 @@ async fn create_workflow(url: &str, key: &str, name: &str, path: &str, fail: boo
         "connections": {"Webhook": {"main": [[{"node": second_name, "type": "main", "index": 0}]]}},
         "settings": {"executionOrder": "v1"}
     });
-    let created: Value = http
-        .post(format!("{url}/api/v1/workflows"))
-        .header("X-N8N-API-KEY", key)
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let id = created["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("workflow not created: {created}"))
-        .to_owned();
-    let activated = http
-        .post(format!("{url}/api/v1/workflows/{id}/activate"))
-        .header("X-N8N-API-KEY", key)
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        activated.status().is_success(),
-        "activate: {}",
-        activated.text().await.unwrap()
-    );
-    id
+    create_and_activate(url, key, &body).await
 }
 
 fn route(key: &str, path: &str) -> RouteInput {

@@ -237,12 +237,18 @@ proptest! {
 #[test]
 fn preview_render_matches_the_complete_render_without_text_and_mime() {
     use patchbay_core::templates::render::render_preview;
-    let source = html("Hi {{ name }}", "<style>p{color:red}</style><p>Hello {{ name }}</p>");
+    let source = html(
+        "Hi {{ name }}",
+        "<style>p{color:red}</style><p>Hello {{ name }}</p>",
+    );
     let data = json!({"name": "Anna"});
     let full = render(&source, &data, true, &Envelope::default()).unwrap();
     let preview = render_preview(&source, &data, true).unwrap();
     assert!(full.complete && !preview.complete);
-    assert_eq!((preview.subject.as_str(), preview.html.as_str()), (full.subject.as_str(), full.html.as_str()));
+    assert_eq!(
+        (preview.subject.as_str(), preview.html.as_str()),
+        (full.subject.as_str(), full.html.as_str())
+    );
     assert_eq!(preview.warnings, full.warnings);
     assert!(preview.eml.is_empty() && preview.text.is_empty() && preview.size_bytes == 0);
     assert!(!full.eml.is_empty() && full.text.contains("Hello Anna"));

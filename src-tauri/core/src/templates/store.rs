@@ -290,18 +290,7 @@ impl Patchbay {
     /// # Errors
     /// [`Error::Validation`] on `per_page` above 100.
     pub fn list_templates(&self, query: &TemplateQuery) -> Result<Page<Template>> {
-        let per_page = if query.per_page == 0 {
-            10
-        } else {
-            query.per_page
-        };
-        if per_page > 100 {
-            return Err(Error::validation(
-                "per_page",
-                format!("must be 1 to 100, got {per_page}"),
-            ));
-        }
-        let page = query.page.max(1);
+        let (page, per_page) = crate::integrations::paging(query.page, query.per_page)?;
         let direction = if query.desc { "DESC" } else { "ASC" };
         let order = match query.sort {
             TemplateSort::Name => format!("name COLLATE NOCASE {direction}, id {direction}"),
