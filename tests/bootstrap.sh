@@ -96,6 +96,14 @@ case "$mode" in
     command -v tauri-driver >/dev/null || cargo install tauri-driver --locked
     with_desktop_session node tests/e2e/screenshots.mjs
     ;;
+  ui-bench)
+    install_apt "${build_packages[@]}" "${test_packages[@]}"
+    install_ui
+    build_ui
+    cargo build --workspace
+    command -v tauri-driver >/dev/null || cargo install tauri-driver --locked
+    with_desktop_session node tests/bench/ui-timings.mjs
+    ;;
   *)
-    echo "usage: tests/bootstrap.sh app|test|screenshots" >&2; exit 2 ;;
+    echo "usage: tests/bootstrap.sh app|test|screenshots|ui-bench" >&2; exit 2 ;;
 esac

@@ -11,8 +11,10 @@ export const root = resolve(import.meta.dirname, "../..");
 const require = createRequire(join(root, "ui/package.json"));
 export const { Builder, By, until, Capabilities } = require("selenium-webdriver");
 
-export const application = join(root, "target/debug/patchbay-app");
-export const cli = join(root, "target/debug/patchbay");
+// PATCHBAY_BUILD_DIR points benchmarks at another build (e.g. target/bench); tests use the debug build.
+const build = process.env.PATCHBAY_BUILD_DIR ?? join(root, "target/debug");
+export const application = join(build, "patchbay-app");
+export const cli = join(build, "patchbay");
 
 async function waitForDriver(url, timeoutMs) {
   const deadline = Date.now() + timeoutMs;

@@ -1,0 +1,85 @@
+// UI timings in the real app (debug build) under Xvfb, through WebDriver — a benchmark, not a test:
+//   node tests/bench/ui-timings.mjs   (inside the test session: tests/bootstrap.sh ui-bench)
+// 1. Switching pages of a list of 100,000 integrations: from the click on "Next page" to the frame after
+//    the new range is shown (median of 20).
+// 2. Template preview: from an edit of a 50 KB MJML body to the preview iframe's load event (median of 10;
+//    includes the 120 ms typing debounce).
+import { execFileSync } from "node:child_process";
+import { By, until, byText, click, patchbay, startApp } from "../e2e/harness.mjs";
+import { join } from "node:path";
+
+const ROWS = 100_000;
+
+function seed(dataDir) {
+  patchbay(dataDir, ["project", "list"]); // creates the database with the current schema
+  // Bulk rows straight into SQLite (inactive, so the scheduler leaves them alone); the measured path is the UI's.
+  execFileSync("python3", ["-c", `
+import sqlite3, json, sys
+db = sqlite3.connect(sys.argv[1])
+now = 1795000000000
+rows = [(1, ["http", "n8n", "kommo"][i % 3], f"Integration {i:06d}", json.dumps({"url": "http://127.0.0.1:9/"}), 0, now - i, now - i)
+        for i in range(${ROWS})]
+db.executemany("INSERT INTO integrations (project_id, provider, name, config, active, created_at, updated_at) VALUES (?,?,?,?,?,?,?)", rows)
+db.commit()
+`, join(dataDir, "patchbay.sqlite3")]);
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+const app = await startApp({ port: 4484, seed });
+const { driver } = app;
+try {
+  await driver.wait(until.elementLocated(By.xpath(`//*[@data-testid='showing'][contains(., 'of ${ROWS.toLocaleString("en-US").replace(/,/g, "")}')]`)), 60_000);
+  const pageSwitch = [];
+  for (let i = 0; i < 20; i++) {
+    const label = i % 2 === 0 ? "Next page" : "Previous page";
+    const ms = await driver.executeAsyncScript(`
+      const done = arguments[arguments.length - 1];
+      const showing = document.querySelector("[data-testid='showing']");
+      const before = showing.textContent;
+      const started = performance.now();
+      const observer = new MutationObserver(() => {
+        if (showing.textContent !== before) {
+          observer.disconnect();
+          requestAnimationFrame(() => done(performance.now() - started));
+        }
+      });
+      observer.observe(showing, { childList: true, characterData: true, subtree: true });
+      document.querySelector("button[aria-label='${label}']").click();
+    `);
+    pageSwitch.push(ms);
+  }
+  console.log(`| page switch, ${ROWS} integrations (median of 20; max ${Math.max(...pageSwitch).toFixed(1)} ms) | ${median(pageSwitch).toFixed(1)} ms | ≤ 100 ms | ${median(pageSwitch) <= 100 ? "pass" : "FAIL"} |`);
+
+  await click(driver, byText("button", "Templates"));
+  await click(driver, byText("button", "Write your first template"));
+  await driver.wait(until.elementLocated(By.css("iframe[title='Preview']")), 10_000);
+  const paints = [];
+  for (let i = 0; i < 10; i++) {
+    const ms = await driver.executeAsyncScript(`
+      const done = arguments[arguments.length - 1];
+      const section = (n) => '<mj-section><mj-column><mj-text css-class="t">Section ' + n + ': {{ customer.name }}</mj-text><mj-text>Lorem ipsum dolor sit amet, {{ order.id }} consectetur adipiscing elit, sed do eiusmod tempor.</mj-text><mj-button href="https://example.com/' + n + '">Open</mj-button></mj-column></mj-section>';
+      let body = '<mjml><mj-body>';
+      for (let n = 0; body.length < 50 * 1024; n++) body += section(n);
+      body += '<mj-section><mj-column><mj-text>edit ${i}</mj-text></mj-column></mj-section></mj-body></mjml>';
+      const textarea = document.getElementById('template-body');
+      const setter = Object.getOwnPropertyDescriptor(HTMLTextAreaElement.prototype, 'value').set;
+      const frame = document.querySelector("iframe[title='Preview']");
+      const started = performance.now();
+      const wait = () => {
+        const current = document.querySelector("iframe[title='Preview']");
+        current.addEventListener('load', () => requestAnimationFrame(() => done(performance.now() - started)), { once: true });
+      };
+      wait();
+      setter.call(textarea, body);
+      textarea.dispatchEvent(new Event('input', { bubbles: true }));
+    `);
+    paints.push(ms);
+  }
+  console.log(`| template preview paint after an edit, 50 KB MJML (median of 10, incl. 120 ms debounce) | ${median(paints).toFixed(1)} ms | ≤ 50 ms after the debounce | ${median(paints) - 120 <= 50 ? "pass" : "FAIL"} |`);
+} finally {
+  await app.stop();
+}
