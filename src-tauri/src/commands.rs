@@ -579,17 +579,11 @@ pub async fn cancel_sync(state: State<'_, AppState>, run_id: i64) -> CommandResu
     Ok(())
 }
 
-/// One page of an integration's synced records.
+/// One page of an integration's synced records, filtered and sorted.
 #[tauri::command]
 pub async fn list_records(
     state: State<'_, AppState>,
-    integration_id: i64,
-    entity_type: Option<String>,
-    page: u32,
-    per_page: u32,
+    query: patchbay_core::crm::records::RecordQuery,
 ) -> CommandResult<Page<patchbay_core::crm::records::CrmRecord>> {
-    blocking(state, move |core| {
-        core.list_records(integration_id, entity_type.as_deref(), page, per_page)
-    })
-    .await
+    blocking(state, move |core| core.list_records(&query)).await
 }

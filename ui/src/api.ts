@@ -16,6 +16,7 @@ import type { Settings } from "./bindings/Settings";
 import type { TestOutcome } from "./bindings/TestOutcome";
 import type { AppInfo } from "./bindings/AppInfo";
 import type { CrmRecord } from "./bindings/CrmRecord";
+import type { RecordQuery } from "./bindings/RecordQuery";
 import type { Entity } from "./bindings/Entity";
 import type { BatchOutcome } from "./bindings/BatchOutcome";
 import type { Route } from "./bindings/Route";
@@ -102,8 +103,7 @@ export const api = {
     call<Workflow>("set_workflow_active", { integrationId, workflowId, active }),
   startSync: (integrationId: number, entities: Entity[], full: boolean) => call<null>("start_sync", { integrationId, entities, full }),
   cancelSync: (runId: number) => call<null>("cancel_sync", { runId }),
-  listRecords: (integrationId: number, entityType: string | null, page: number, perPage: number) =>
-    call<Page<CrmRecord>>("list_records", { integrationId, entityType, page, perPage }),
+  listRecords: (query: RecordQuery) => call<Page<CrmRecord>>("list_records", { query }),
 };
 
 /** Calls `handler` with each run progress update (throttled by the backend). */

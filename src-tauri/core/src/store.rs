@@ -25,6 +25,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/20261122_0005_n8n.sql"),
     include_str!("../migrations/20261122_0006_crm.sql"),
     include_str!("../migrations/20261122_0007_outbox.sql"),
+    include_str!("../migrations/20261122_0008_crm_bridge.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {

@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use patchbay_core::crm::records::RecordQuery;
 use patchbay_core::crm::sync::{Entity, Sync};
 use patchbay_core::runs::RunStatus;
 use serde_json::json;
@@ -63,7 +64,7 @@ fn kommo(failing: Arc<AtomicUsize>, fail_page: u64) -> Behaviour {
 }
 
 fn count_records(core: &patchbay_core::Patchbay, id: i64) -> i64 {
-    core.list_records(id, None, 1, 1).unwrap().total
+    core.list_records(&RecordQuery::of(id, None)).unwrap().total
 }
 
 #[tokio::test]
@@ -87,7 +88,12 @@ async fn kommo_sync_pages_retries_429_and_reruns_without_duplicates() {
         Some("15 fetched: 15 created, 0 updated, 0 unchanged, 0 failed")
     );
     assert_eq!(count_records(&core, id), 15);
-    let deals = core.list_records(id, Some("deal"), 1, 100).unwrap();
+    let deals = core
+        .list_records(&RecordQuery {
+            per_page: 100,
+            ..RecordQuery::of(id, Some("deal"))
+        })
+        .unwrap();
     assert_eq!(deals.total, 9);
     assert_eq!(deals.items[0].system, "kommo");
     let log = server.request_log();
@@ -191,73 +197,5 @@ async fn kommo_401_fails_the_run_with_an_auth_error() {
         server.request_log().len(),
         1,
         "auth failures are not retried"
-    );
-}
-
-#[tokio::test]
-async fn bitrix24_sync_follows_next_and_retries_query_limit() {
-    let limited = Arc::new(AtomicUsize::new(0));
-    let server = Server::start(Behaviour::Requests(Arc::new(move |path, body| {
-        let params: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
-        if path.ends_with("/crm.deal.list.json") {
-            if limited.fetch_add(1, Ordering::SeqCst) == 0 {
-                return Reply::json(503, json!({"error": "QUERY_LIMIT_EXCEEDED", "error_description": "Too many requests"}));
-            }
-            let start = params["start"].as_u64().unwrap_or(0);
-            let deals: Vec<_> = (start..(start + 50).min(120)).map(|i| json!({"ID": (i + 1).to_string(), "TITLE": format!("Deal {}", i + 1), "DATE_MODIFY": "2026-11-01T10:00:00+03:00"})).collect();
-            let mut answer = json!({"result": deals, "total": 120});
-            if start + 50 < 120 {
-                answer["next"] = json!(start + 50);
-            }
-            return Reply::json(200, answer);
-        }
-        if path.ends_with("/crm.category.list.json") {
-            return Reply::json(200, json!({"result": {"categories": [{"id": 0, "name": "General"}, {"id": 3, "name": "Wholesale"}]}}));
-        }
-        if path.ends_with("/crm.status.list.json") {
-            let entity = params["filter"]["ENTITY_ID"].as_str().unwrap_or_default().to_owned();
-            return Reply::json(200, json!({"result": [{"STATUS_ID": format!("{entity}:NEW"), "NAME": "New"}, {"STATUS_ID": format!("{entity}:WON"), "NAME": "Won"}]}));
-        }
-        Reply::json(200, json!({"error": "ERROR_METHOD_NOT_FOUND", "error_description": "Method not found"}))
-    })))
-    .await;
-    let core = core();
-    let webhook = format!("{}/rest/1/code123/", server.url());
-    let id = add(
-        &core,
-        "bitrix24",
-        "Portal",
-        &[],
-        &[("webhook_url", &webhook)],
-    );
-    let run = Sync::new(Arc::clone(&core))
-        .unwrap()
-        .with_backoff(Duration::from_millis(10))
-        .run(id, vec![Entity::Pipelines, Entity::Deals], false)
-        .await
-        .unwrap();
-    assert_eq!(run.status, RunStatus::Succeeded, "{run:?}");
-    // 2 categories + 4 stages + 120 deals.
-    assert_eq!(
-        run.summary.as_deref(),
-        Some("126 fetched: 126 created, 0 updated, 0 unchanged, 0 failed")
-    );
-    assert_eq!(
-        core.list_records(id, Some("deal"), 1, 10).unwrap().total,
-        120
-    );
-    let contacts = Sync::new(Arc::clone(&core))
-        .unwrap()
-        .run(id, vec![Entity::Contacts], false)
-        .await
-        .unwrap();
-    assert_eq!(contacts.status, RunStatus::Failed);
-    assert!(
-        contacts
-            .error
-            .as_deref()
-            .unwrap()
-            .contains("ERROR_METHOD_NOT_FOUND"),
-        "{contacts:?}"
     );
 }

@@ -21,9 +21,29 @@ entity_type: string,
  */
 external_id: string, 
 /**
- * Name.
+ * Name or title.
  */
 name: string, 
+/**
+ * Pipeline's external id.
+ */
+pipeline: string | null, 
+/**
+ * Pipeline's name, when its record is synced.
+ */
+pipeline_name: string | null, 
+/**
+ * Stage's external id.
+ */
+stage: string | null, 
+/**
+ * Stage's name, when its record is synced.
+ */
+stage_name: string | null, 
+/**
+ * Deal amount.
+ */
+amount: number | null, 
 /**
  * The CRM's update time, unix s.
  */

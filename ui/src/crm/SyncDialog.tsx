@@ -1,12 +1,12 @@
 // CRM sync for one Kommo or Bitrix24 integration: start a sync run (entities, full or incremental), see
 // its progress live, cancel it, and browse the synced records page by page.
 import { useState } from "react";
-import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, type Integration } from "../api";
 import type { Entity } from "../bindings/Entity";
 import { Dialog } from "../shared/Dialog";
 import { relativeTime } from "../shared/format";
-import { Pager } from "../shared/Pager";
+import { RecordsBrowser } from "./RecordsBrowser";
 import { useToast } from "../shared/toasts";
 
 const ENTITIES: { id: Entity; label: string }[] = [
@@ -20,19 +20,11 @@ export function SyncDialog({ integration, onClose }: { integration: Integration;
   const queryClient = useQueryClient();
   const [entities, setEntities] = useState<Entity[]>(["pipelines", "deals", "contacts"]);
   const [full, setFull] = useState(false);
-  const [type, setType] = useState("");
-  const [page, setPage] = useState(1);
-  const [perPage, setPerPage] = useState(25);
   const runs = useQuery({
     queryKey: ["runs", { kind: "crm_sync", integration: integration.id }],
     queryFn: () => api.listRuns({ page: 1, per_page: 100, sort: "started", desc: true, kind: "crm_sync" }),
   });
   const latest = runs.data?.items.find((run) => run.integration_id === integration.id);
-  const records = useQuery({
-    queryKey: ["records", integration.id, type, page, perPage, latest?.progress_done],
-    queryFn: () => api.listRecords(integration.id, type || null, page, perPage),
-    placeholderData: keepPreviousData,
-  });
   const start = useMutation({
     mutationFn: () => api.startSync(integration.id, entities, full),
     onSuccess: () => {
@@ -78,45 +70,7 @@ export function SyncDialog({ integration, onClose }: { integration: Integration;
           {latest.error && <div className="error">{latest.error}</div>}
         </div>
       )}
-      <div className="toolbar" style={{ marginTop: 12 }}>
-        <strong>Synced records</strong>
-        <select className="input" aria-label="Record type" value={type} onChange={(e) => (setType(e.target.value), setPage(1))}>
-          <option value="">All types</option>
-          <option value="pipeline">Pipelines</option>
-          <option value="stage">Stages</option>
-          <option value="deal">Deals</option>
-          <option value="contact">Contacts</option>
-        </select>
-      </div>
-      {records.data && Number(records.data.total) === 0 ? (
-        <p className="muted">Nothing synced yet.</p>
-      ) : (
-        <table className="grid" aria-label="Synced records">
-          <thead>
-            <tr>
-              <th>Type</th>
-              <th>Name</th>
-              <th>CRM id</th>
-              <th>Last sync</th>
-            </tr>
-          </thead>
-          <tbody>
-            {(records.data?.items ?? []).map((record) => (
-              <tr key={record.id}>
-                <td>{record.entity_type}</td>
-                <td>{record.name}</td>
-                <td>
-                  <code>{record.external_id}</code>
-                </td>
-                <td>{relativeTime(record.last_sync)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-      {records.data && Number(records.data.total) > 0 && (
-        <Pager page={page} perPage={perPage} shown={records.data.items.length} total={Number(records.data.total)} onPage={setPage} onPerPage={(n) => (setPerPage(n), setPage(1))} />
-      )}
+      <RecordsBrowser integrationId={integration.id} refreshKey={latest?.progress_done} />
       <div className="buttons">
         <button className="btn" onClick={onClose}>
           Close

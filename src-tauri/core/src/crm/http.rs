@@ -19,12 +19,14 @@ pub struct Limited {
 }
 
 impl Limited {
-    /// `per_second` requests per second on average, bursts up to `burst`.
-    pub fn new(per_second: u32, burst: u32) -> Self {
-        let rate = NonZeroU32::new(per_second).unwrap_or(NonZeroU32::MIN);
+    /// One request per `period` on average, bursts up to `burst` requests.
+    pub fn new(period: Duration, burst: u32) -> Self {
         let burst = NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN);
+        let quota = Quota::with_period(period)
+            .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
+            .allow_burst(burst);
         Self {
-            limiter: RateLimiter::direct(Quota::per_second(rate).allow_burst(burst)),
+            limiter: RateLimiter::direct(quota),
             backoff_base: Duration::from_millis(500),
         }
     }

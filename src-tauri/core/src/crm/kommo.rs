@@ -10,6 +10,10 @@ use super::sync::{Entity, PageResult};
 use crate::health::{CheckContext, CheckTarget, HttpReply, Verdict};
 use crate::providers::kommo_api_base;
 
+/// Spacing of requests: 7 per second is the documented limit; 150 ms (6.7/s, no burst) keeps every
+/// one-second window at 7 or fewer even when requests arrive with some jitter.
+pub const REQUEST_PERIOD: std::time::Duration = std::time::Duration::from_millis(150);
+
 /// Records per page (the API's maximum).
 pub const PAGE_LIMIT: u32 = 250;
 
@@ -30,7 +34,7 @@ impl Client {
         Self {
             base: kommo_api_base(target),
             token: target.secret("token").unwrap_or_default().to_owned(),
-            limited: Limited::new(7, 7),
+            limited: Limited::new(REQUEST_PERIOD, 1),
         }
     }
 
@@ -128,11 +132,19 @@ fn record(kind: &'static str, item: &serde_json::Value) -> Result<Fetched, Verdi
             format!("a Kommo {kind} has no numeric id"),
         )
     })?;
-    Ok(Fetched {
-        entity_type: kind,
-        external_id: id.to_string(),
-        name: item["name"].as_str().unwrap_or_default().to_owned(),
-        remote_updated_at: item["updated_at"].as_i64(),
-        data: item.clone(),
-    })
+    let mut record = Fetched::new(
+        kind,
+        id.to_string(),
+        item["name"].as_str().unwrap_or_default().to_owned(),
+        item["updated_at"].as_i64(),
+        item.clone(),
+    );
+    if kind != "pipeline" {
+        record.pipeline = item["pipeline_id"].as_i64().map(|p| p.to_string());
+    }
+    if kind == "deal" {
+        record.stage = item["status_id"].as_i64().map(|s| s.to_string());
+        record.amount = item["price"].as_f64();
+    }
+    Ok(record)
 }

@@ -5,6 +5,7 @@
 //! any moment resumes at the first page not yet committed and a rerun never duplicates a record.
 
 pub mod bitrix24;
+pub mod bridge;
 pub mod http;
 pub mod kommo;
 pub mod records;

@@ -18,8 +18,36 @@ pub struct Fetched {
     pub name: String,
     /// The CRM's update time, unix s.
     pub remote_updated_at: Option<i64>,
+    /// External id of the pipeline (Kommo pipeline, Bitrix24 category) of a deal or stage.
+    pub pipeline: Option<String>,
+    /// External id of a deal's stage (Kommo status, Bitrix24 `STAGE_ID`).
+    pub stage: Option<String>,
+    /// A deal's amount (Kommo `price`, Bitrix24 `OPPORTUNITY`), in the deal's currency.
+    pub amount: Option<f64>,
     /// The record as returned.
     pub data: serde_json::Value,
+}
+
+impl Fetched {
+    /// A record without pipeline, stage or amount.
+    pub fn new(
+        entity_type: &'static str,
+        external_id: String,
+        name: String,
+        remote_updated_at: Option<i64>,
+        data: serde_json::Value,
+    ) -> Self {
+        Self {
+            entity_type,
+            external_id,
+            name,
+            remote_updated_at,
+            pipeline: None,
+            stage: None,
+            amount: None,
+            data,
+        }
+    }
 }
 
 /// What an upsert did.
@@ -74,11 +102,12 @@ pub fn upsert(
     };
     let mut select = transaction.prepare_cached("SELECT data FROM crm_records WHERE integration_id = ?1 AND entity_type = ?2 AND external_id = ?3")?;
     let mut insert = transaction.prepare_cached(
-        "INSERT INTO crm_records (integration_id, system, entity_type, external_id, name, data, remote_updated_at, last_sync, sync_status)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'synced')
+        "INSERT INTO crm_records (integration_id, system, entity_type, external_id, name, data, remote_updated_at, last_sync, sync_status, pipeline, stage, amount)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'synced', ?9, ?10, ?11)
          ON CONFLICT (integration_id, entity_type, external_id) DO UPDATE SET
              name = excluded.name, data = excluded.data, remote_updated_at = excluded.remote_updated_at,
-             last_sync = excluded.last_sync, sync_status = 'synced'",
+             last_sync = excluded.last_sync, sync_status = 'synced', pipeline = excluded.pipeline,
+             stage = excluded.stage, amount = excluded.amount",
     )?;
     let mut touch = transaction.prepare_cached("UPDATE crm_records SET last_sync = ?4 WHERE integration_id = ?1 AND entity_type = ?2 AND external_id = ?3")?;
     for record in records {
@@ -116,7 +145,10 @@ pub fn upsert(
                     record.name,
                     data,
                     record.remote_updated_at,
-                    now_ms
+                    now_ms,
+                    record.pipeline,
+                    record.stage,
+                    record.amount
                 ])?;
                 if found.is_some() {
                     counts.updated += 1
@@ -142,8 +174,18 @@ pub struct CrmRecord {
     pub entity_type: String,
     /// The CRM's id.
     pub external_id: String,
-    /// Name.
+    /// Name or title.
     pub name: String,
+    /// Pipeline's external id.
+    pub pipeline: Option<String>,
+    /// Pipeline's name, when its record is synced.
+    pub pipeline_name: Option<String>,
+    /// Stage's external id.
+    pub stage: Option<String>,
+    /// Stage's name, when its record is synced.
+    pub stage_name: Option<String>,
+    /// Deal amount.
+    pub amount: Option<f64>,
     /// The CRM's update time, unix s.
     #[ts(type = "number | null")]
     pub remote_updated_at: Option<i64>,
@@ -154,34 +196,113 @@ pub struct CrmRecord {
     pub sync_status: String,
 }
 
+/// Sort keys of the records browser.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum RecordSort {
+    /// Name or title, case-insensitive.
+    #[default]
+    Title,
+    /// Stage name.
+    Stage,
+    /// Amount; records without one first in ascending order.
+    Amount,
+    /// The CRM's update time.
+    Updated,
+}
+
+/// A records browser request: one page of an integration's records, filtered and sorted.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[serde(default)]
+#[ts(export)]
+pub struct RecordQuery {
+    /// The CRM integration.
+    #[ts(type = "number")]
+    pub integration_id: i64,
+    /// `pipeline`, `stage`, `deal` or `contact`; all when `None`.
+    pub entity_type: Option<String>,
+    /// Only records of this pipeline (external id).
+    pub pipeline: Option<String>,
+    /// Only records in this stage (external id).
+    pub stage: Option<String>,
+    /// Case-insensitive substring of the name or the external id.
+    pub search: Option<String>,
+    /// Sort key.
+    pub sort: RecordSort,
+    /// Descending order.
+    pub desc: bool,
+    /// 1-based page (0 → 1).
+    pub page: u32,
+    /// Rows per page (0 → default, at most 100).
+    pub per_page: u32,
+}
+
+impl RecordQuery {
+    /// All records of `integration_id` of `entity_type` (or every type), first page.
+    pub fn of(integration_id: i64, entity_type: Option<&str>) -> Self {
+        Self {
+            integration_id,
+            entity_type: entity_type.map(str::to_owned),
+            ..Self::default()
+        }
+    }
+}
+
+const RECORD_FROM: &str = "FROM crm_records r
+    LEFT JOIN crm_records p ON p.integration_id = r.integration_id AND p.entity_type = 'pipeline' AND p.external_id = r.pipeline
+    LEFT JOIN crm_records s ON s.integration_id = r.integration_id AND s.entity_type = 'stage' AND s.external_id = r.stage
+    WHERE r.integration_id = ?1 AND (?2 IS NULL OR r.entity_type = ?2) AND (?3 IS NULL OR r.pipeline = ?3)
+      AND (?4 IS NULL OR r.stage = ?4)
+      AND (?5 IS NULL OR instr(lower(r.name), ?5) > 0 OR r.external_id = ?6)";
+
 impl Patchbay {
-    /// One page of an integration's synced records of `entity_type` (all types when `None`), by name.
+    /// One page of an integration's synced records, filtered by type, pipeline, stage and a search.
     ///
     /// # Errors
-    /// [`Error::Store`].
-    pub fn list_records(
-        &self,
-        integration_id: i64,
-        entity_type: Option<&str>,
-        page: u32,
-        per_page: u32,
-    ) -> Result<Page<CrmRecord>> {
-        let (page, per_page) = (page.max(1), per_page.clamp(1, 100));
+    /// [`Error::Validation`] on a page size above 100; [`Error::Store`].
+    pub fn list_records(&self, query: &RecordQuery) -> Result<Page<CrmRecord>> {
+        let (page, per_page) = crate::integrations::paging(query.page, query.per_page)?;
+        let search = query
+            .search
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty());
+        let needle = search.map(str::to_lowercase);
+        let order = match query.sort {
+            RecordSort::Title => "lower(r.name)",
+            RecordSort::Stage => "lower(s.name)",
+            RecordSort::Amount => "r.amount",
+            RecordSort::Updated => "r.remote_updated_at",
+        };
+        let direction = if query.desc { "DESC" } else { "ASC" };
         let connection = self.store.lock();
-        let total: i64 = connection.query_row(
-            "SELECT COUNT(*) FROM crm_records WHERE integration_id = ?1 AND (?2 IS NULL OR entity_type = ?2)",
-            params![integration_id, entity_type],
-            |r| r.get(0),
-        )?;
-        let mut statement = connection.prepare_cached(
-            "SELECT id, system, entity_type, external_id, name, remote_updated_at, last_sync, sync_status FROM crm_records
-             WHERE integration_id = ?1 AND (?2 IS NULL OR entity_type = ?2) ORDER BY entity_type, name, id LIMIT ?3 OFFSET ?4",
-        )?;
+        let filter = params![
+            query.integration_id,
+            query.entity_type,
+            query.pipeline,
+            query.stage,
+            needle,
+            search
+        ];
+        let total: i64 =
+            connection.query_row(&format!("SELECT COUNT(*) {RECORD_FROM}"), filter, |r| {
+                r.get(0)
+            })?;
+        let mut statement = connection.prepare_cached(&format!(
+            "SELECT r.id, r.system, r.entity_type, r.external_id, r.name, r.pipeline, p.name, r.stage, s.name,
+                    r.amount, r.remote_updated_at, r.last_sync, r.sync_status
+             {RECORD_FROM} ORDER BY {order} {direction}, r.id {direction} LIMIT ?7 OFFSET ?8"
+        ))?;
         let items = statement
             .query_map(
                 params![
-                    integration_id,
-                    entity_type,
+                    query.integration_id,
+                    query.entity_type,
+                    query.pipeline,
+                    query.stage,
+                    needle,
+                    search,
                     per_page,
                     i64::from(page - 1) * i64::from(per_page)
                 ],
@@ -192,9 +313,14 @@ impl Patchbay {
                         entity_type: row.get(2)?,
                         external_id: row.get(3)?,
                         name: row.get(4)?,
-                        remote_updated_at: row.get(5)?,
-                        last_sync: row.get(6)?,
-                        sync_status: row.get(7)?,
+                        pipeline: row.get(5)?,
+                        pipeline_name: row.get(6)?,
+                        stage: row.get(7)?,
+                        stage_name: row.get(8)?,
+                        amount: row.get(9)?,
+                        remote_updated_at: row.get(10)?,
+                        last_sync: row.get(11)?,
+                        sync_status: row.get(12)?,
                     })
                 },
             )?

@@ -393,6 +393,18 @@ impl Sync {
                         )
                         .await;
                 }
+                Ok(page) if page.next.is_some_and(|next| next <= position) => {
+                    return self
+                        .finish(
+                            run_id,
+                            RunStatus::Failed,
+                            &cursor,
+                            Some(format!(
+                                "the CRM sent page {position} again instead of moving on (bad_response)"
+                            )),
+                        )
+                        .await;
+                }
                 Ok(page) => {
                     let mut next_cursor = cursor.clone();
                     match page.next {

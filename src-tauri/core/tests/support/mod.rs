@@ -7,6 +7,8 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+pub mod fake_crm;
+
 use patchbay_core::secrets::{Credentials, MemoryBackend};
 use patchbay_core::store::Store;
 use patchbay_core::{NewIntegration, Patchbay, SecretString};
@@ -20,12 +22,33 @@ pub enum Behaviour {
     Routes(Arc<dyn Fn(&str) -> Reply + Send + Sync>),
     /// Answers from the path (with query) and the request body.
     Requests(Arc<dyn Fn(&str, &str) -> Reply + Send + Sync>),
+    /// Answers from the whole request (method, path, headers, body).
+    Full(Arc<dyn Fn(&Request) -> Reply + Send + Sync>),
     /// Accepts and never answers.
     Silent,
     /// Sends a valid status line, then one byte per second.
     Slowloris,
     /// Answers with bytes that are not HTTP.
     Garbage,
+}
+
+/// A request as a [`Behaviour::Full`] server sees it.
+pub struct Request {
+    pub method: String,
+    /// Path with query.
+    pub path: String,
+    /// Header names in lower case.
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Request {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
 }
 
 /// A canned HTTP answer.
@@ -165,7 +188,9 @@ async fn serve(mut stream: TcpStream, behaviour: Behaviour, seen: Arc<Mutex<Vec<
                 }
             }
             let body = String::from_utf8_lossy(&buffer[end + 4..]).into_owned();
-            seen.lock().unwrap().push(format!("{head}\r\n\r\n{body}"));
+            if !matches!(behaviour, Behaviour::Full(_)) {
+                seen.lock().unwrap().push(format!("{head}\r\n\r\n{body}"));
+            }
             match &behaviour {
                 Behaviour::Silent => {
                     tokio::time::sleep(Duration::from_secs(3600)).await;
@@ -186,10 +211,21 @@ async fn serve(mut stream: TcpStream, behaviour: Behaviour, seen: Arc<Mutex<Vec<
                         tokio::time::sleep(Duration::from_secs(1)).await;
                     }
                 }
-                Behaviour::Routes(_) | Behaviour::Requests(_) => {
+                Behaviour::Routes(_) | Behaviour::Requests(_) | Behaviour::Full(_) => {
                     let reply = match &behaviour {
                         Behaviour::Routes(route) => route(&path),
                         Behaviour::Requests(answer) => answer(&path, &body),
+                        Behaviour::Full(answer) => answer(&Request {
+                            method: head.split_whitespace().next().unwrap_or("GET").to_owned(),
+                            path: path.clone(),
+                            headers: head
+                                .lines()
+                                .skip(1)
+                                .filter_map(|line| line.split_once(':'))
+                                .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
+                                .collect(),
+                            body: body.clone(),
+                        }),
                         _ => unreachable!(),
                     };
                     tokio::time::sleep(reply.delay).await;

@@ -1,0 +1,137 @@
+// The records browser of one CRM integration: synced pipelines, stages, deals and contacts, paginated on
+// the server, sortable by title / stage / amount / updated, filtered by type, pipeline and stage, searched.
+import { useEffect, useMemo, useState } from "react";
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { createColumnHelper, getCoreRowModel, useReactTable } from "@tanstack/react-table";
+import { api } from "../api";
+import type { CrmRecord } from "../bindings/CrmRecord";
+import type { RecordQuery } from "../bindings/RecordQuery";
+import type { RecordSort } from "../bindings/RecordSort";
+import { DataTable, serverSorting } from "../shared/DataTable";
+import { relativeTime } from "../shared/format";
+import { Pager } from "../shared/Pager";
+import { usePersistentState } from "../shared/usePersistentState";
+
+const column = createColumnHelper<CrmRecord>();
+const amount = new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 });
+
+const columns = [
+  column.accessor("name", { id: "title", header: "Title", cell: (c) => c.getValue() || <span className="muted">(no name)</span> }),
+  column.accessor("entity_type", { header: "Type", enableSorting: false }),
+  column.accessor("stage_name", {
+    id: "stage",
+    header: "Stage",
+    cell: (c) => c.getValue() ?? (c.row.original.stage ? <code>{c.row.original.stage}</code> : "—"),
+  }),
+  column.accessor("pipeline_name", { header: "Pipeline", enableSorting: false, cell: (c) => c.getValue() ?? c.row.original.pipeline ?? "—" }),
+  column.accessor("amount", { header: "Amount", cell: (c) => (c.getValue() == null ? "—" : amount.format(c.getValue() as number)) }),
+  column.accessor("remote_updated_at", {
+    id: "updated",
+    header: "Updated in CRM",
+    cell: (c) => (c.getValue() == null ? "—" : relativeTime((c.getValue() as number) * 1000)),
+  }),
+  column.accessor("external_id", { header: "CRM id", enableSorting: false, cell: (c) => <code>{c.getValue()}</code> }),
+];
+
+type Filters = Pick<RecordQuery, "entity_type" | "pipeline" | "stage" | "sort" | "desc" | "page" | "per_page">;
+
+export function RecordsBrowser({ integrationId, refreshKey }: { integrationId: number; refreshKey?: unknown }) {
+  const [state, setState] = usePersistentState<Filters>(`records:${integrationId}`, {
+    entity_type: "deal",
+    pipeline: null,
+    stage: null,
+    sort: "updated",
+    desc: true,
+    page: 1,
+    per_page: 25,
+  });
+  const [search, setSearch] = useState("");
+  const [debounced, setDebounced] = useState("");
+  useEffect(() => {
+    const timer = setTimeout(() => setDebounced(search), 200);
+    return () => clearTimeout(timer);
+  }, [search]);
+  const query: RecordQuery = { integration_id: integrationId, search: debounced || null, ...state };
+  const list = useQuery({
+    queryKey: ["records", query, refreshKey],
+    queryFn: () => api.listRecords(query),
+    placeholderData: keepPreviousData,
+  });
+  const options = (entity: "pipeline" | "stage") =>
+    api.listRecords({ integration_id: integrationId, entity_type: entity, pipeline: null, stage: null, search: null, sort: "title", desc: false, page: 1, per_page: 100 });
+  const pipelines = useQuery({ queryKey: ["records-options", integrationId, "pipeline", refreshKey], queryFn: () => options("pipeline") });
+  const stages = useQuery({ queryKey: ["records-options", integrationId, "stage", refreshKey], queryFn: () => options("stage") });
+  const stageOptions = useMemo(
+    () => (stages.data?.items ?? []).filter((s) => !state.pipeline || s.pipeline === state.pipeline),
+    [stages.data, state.pipeline],
+  );
+  const { sorting, onSortingChange } = serverSorting<RecordSort>(state.sort, state.desc, (sort, desc) => setState((s) => ({ ...s, sort, desc, page: 1 })));
+  const table = useReactTable({
+    data: list.data?.items ?? [],
+    columns,
+    getCoreRowModel: getCoreRowModel(),
+    manualPagination: true,
+    manualSorting: true,
+    state: { sorting },
+    onSortingChange,
+    enableSortingRemoval: false,
+  });
+  const set = (patch: Partial<Filters>) => setState((s) => ({ ...s, ...patch, page: 1 }));
+  const total = list.data ? Number(list.data.total) : 0;
+  const filtered = Boolean(state.pipeline || state.stage || debounced);
+  return (
+    <section aria-label="Synced records">
+      <div className="toolbar">
+        <strong>Synced records</strong>
+        <select className="input" aria-label="Record type" value={state.entity_type ?? ""} onChange={(e) => set({ entity_type: e.target.value || null })}>
+          <option value="">All types</option>
+          <option value="deal">Deals</option>
+          <option value="contact">Contacts</option>
+          <option value="pipeline">Pipelines</option>
+          <option value="stage">Stages</option>
+        </select>
+        <select className="input" aria-label="Pipeline" value={state.pipeline ?? ""} onChange={(e) => set({ pipeline: e.target.value || null, stage: null })}>
+          <option value="">All pipelines</option>
+          {(pipelines.data?.items ?? []).map((p) => (
+            <option key={p.id} value={p.external_id}>
+              {p.name}
+            </option>
+          ))}
+        </select>
+        <select className="input" aria-label="Stage" value={state.stage ?? ""} onChange={(e) => set({ stage: e.target.value || null })}>
+          <option value="">All stages</option>
+          {stageOptions.map((s) => (
+            <option key={s.id} value={s.external_id}>
+              {s.pipeline_name ? `${s.pipeline_name} · ${s.name}` : s.name}
+            </option>
+          ))}
+        </select>
+        <input
+          className="input"
+          type="search"
+          aria-label="Search records"
+          placeholder="Search title or CRM id"
+          value={search}
+          onChange={(e) => (setSearch(e.target.value), setState((s) => ({ ...s, page: 1 })))}
+        />
+      </div>
+      {list.isError ? (
+        <p className="error">Cannot load the records: {(list.error as Error).message}</p>
+      ) : list.data && total === 0 ? (
+        <p className="muted">{filtered ? "No record matches these filters." : "Nothing synced yet — start a sync above."}</p>
+      ) : (
+        <DataTable table={table} label="Synced records" busy={list.isFetching} />
+      )}
+      {total > 0 && (
+        <Pager
+          page={state.page}
+          perPage={state.per_page}
+          shown={list.data?.items.length ?? 0}
+          total={total}
+          onPage={(page) => setState((s) => ({ ...s, page }))}
+          onPerPage={(per_page) => setState((s) => ({ ...s, per_page, page: 1 }))}
+        />
+      )}
+    </section>
+  );
+}
