@@ -38,6 +38,12 @@ fn main() {
         "start_sync",
         "cancel_sync",
         "list_records",
+        "list_bridges",
+        "save_bridge",
+        "delete_bridge",
+        "run_bridge",
+        "get_sync_schedule",
+        "set_sync_schedule",
     ];
     let attributes = tauri_build::Attributes::new()
         .capabilities_path_pattern("./src-tauri/capabilities/**/*")

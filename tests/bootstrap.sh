@@ -92,7 +92,7 @@ case "$mode" in
     install_apt "${build_packages[@]}" "${test_packages[@]}"
     install_ui
     build_ui
-    cargo build --workspace
+    cargo build --workspace --bins --examples
     command -v tauri-driver >/dev/null || cargo install tauri-driver --locked
     with_desktop_session node tests/e2e/screenshots.mjs
     ;;

@@ -4,6 +4,8 @@
 
 use std::sync::Arc;
 
+use patchbay_core::crm::bridge::{Bridge, BridgeInput, TransferReport};
+use patchbay_core::crm::schedule::SyncSchedule;
 use patchbay_core::health::history::HealthRecord;
 use patchbay_core::health::service::{CheckAllSummary, HealthService, TestOutcome};
 use patchbay_core::n8n::api::{Client as N8nClient, Workflow, WorkflowPage};
@@ -36,6 +38,8 @@ pub struct Services {
     pub health: Arc<HealthService>,
     /// CRM sync runs.
     pub sync: Arc<patchbay_core::crm::sync::Sync>,
+    /// Bitrix24 bridge runs.
+    pub transfer: Arc<patchbay_core::crm::bridge::Transfer>,
 }
 
 impl AppState {
@@ -586,4 +590,63 @@ pub async fn list_records(
     query: patchbay_core::crm::records::RecordQuery,
 ) -> CommandResult<Page<patchbay_core::crm::records::CrmRecord>> {
     blocking(state, move |core| core.list_records(&query)).await
+}
+
+/// All bridges.
+#[tauri::command]
+pub async fn list_bridges(state: State<'_, AppState>) -> CommandResult<Vec<Bridge>> {
+    blocking(state, |core| core.list_bridges()).await
+}
+
+/// Creates (`id` null) or replaces a bridge; validated as a whole before anything is written.
+#[tauri::command]
+pub async fn save_bridge(
+    state: State<'_, AppState>,
+    id: Option<i64>,
+    input: BridgeInput,
+) -> CommandResult<Bridge> {
+    blocking(state, move |core| core.save_bridge(id, &input)).await
+}
+
+/// Deletes a bridge and its id map; deals already in the target portal stay.
+#[tauri::command]
+pub async fn delete_bridge(state: State<'_, AppState>, id: i64) -> CommandResult<()> {
+    blocking(state, move |core| core.delete_bridge(id)).await
+}
+
+/// Runs a bridge (or, with `dry_run`, reports what it would create) and returns the report.
+#[tauri::command]
+pub async fn run_bridge(
+    state: State<'_, AppState>,
+    id: i64,
+    dry_run: bool,
+) -> CommandResult<TransferReport> {
+    let services = state.services()?;
+    services
+        .transfer
+        .run(id, dry_run)
+        .await
+        .map_err(|error| error.to_payload())
+}
+
+/// The periodic sync of a CRM integration, if any.
+#[tauri::command]
+pub async fn get_sync_schedule(
+    state: State<'_, AppState>,
+    integration_id: i64,
+) -> CommandResult<Option<SyncSchedule>> {
+    blocking(state, move |core| core.sync_schedule(integration_id)).await
+}
+
+/// Sets or (with null) removes the periodic sync of a CRM integration.
+#[tauri::command]
+pub async fn set_sync_schedule(
+    state: State<'_, AppState>,
+    integration_id: i64,
+    schedule: Option<SyncSchedule>,
+) -> CommandResult<Option<SyncSchedule>> {
+    blocking(state, move |core| {
+        core.set_sync_schedule(integration_id, schedule.as_ref())
+    })
+    .await
 }

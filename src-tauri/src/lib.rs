@@ -25,7 +25,15 @@ fn open_services() -> AppState {
                 patchbay_core::crm::sync::Sync::new(Arc::clone(&core))?
                     .with_progress(health.run_events()),
             );
-            Ok(Services { core, health, sync })
+            let transfer = Arc::new(patchbay_core::crm::bridge::Transfer::new(Arc::clone(
+                &core,
+            ))?);
+            Ok(Services {
+                core,
+                health,
+                sync,
+                transfer,
+            })
         })
         .map_err(|error| {
             eprintln!("patchbay: cannot open the database: {error}");
@@ -55,6 +63,7 @@ pub fn run() {
                     services.health.subscribe_runs(),
                 ));
                 tauri::async_runtime::spawn(Arc::clone(&services.health).run_scheduler());
+                tauri::async_runtime::spawn(Arc::clone(&services.sync).run_scheduler());
                 match patchbay_core::outbox::Deliverer::new() {
                     Ok(deliverer) => {
                         tauri::async_runtime::spawn(
@@ -115,6 +124,12 @@ pub fn run() {
             commands::start_sync,
             commands::cancel_sync,
             commands::list_records,
+            commands::list_bridges,
+            commands::save_bridge,
+            commands::delete_bridge,
+            commands::run_bridge,
+            commands::get_sync_schedule,
+            commands::set_sync_schedule,
         ])
         .run(tauri::generate_context!());
     if let Err(error) = result {

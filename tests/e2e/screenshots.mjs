@@ -3,7 +3,9 @@
 import { createServer } from "node:http";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
+import { once } from "node:events";
+import { createInterface } from "node:readline";
 import { By, until, byText, cli, click, patchbay, root, startApp } from "./harness.mjs";
 
 const out = join(root, "docs/screenshots");
@@ -16,6 +18,10 @@ const down = createServer((_, response) => {
 });
 await Promise.all([up, down].map((server) => new Promise((r) => server.listen(0, "127.0.0.1", r))));
 const upUrl = `http://127.0.0.1:${up.address().port}`;
+// Local Kommo and Bitrix24 portals with generated deals (the test suite's fakes).
+const portals = spawn(join(root, "target/debug/examples/fake_portals"), ["600"], { stdio: ["pipe", "pipe", "inherit"] });
+const [portalLine] = await once(createInterface({ input: portals.stdout }), "line");
+const crm = JSON.parse(portalLine);
 const downUrl = `http://127.0.0.1:${down.address().port}`;
 
 async function seed(dataDir) {
@@ -27,10 +33,11 @@ async function seed(dataDir) {
   const n8n = JSON.parse(patchbay(dataDir, ["--json", "integration", "add", "--provider", "n8n", "--name", "Order automations", "--project", "Acme Trading", "--set", `base_url=${upUrl}`, "--inactive"]));
   patchbay(dataDir, ["n8n", "route", "add", String(n8n.id), "--key", "order.created", "--path", "orders/new", "--description", "New web-shop order"]);
   patchbay(dataDir, ["n8n", "route", "add", String(n8n.id), "--key", "invoice.paid", "--path", "billing/paid"]);
-  patchbay(dataDir, ["integration", "add", "--provider", "kommo", "--name", "Acme CRM", "--project", "Acme Trading", "--set", "subdomain=acme", "--set", `base_url=${downUrl}`, "--secret", "token"], "kommo-demo-token\n");
+  patchbay(dataDir, ["integration", "add", "--provider", "kommo", "--name", "Acme CRM", "--project", "Acme Trading", "--set", "subdomain=acme", "--set", `base_url=${crm.kommo}`, "--secret", "token"], "demo-token\n");
   add("--provider", "smtp", "--name", "Clinic mail", "--project", "Birch Clinic", "--set", "host=smtp.birch.test", "--set", "username=desk@birch.test", "--inactive");
   add("--provider", "clickhouse", "--name", "Analytics", "--project", "Birch Clinic", "--set", `base_url=${upUrl}`);
-  patchbay(dataDir, ["integration", "add", "--provider", "bitrix24", "--name", "Clinic portal", "--project", "Birch Clinic", "--secret", "webhook_url"], `${downUrl}/rest/1/demo0code/\n`);
+  patchbay(dataDir, ["integration", "add", "--provider", "bitrix24", "--name", "Clinic portal", "--project", "Birch Clinic", "--secret", "webhook_url"], `${crm.source}\n`);
+  patchbay(dataDir, ["integration", "add", "--provider", "bitrix24", "--name", "Head office portal", "--project", "Birch Clinic", "--secret", "webhook_url"], `${crm.target}\n`);
   // Asynchronously: the local servers above live in this process and must keep answering.
   await new Promise((resolve) => execFile(cli, ["--data-dir", dataDir, "check", "--all"], () => resolve()));
 }
@@ -68,8 +75,32 @@ async function shoot(theme) {
     await click(driver, By.css("button[aria-label='More actions for Acme CRM']"));
     await click(driver, By.xpath("//*[@role='menuitem'][normalize-space()='CRM sync…']"));
     await click(driver, byText("button", "Start sync"));
-    await driver.wait(until.elementLocated(By.xpath("//div[contains(@class,'facts-box')]//span[normalize-space()='failed']")), 15_000);
+    await driver.wait(until.elementLocated(By.xpath("//div[contains(@class,'facts-box')]//span[normalize-space()='succeeded']")), 30_000);
     await save("crm-sync");
+    await click(driver, byText("button", "Close"));
+    await click(driver, By.css("button[aria-label='More actions for Clinic portal']"));
+    await click(driver, By.xpath("//*[@role='menuitem'][normalize-space()='CRM sync…']"));
+    await click(driver, byText("button", "Start sync"));
+    await driver.wait(until.elementLocated(By.xpath("//div[contains(@class,'facts-box')]//span[normalize-space()='succeeded']")), 30_000);
+    await driver.findElement(By.css("select[aria-label='Stage'] option[value='C1:WON']")).click();
+    await save("crm-records");
+    await click(driver, byText("button", "Bridges to other portals…"));
+    await click(driver, byText("button", "New bridge"));
+    const fill = async (xpath, text) => {
+      const input = await driver.wait(until.elementLocated(By.xpath(xpath)), 10_000);
+      await input.clear();
+      await input.sendKeys(text);
+    };
+    await fill("//label[contains(., 'Name')]/input", "Clinic wins → head office");
+    await driver.findElement(By.xpath("//label[contains(., 'Target portal')]/select/option[contains(., 'Head office')]")).click();
+    await fill("//label[contains(., 'Trigger stage')]/input", "C1:WON");
+    await fill("//label[contains(., 'Stage of the created deals')]/input", "NEW");
+    await save("bridge-editor");
+    await click(driver, byText("button", "Save bridge"));
+    await click(driver, byText("button", "Dry run"));
+    await driver.wait(until.elementLocated(By.css("div[aria-label='Bridge report']")), 15_000);
+    await save("bridge-dry-run");
+    await click(driver, byText("button", "Close"));
     await click(driver, byText("button", "Close"));
     await click(driver, byText("button", "Runs"));
     await driver.wait(until.elementLocated(By.css("table[aria-label='Runs'] tbody tr")), 10_000);
@@ -98,4 +129,5 @@ await shoot("light");
 await shoot("dark");
 up.close();
 down.close();
+portals.stdin.end();
 console.log(`screenshots written to ${out}`);

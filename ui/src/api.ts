@@ -17,6 +17,10 @@ import type { TestOutcome } from "./bindings/TestOutcome";
 import type { AppInfo } from "./bindings/AppInfo";
 import type { CrmRecord } from "./bindings/CrmRecord";
 import type { RecordQuery } from "./bindings/RecordQuery";
+import type { Bridge } from "./bindings/Bridge";
+import type { BridgeInput } from "./bindings/BridgeInput";
+import type { TransferReport } from "./bindings/TransferReport";
+import type { SyncSchedule } from "./bindings/SyncSchedule";
 import type { Entity } from "./bindings/Entity";
 import type { BatchOutcome } from "./bindings/BatchOutcome";
 import type { Route } from "./bindings/Route";
@@ -104,6 +108,13 @@ export const api = {
   startSync: (integrationId: number, entities: Entity[], full: boolean) => call<null>("start_sync", { integrationId, entities, full }),
   cancelSync: (runId: number) => call<null>("cancel_sync", { runId }),
   listRecords: (query: RecordQuery) => call<Page<CrmRecord>>("list_records", { query }),
+  getSyncSchedule: (integrationId: number) => call<SyncSchedule | null>("get_sync_schedule", { integrationId }),
+  setSyncSchedule: (integrationId: number, schedule: SyncSchedule | null) =>
+    call<SyncSchedule | null>("set_sync_schedule", { integrationId, schedule }),
+  listBridges: () => call<Bridge[]>("list_bridges"),
+  saveBridge: (id: number | null, input: BridgeInput) => call<Bridge>("save_bridge", { id, input }),
+  deleteBridge: (id: number) => call<null>("delete_bridge", { id }),
+  runBridge: (id: number, dryRun: boolean) => call<TransferReport>("run_bridge", { id, dryRun }),
 };
 
 /** Calls `handler` with each run progress update (throttled by the backend). */

@@ -199,3 +199,89 @@ async fn kommo_401_fails_the_run_with_an_auth_error() {
         "auth failures are not retried"
     );
 }
+
+#[test]
+fn sync_schedules_validate_and_come_due_once_per_interval() {
+    use patchbay_core::crm::schedule::SyncSchedule;
+    let core = core();
+    let kommo = add(
+        &core,
+        "kommo",
+        "CRM",
+        &[("base_url", "http://127.0.0.1:9")],
+        &[("token", "t")],
+    );
+    let http = add(&core, "http", "Site", &[("url", "http://127.0.0.1:9")], &[]);
+    let every = |minutes| SyncSchedule {
+        interval_minutes: minutes,
+        entities: vec![Entity::Deals],
+        next_run_at: 0,
+    };
+    let error = core.set_sync_schedule(http, Some(&every(15))).unwrap_err();
+    assert!(error.to_string().contains("cannot be synced"), "{error}");
+    let error = core.set_sync_schedule(kommo, Some(&every(1))).unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .starts_with("interval_minutes: must be 5 to 10080"),
+        "{error}"
+    );
+    assert!(
+        core.sync_schedule(kommo).unwrap().is_none(),
+        "nothing half-written"
+    );
+
+    let saved = core
+        .set_sync_schedule(kommo, Some(&every(15)))
+        .unwrap()
+        .unwrap();
+    let now = patchbay_core::store::now_ms();
+    assert!(
+        core.claim_due_syncs(now).unwrap().is_empty(),
+        "not due before its interval"
+    );
+    let due = core.claim_due_syncs(saved.next_run_at).unwrap();
+    assert_eq!(due, vec![(kommo, vec![Entity::Deals])]);
+    assert!(
+        core.claim_due_syncs(saved.next_run_at).unwrap().is_empty(),
+        "claimed once"
+    );
+    assert_eq!(
+        core.sync_schedule(kommo).unwrap().unwrap().next_run_at,
+        saved.next_run_at + 15 * 60_000
+    );
+    core.set_sync_schedule(kommo, None).unwrap();
+    assert!(core.sync_schedule(kommo).unwrap().is_none());
+}
+
+#[tokio::test]
+async fn a_second_sync_of_the_same_integration_is_refused_while_one_runs() {
+    let server = Server::always(
+        Reply::json(200, json!({"_embedded": {"pipelines": []}})).after(Duration::from_millis(400)),
+    )
+    .await;
+    let core = core();
+    let id = add(
+        &core,
+        "kommo",
+        "CRM",
+        &[("base_url", &server.url())],
+        &[("token", "t")],
+    );
+    let sync = Arc::new(Sync::new(Arc::clone(&core)).unwrap());
+    let first = {
+        let sync = Arc::clone(&sync);
+        tokio::spawn(async move { sync.run(id, vec![Entity::Pipelines], false).await })
+    };
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let error = sync
+        .run(id, vec![Entity::Pipelines], false)
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("already running"), "{error}");
+    assert_eq!(first.await.unwrap().unwrap().status, RunStatus::Succeeded);
+    assert!(
+        sync.run(id, vec![Entity::Pipelines], false).await.is_ok(),
+        "free again after the run"
+    );
+}

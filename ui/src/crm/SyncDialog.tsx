@@ -6,6 +6,7 @@ import { api, type Integration } from "../api";
 import type { Entity } from "../bindings/Entity";
 import { Dialog } from "../shared/Dialog";
 import { relativeTime } from "../shared/format";
+import { BridgesDialog } from "./BridgesDialog";
 import { RecordsBrowser } from "./RecordsBrowser";
 import { useToast } from "../shared/toasts";
 
@@ -34,6 +35,12 @@ export function SyncDialog({ integration, onClose }: { integration: Integration;
     onError: (error) => toast({ kind: "error", title: "Cannot start the sync", message: (error as Error).message }),
   });
   const running = latest?.status === "running";
+  const [bridgesOpen, setBridgesOpen] = useState(false);
+  const portals = useQuery({
+    queryKey: ["integrations", "bitrix24-portals"],
+    enabled: integration.provider === "bitrix24",
+    queryFn: () => api.listIntegrations({ provider: "bitrix24", page: 1, per_page: 100, sort: "name", desc: false }),
+  });
   return (
     <Dialog title={`CRM sync — ${integration.name}`} onClose={onClose} wide>
       <div className="toolbar">
@@ -70,12 +77,66 @@ export function SyncDialog({ integration, onClose }: { integration: Integration;
           {latest.error && <div className="error">{latest.error}</div>}
         </div>
       )}
+      <ScheduleEditor integration={integration} entities={entities} />
       <RecordsBrowser integrationId={integration.id} refreshKey={latest?.progress_done} />
+      {bridgesOpen && <BridgesDialog source={integration} portals={portals.data?.items ?? []} onClose={() => setBridgesOpen(false)} />}
       <div className="buttons">
+        {integration.provider === "bitrix24" && (
+          <button className="btn" onClick={() => setBridgesOpen(true)}>
+            Bridges to other portals…
+          </button>
+        )}
         <button className="btn" onClick={onClose}>
           Close
         </button>
       </div>
     </Dialog>
+  );
+}
+
+/** The optional periodic sync of this integration (incremental runs of the entities ticked above). */
+function ScheduleEditor({ integration, entities }: { integration: Integration; entities: Entity[] }) {
+  const toast = useToast();
+  const queryClient = useQueryClient();
+  const schedule = useQuery({ queryKey: ["sync-schedule", integration.id], queryFn: () => api.getSyncSchedule(integration.id) });
+  const [minutes, setMinutes] = useState<string>("");
+  const current = schedule.data;
+  const save = useMutation({
+    mutationFn: (interval: number | null) =>
+      api.setSyncSchedule(integration.id, interval === null ? null : { interval_minutes: interval, entities, next_run_at: 0 }),
+    onSuccess: (saved) => {
+      queryClient.setQueryData(["sync-schedule", integration.id], saved);
+      setMinutes("");
+      toast({ kind: "success", title: saved ? `Syncing every ${saved.interval_minutes} minutes` : "Periodic sync off" });
+    },
+    onError: (error) => toast({ kind: "error", title: "Cannot save the schedule", message: (error as Error).message }),
+  });
+  return (
+    <div className="toolbar" aria-label="Periodic sync">
+      <span>
+        {current
+          ? `Syncs ${current.entities.join(", ")} every ${current.interval_minutes} min · next ${relativeTime(current.next_run_at)}`
+          : "No periodic sync."}
+      </span>
+      <input
+        className="input"
+        type="number"
+        min={5}
+        max={10080}
+        aria-label="Sync every (minutes)"
+        placeholder={current ? String(current.interval_minutes) : "minutes, e.g. 60"}
+        value={minutes}
+        onChange={(e) => setMinutes(e.target.value)}
+        style={{ width: "11em" }}
+      />
+      <button className="btn" disabled={!minutes || save.isPending} onClick={() => save.mutate(Number(minutes))}>
+        {current ? "Change interval" : "Sync periodically"}
+      </button>
+      {current && (
+        <button className="btn" disabled={save.isPending} onClick={() => save.mutate(null)}>
+          Turn off
+        </button>
+      )}
+    </div>
   );
 }

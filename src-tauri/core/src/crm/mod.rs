@@ -9,4 +9,5 @@ pub mod bridge;
 pub mod http;
 pub mod kommo;
 pub mod records;
+pub mod schedule;
 pub mod sync;

@@ -208,7 +208,21 @@ pub struct Sync {
     context: CheckContext,
     progress: Option<broadcast::Sender<Run>>,
     cancelled: Mutex<HashSet<i64>>,
+    /// Integrations with a run in progress in this process.
+    active: Arc<Mutex<HashSet<i64>>>,
     backoff: Option<std::time::Duration>,
+}
+
+/// Takes an integration out of [`Sync`]'s active set when its run ends, however it ends.
+struct ActiveGuard(Arc<Mutex<HashSet<i64>>>, i64);
+
+impl Drop for ActiveGuard {
+    fn drop(&mut self) {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&self.1);
+    }
 }
 
 /// Overlap of incremental syncs, seconds (clock skew between us and the CRM).
@@ -230,6 +244,7 @@ impl Sync {
             context,
             progress: None,
             cancelled: Mutex::new(HashSet::new()),
+            active: Arc::new(Mutex::new(HashSet::new())),
             backoff: None,
         })
     }
@@ -291,6 +306,18 @@ impl Sync {
                 "choose at least one of pipelines, deals, contacts",
             ));
         }
+        if !self
+            .active
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(integration_id)
+        {
+            return Err(Error::Conflict {
+                field: "integration_id".into(),
+                message: "a sync of this integration is already running; cancel it or wait".into(),
+            });
+        }
+        let _active = ActiveGuard(Arc::clone(&self.active), integration_id);
         let target = blocking(&self.core, move |core| core.check_target(integration_id)).await?;
         let source = self.source(&target)?;
         let resumable = if full {
@@ -432,6 +459,28 @@ impl Sync {
         }
         self.finish(run_id, RunStatus::Succeeded, &cursor, None)
             .await
+    }
+
+    /// Starts the scheduled syncs when they are due (checked every 30 s), as incremental runs; a
+    /// schedule whose integration is still syncing is skipped until its next time. Never returns.
+    pub async fn run_scheduler(self: Arc<Self>) {
+        loop {
+            let now = now_ms();
+            match blocking(&self.core, move |core| core.claim_due_syncs(now)).await {
+                Ok(due) => {
+                    for (integration_id, entities) in due {
+                        let sync = Arc::clone(&self);
+                        tokio::spawn(async move {
+                            if let Err(error) = sync.run(integration_id, entities, false).await {
+                                eprintln!("patchbay: scheduled sync of integration {integration_id}: {error}");
+                            }
+                        });
+                    }
+                }
+                Err(error) => eprintln!("patchbay: sync scheduler: {error}"),
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+        }
     }
 
     async fn finish(

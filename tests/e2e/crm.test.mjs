@@ -1,0 +1,96 @@
+// End-to-end story: a consultant syncs a partner's Bitrix24 portal (300 generated deals on a local
+// portal), browses the records (sorted by amount, filtered by stage), then builds a bridge to the main
+// portal in the editor, dry-runs it, runs it after confirming, and sees a rerun create nothing.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { createInterface } from "node:readline";
+import { join } from "node:path";
+import { By, until, byText, click as clickIn, patchbay, root, startApp } from "./harness.mjs";
+
+let app;
+let driver;
+let portals;
+let urls;
+
+before(async () => {
+  const build = process.env.PATCHBAY_BUILD_DIR ?? join(root, "target/debug");
+  portals = spawn(join(build, "examples/fake_portals"), ["300"], { stdio: ["pipe", "pipe", "inherit"] });
+  const [line] = await once(createInterface({ input: portals.stdout }), "line");
+  urls = JSON.parse(line);
+  app = await startApp({
+    port: 4484,
+    seed: (dataDir) => {
+      patchbay(dataDir, ["integration", "add", "--provider", "bitrix24", "--name", "Partner portal", "--secret", "webhook_url"], `${urls.source}\n`);
+      patchbay(dataDir, ["integration", "add", "--provider", "bitrix24", "--name", "Main portal", "--secret", "webhook_url", "--inactive"], `${urls.target}\n`);
+    },
+  });
+  driver = app.driver;
+});
+
+after(async () => {
+  await app?.stop();
+  portals?.stdin.end();
+});
+
+const click = (locator) => clickIn(driver, locator);
+const wait = (locator, ms = 15_000) => driver.wait(until.elementLocated(locator), ms);
+
+async function type(locator, text) {
+  const input = await wait(locator);
+  await input.clear();
+  await input.sendKeys(text);
+}
+
+test("sync a portal, browse its deals, bridge them to another portal once", async () => {
+  await wait(By.css("table[aria-label='Integrations'] tbody tr"));
+  await click(By.css("button[aria-label='More actions for Partner portal']"));
+  await click(By.xpath("//*[@role='menuitem'][normalize-space()='CRM sync…']"));
+  await click(byText("button", "Start sync"));
+  await wait(By.xpath("//div[contains(@class,'facts-box')]//span[normalize-space()='succeeded']"), 30_000);
+  const summary = await driver.findElement(By.css(".facts-box")).getText();
+  assert.match(summary, /352 fetched: 352 created/, "3 pipelines, 9 stages, 300 deals, 40 contacts");
+
+  // Records browser: deals by amount, descending; then one stage only.
+  await wait(By.xpath("//section[@aria-label='Synced records']//*[@data-testid='showing'][contains(., 'of 300')]"));
+  // Amounts sort largest first on the first click (TanStack's default for numbers).
+  await click(By.css("table[aria-label='Synced records'] button[data-column='amount']"));
+  await wait(By.css("table[aria-label='Synced records'] th[aria-sort='descending'] button[data-column='amount']"));
+  await wait(By.xpath("//table[@aria-label='Synced records']//tbody/tr[1]/td[1][normalize-space()='Deal 300']"));
+  const stage = await driver.findElement(By.css("select[aria-label='Stage']"));
+  await stage.findElement(By.xpath(".//option[@value='C1:WON']")).click();
+  await wait(By.xpath("//section[@aria-label='Synced records']//*[@data-testid='showing'][contains(., 'of 33')]"));
+  const stages = await driver.findElements(By.xpath("//table[@aria-label='Synced records']//tbody/tr/td[3]"));
+  for (const cell of stages) assert.equal(await cell.getText(), "Won");
+
+  // A bridge from this portal to the main one.
+  await click(byText("button", "Bridges to other portals…"));
+  await wait(byText("p", "No bridge from this portal yet."));
+  await click(byText("button", "New bridge"));
+  await type(By.xpath("//label[contains(., 'Name')]/input"), "Partner wins → main");
+  const target = await driver.findElement(By.xpath("//label[contains(., 'Target portal')]/select"));
+  await target.findElement(By.xpath(".//option[contains(., 'Main portal')]")).click();
+  await type(By.xpath("//label[contains(., 'Trigger stage')]/input"), "C1:WON");
+  // Saving without a target stage names the problem and keeps the form.
+  await click(byText("button", "Save bridge"));
+  await wait(By.xpath("//div[contains(@class,'error')][contains(., 'map the trigger stage C1:WON')]"));
+  await type(By.xpath("//label[contains(., 'Stage of the created deals')]/input"), "NEW");
+  await click(byText("button", "Add field"));
+  await type(By.css("input[aria-label='Target field 4']"), "COMMENTS");
+  await driver.findElement(By.css("select[aria-label='Source kind 4'] option[value='constant']")).click();
+  await type(By.css("input[aria-label='Source 4']"), "From the partner portal");
+  await click(byText("button", "Save bridge"));
+  await wait(By.xpath("//table[@aria-label='Bridges']//td[normalize-space()='Partner wins → main']"));
+
+  await click(byText("button", "Dry run"));
+  await wait(By.xpath("//div[@aria-label='Bridge report'][contains(., '33 would be created')]"));
+  await click(By.xpath("//table[@aria-label='Bridges']//button[normalize-space()='Run']"));
+  await click(byText("button", "Run bridge"));
+  await wait(By.xpath("//div[@aria-label='Bridge report'][contains(., '33 created')]"), 30_000);
+  await wait(By.xpath("//table[@aria-label='Bridges']//tr[td[normalize-space()='Partner wins → main']]/td[4][normalize-space()='33']"));
+
+  await click(By.xpath("//table[@aria-label='Bridges']//button[normalize-space()='Run']"));
+  await click(byText("button", "Run bridge"));
+  await wait(By.xpath("//div[@aria-label='Bridge report'][contains(., '0 created')][contains(., '33 already transferred')]"), 30_000);
+});
