@@ -49,21 +49,39 @@ async fn kill_9_mid_sync_then_rerun_resumes_without_duplicates() {
     let created = json(
         patchbay(
             &data,
-            &["--json", "integration", "add", "--provider", "kommo", "--name", "CRM", "--set", &base, "--secret", "token"],
+            &[
+                "--json",
+                "integration",
+                "add",
+                "--provider",
+                "kommo",
+                "--name",
+                "CRM",
+                "--set",
+                &base,
+                "--secret",
+                "token",
+            ],
         )
         .env("PATCHBAY_SECRET_TOKEN", "crash-token"),
     );
     let id = created["id"].as_i64().unwrap().to_string();
 
-    let mut child = patchbay(&data, &["--json", "sync", "run", &id, "--entities", "deals"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = patchbay(
+        &data,
+        &["--json", "sync", "run", &id, "--entities", "deals"],
+    )
+    .stdout(Stdio::null())
+    .stderr(Stdio::null())
+    .spawn()
+    .unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
     let run_id = loop {
         assert!(Instant::now() < deadline, "the sync never got going");
-        assert!(child.try_wait().unwrap().is_none(), "the sync ended before the kill");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the sync ended before the kill"
+        );
         let list = json(&mut patchbay(&data, &["--json", "sync", "list"]));
         if let Some(run) = list["items"].as_array().and_then(|items| items.first()) {
             if run["progress_done"].as_i64().unwrap_or(0) >= 2_500 {
@@ -81,16 +99,34 @@ async fn kill_9_mid_sync_then_rerun_resumes_without_duplicates() {
         Store::open(&data).unwrap(),
         Credentials::new(Box::new(MemoryBackend::default())),
     ));
-    assert_eq!(core.interrupt_stale_runs(now_ms() + STALE_AFTER_MS + 1).unwrap(), 1);
-    let stored = core.list_records(&RecordQuery::of(created["id"].as_i64().unwrap(), Some("deal"))).unwrap().total;
-    assert!((2_500..10_000).contains(&stored), "killed mid-run with {stored} leads stored");
+    assert_eq!(
+        core.interrupt_stale_runs(now_ms() + STALE_AFTER_MS + 1)
+            .unwrap(),
+        1
+    );
+    let stored = core
+        .list_records(&RecordQuery::of(
+            created["id"].as_i64().unwrap(),
+            Some("deal"),
+        ))
+        .unwrap()
+        .total;
+    assert!(
+        (2_500..10_000).contains(&stored),
+        "killed mid-run with {stored} leads stored"
+    );
 
-    let resumed = json(&mut patchbay(&data, &["--json", "sync", "run", &id, "--entities", "deals"]));
-    assert_eq!(resumed["id"], run_id, "the interrupted run is resumed, not restarted");
+    let resumed = json(&mut patchbay(
+        &data,
+        &["--json", "sync", "run", &id, "--entities", "deals"],
+    ));
+    assert_eq!(
+        resumed["id"], run_id,
+        "the interrupted run is resumed, not restarted"
+    );
     assert_eq!(resumed["status"], "succeeded");
     assert_eq!(
-        resumed["summary"],
-        "10000 fetched: 10000 created, 0 updated, 0 unchanged, 0 failed",
+        resumed["summary"], "10000 fetched: 10000 created, 0 updated, 0 unchanged, 0 failed",
         "every lead exactly once over both processes"
     );
     let integration_id = created["id"].as_i64().unwrap();
@@ -104,7 +140,9 @@ async fn kill_9_mid_sync_then_rerun_resumes_without_duplicates() {
             })
             .unwrap();
         for record in rows.items {
-            assert!(names.insert(record.external_id.parse::<u64>().unwrap(), record.name).is_none());
+            assert!(names
+                .insert(record.external_id.parse::<u64>().unwrap(), record.name)
+                .is_none());
         }
     }
     let expected: std::collections::BTreeMap<u64, String> = kommo

@@ -1,5 +1,7 @@
 //! `crm_records`: synced records and the id map, with idempotent upserts and a paginated browser.
 
+use std::collections::HashMap;
+
 use rusqlite::{params, Transaction};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -85,6 +87,9 @@ impl Counts {
     }
 }
 
+/// Records looked up per statement (2 parameters each, well under SQLite's 32,766).
+const LOOKUP_CHUNK: usize = 500;
+
 /// Upserts records inside `transaction`; identical data counts as unchanged.
 ///
 /// # Errors
@@ -100,34 +105,46 @@ pub fn upsert(
         fetched: records.len() as u64,
         ..Counts::default()
     };
-    let mut select = transaction.prepare_cached("SELECT data FROM crm_records WHERE integration_id = ?1 AND entity_type = ?2 AND external_id = ?3")?;
+    // One lookup per page: the stored data of every record of the page that exists already.
+    let mut existing: HashMap<(&str, &str), String> = HashMap::with_capacity(records.len());
+    for chunk in records.chunks(LOOKUP_CHUNK) {
+        let placeholders = vec!["(?, ?)"; chunk.len()].join(", ");
+        let mut select = transaction.prepare_cached(&format!(
+            "SELECT entity_type, external_id, data FROM crm_records
+             WHERE integration_id = ? AND (entity_type, external_id) IN (VALUES {placeholders})"
+        ))?;
+        let mut values: Vec<&dyn rusqlite::ToSql> = vec![&integration_id];
+        for record in chunk {
+            values.push(&record.entity_type);
+            values.push(&record.external_id);
+        }
+        let mut rows = select.query(values.as_slice())?;
+        while let Some(row) = rows.next()? {
+            let (kind, id, data): (String, String, String) =
+                (row.get(0)?, row.get(1)?, row.get(2)?);
+            if let Some(record) = chunk
+                .iter()
+                .find(|r| r.entity_type == kind && r.external_id == id)
+            {
+                existing.insert((record.entity_type, record.external_id.as_str()), data);
+            }
+        }
+    }
     let mut insert = transaction.prepare_cached(
         "INSERT INTO crm_records (integration_id, system, entity_type, external_id, name, data, remote_updated_at, last_sync, sync_status, pipeline, stage, amount)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'synced', ?9, ?10, ?11)
-         ON CONFLICT (integration_id, entity_type, external_id) DO UPDATE SET
-             name = excluded.name, data = excluded.data, remote_updated_at = excluded.remote_updated_at,
-             last_sync = excluded.last_sync, sync_status = 'synced', pipeline = excluded.pipeline,
-             stage = excluded.stage, amount = excluded.amount",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'synced', ?9, ?10, ?11)",
+    )?;
+    let mut update = transaction.prepare_cached(
+        "UPDATE crm_records SET system = ?2, name = ?5, data = ?6, remote_updated_at = ?7, last_sync = ?8, sync_status = 'synced',
+             pipeline = ?9, stage = ?10, amount = ?11
+         WHERE integration_id = ?1 AND entity_type = ?3 AND external_id = ?4",
     )?;
     let mut touch = transaction.prepare_cached("UPDATE crm_records SET last_sync = ?4 WHERE integration_id = ?1 AND entity_type = ?2 AND external_id = ?3")?;
     for record in records {
         let data = serde_json::to_string(&record.data)
             .map_err(|error| Error::Internal(error.to_string()))?;
-        let existing: Option<String> = select
-            .query_row(
-                params![integration_id, record.entity_type, record.external_id],
-                |row| row.get(0),
-            )
-            .map(Some)
-            .or_else(|error| {
-                if matches!(error, rusqlite::Error::QueryReturnedNoRows) {
-                    Ok(None)
-                } else {
-                    Err(error)
-                }
-            })?;
-        match existing {
-            Some(old) if old == data => {
+        match existing.get(&(record.entity_type, record.external_id.as_str())) {
+            Some(old) if *old == data => {
                 touch.execute(params![
                     integration_id,
                     record.entity_type,
@@ -137,7 +154,12 @@ pub fn upsert(
                 counts.unchanged += 1;
             }
             found => {
-                insert.execute(params![
+                let statement = if found.is_some() {
+                    &mut update
+                } else {
+                    &mut insert
+                };
+                statement.execute(params![
                     integration_id,
                     system,
                     record.entity_type,
@@ -249,12 +271,9 @@ impl RecordQuery {
     }
 }
 
-const RECORD_FROM: &str = "FROM crm_records r
+const RECORD_JOINS: &str = "FROM crm_records r
     LEFT JOIN crm_records p ON p.integration_id = r.integration_id AND p.entity_type = 'pipeline' AND p.external_id = r.pipeline
-    LEFT JOIN crm_records s ON s.integration_id = r.integration_id AND s.entity_type = 'stage' AND s.external_id = r.stage
-    WHERE r.integration_id = ?1 AND (?2 IS NULL OR r.entity_type = ?2) AND (?3 IS NULL OR r.pipeline = ?3)
-      AND (?4 IS NULL OR r.stage = ?4)
-      AND (?5 IS NULL OR instr(lower(r.name), ?5) > 0 OR r.external_id = ?6)";
+    LEFT JOIN crm_records s ON s.integration_id = r.integration_id AND s.entity_type = 'stage' AND s.external_id = r.stage";
 
 impl Patchbay {
     /// One page of an integration's synced records, filtered by type, pipeline, stage and a search.
@@ -263,12 +282,30 @@ impl Patchbay {
     /// [`Error::Validation`] on a page size above 100; [`Error::Store`].
     pub fn list_records(&self, query: &RecordQuery) -> Result<Page<CrmRecord>> {
         let (page, per_page) = crate::integrations::paging(query.page, query.per_page)?;
-        let search = query
+        // Only the filters that are set reach the SQL, so SQLite can use the matching index.
+        let mut conditions = vec!["r.integration_id = ?".to_owned()];
+        let mut values: Vec<rusqlite::types::Value> = vec![query.integration_id.into()];
+        for (column, value) in [
+            ("r.entity_type", &query.entity_type),
+            ("r.pipeline", &query.pipeline),
+            ("r.stage", &query.stage),
+        ] {
+            if let Some(value) = value {
+                conditions.push(format!("{column} = ?"));
+                values.push(value.clone().into());
+            }
+        }
+        if let Some(search) = query
             .search
             .as_deref()
             .map(str::trim)
-            .filter(|s| !s.is_empty());
-        let needle = search.map(str::to_lowercase);
+            .filter(|s| !s.is_empty())
+        {
+            conditions.push("(instr(lower(r.name), ?) > 0 OR r.external_id = ?)".to_owned());
+            values.push(search.to_lowercase().into());
+            values.push(search.to_owned().into());
+        }
+        let filter = conditions.join(" AND ");
         let order = match query.sort {
             RecordSort::Title => "lower(r.name)",
             RecordSort::Stage => "lower(s.name)",
@@ -277,53 +314,36 @@ impl Patchbay {
         };
         let direction = if query.desc { "DESC" } else { "ASC" };
         let connection = self.store.lock();
-        let filter = params![
-            query.integration_id,
-            query.entity_type,
-            query.pipeline,
-            query.stage,
-            needle,
-            search
-        ];
-        let total: i64 =
-            connection.query_row(&format!("SELECT COUNT(*) {RECORD_FROM}"), filter, |r| {
-                r.get(0)
-            })?;
+        let total: i64 = connection.query_row(
+            &format!("SELECT COUNT(*) FROM crm_records r WHERE {filter}"),
+            rusqlite::params_from_iter(values.iter()),
+            |r| r.get(0),
+        )?;
         let mut statement = connection.prepare_cached(&format!(
             "SELECT r.id, r.system, r.entity_type, r.external_id, r.name, r.pipeline, p.name, r.stage, s.name,
                     r.amount, r.remote_updated_at, r.last_sync, r.sync_status
-             {RECORD_FROM} ORDER BY {order} {direction}, r.id {direction} LIMIT ?7 OFFSET ?8"
+             {RECORD_JOINS} WHERE {filter} ORDER BY {order} {direction}, r.id {direction} LIMIT ? OFFSET ?"
         ))?;
+        values.push(i64::from(per_page).into());
+        values.push((i64::from(page - 1) * i64::from(per_page)).into());
         let items = statement
-            .query_map(
-                params![
-                    query.integration_id,
-                    query.entity_type,
-                    query.pipeline,
-                    query.stage,
-                    needle,
-                    search,
-                    per_page,
-                    i64::from(page - 1) * i64::from(per_page)
-                ],
-                |row| {
-                    Ok(CrmRecord {
-                        id: row.get(0)?,
-                        system: row.get(1)?,
-                        entity_type: row.get(2)?,
-                        external_id: row.get(3)?,
-                        name: row.get(4)?,
-                        pipeline: row.get(5)?,
-                        pipeline_name: row.get(6)?,
-                        stage: row.get(7)?,
-                        stage_name: row.get(8)?,
-                        amount: row.get(9)?,
-                        remote_updated_at: row.get(10)?,
-                        last_sync: row.get(11)?,
-                        sync_status: row.get(12)?,
-                    })
-                },
-            )?
+            .query_map(rusqlite::params_from_iter(values.iter()), |row| {
+                Ok(CrmRecord {
+                    id: row.get(0)?,
+                    system: row.get(1)?,
+                    entity_type: row.get(2)?,
+                    external_id: row.get(3)?,
+                    name: row.get(4)?,
+                    pipeline: row.get(5)?,
+                    pipeline_name: row.get(6)?,
+                    stage: row.get(7)?,
+                    stage_name: row.get(8)?,
+                    amount: row.get(9)?,
+                    remote_updated_at: row.get(10)?,
+                    last_sync: row.get(11)?,
+                    sync_status: row.get(12)?,
+                })
+            })?
             .collect::<rusqlite::Result<_>>()?;
         Ok(Page {
             items,

@@ -1,0 +1,178 @@
+//! Benchmarks of CRM sync (SPEC §3): the local upsert rate of synced records (target ≥ 100,000
+//! records/s), through the real per-page commit (upsert + cursor in one SQLite transaction, pages of
+//! 250, file database in WAL mode); and the wall time of a full 10,000-deal Bitrix24 sync against the
+//! suite's local portal with its rate limit switched off (the client, `batch` paging, parsing and store).
+//! Run with `cargo bench -p patchbay-core --bench crm_sync`.
+
+#[path = "../tests/support/mod.rs"]
+#[allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+mod support;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use patchbay_core::crm::records::{Counts, Fetched, RecordQuery, RecordSort};
+use patchbay_core::crm::sync::{Entity, Sync, SyncCursor};
+use patchbay_core::runs::RunKind;
+use patchbay_core::secrets::{Credentials, MemoryBackend};
+use patchbay_core::store::Store;
+use patchbay_core::Patchbay;
+use support::fake_crm::{bitrix_deal, FakeBitrix24};
+
+const RECORDS: u64 = 100_000;
+const PAGE: usize = 250;
+const RUNS: usize = 3;
+
+fn open(dir: &std::path::Path) -> Arc<Patchbay> {
+    Arc::new(Patchbay::with_parts(
+        Store::open(dir).expect("store"),
+        Credentials::new(Box::new(MemoryBackend::default())),
+    ))
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+/// Records per second of committing `records` page by page; returns the rate and the summed counts.
+fn commit_all(
+    core: &Patchbay,
+    integration_id: i64,
+    run_id: i64,
+    records: &[Fetched],
+) -> (f64, Counts) {
+    let cursor = SyncCursor {
+        entities: vec![Entity::Deals],
+        index: 0,
+        position: None,
+        since: None,
+        counts: Counts::default(),
+    };
+    let mut total = Counts::default();
+    let started = Instant::now();
+    for (index, page) in records.chunks(PAGE).enumerate() {
+        let cursor = SyncCursor {
+            position: Some(index as u64 + 1),
+            ..cursor.clone()
+        };
+        let counts = core
+            .commit_sync_page(run_id, integration_id, "bitrix24", page, &cursor)
+            .expect("commit");
+        total.add(counts);
+    }
+    (
+        records.len() as f64 / started.elapsed().as_secs_f64(),
+        total,
+    )
+}
+
+#[tokio::main]
+async fn main() {
+    let records: Vec<Fetched> = (1..=RECORDS)
+        .map(|id| {
+            let deal = bitrix_deal(id);
+            let mut record = Fetched::new(
+                "deal",
+                id.to_string(),
+                deal["TITLE"].as_str().unwrap_or_default().to_owned(),
+                Some(1_767_225_600 + id as i64),
+                deal.clone(),
+            );
+            record.stage = deal["STAGE_ID"].as_str().map(str::to_owned);
+            record.pipeline = deal["CATEGORY_ID"].as_str().map(str::to_owned);
+            record.amount = Some(id as f64 * 10.0);
+            record
+        })
+        .collect();
+    let (mut created_rates, mut unchanged_rates, mut browse) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..RUNS {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let core = open(dir.path());
+        let integration_id = support::add(
+            &core,
+            "bitrix24",
+            "Portal",
+            &[],
+            &[("webhook_url", "http://127.0.0.1:9/rest/1/x/")],
+        );
+        let run = core
+            .start_run(RunKind::CrmSync, "bench", None, Some(integration_id), None)
+            .expect("run");
+        let (rate, counts) = commit_all(&core, integration_id, run.id, &records);
+        assert_eq!(counts.created, RECORDS);
+        created_rates.push(rate);
+        let (rate, counts) = commit_all(&core, integration_id, run.id, &records);
+        assert_eq!(counts.unchanged, RECORDS);
+        unchanged_rates.push(rate);
+        for sort in [
+            RecordSort::Title,
+            RecordSort::Amount,
+            RecordSort::Updated,
+            RecordSort::Stage,
+        ] {
+            for desc in [false, true] {
+                let started = Instant::now();
+                let page = core
+                    .list_records(&RecordQuery {
+                        sort,
+                        desc,
+                        page: 200,
+                        per_page: 25,
+                        ..RecordQuery::of(integration_id, Some("deal"))
+                    })
+                    .expect("list");
+                browse.push(started.elapsed().as_secs_f64() * 1000.0);
+                assert_eq!(page.items.len(), 25);
+            }
+        }
+    }
+    println!("| benchmark | median | runs | target |");
+    println!("|---|---|---|---|");
+    println!(
+        "| upsert of {RECORDS} new Bitrix24 deals (pages of {PAGE}, cursor in the same transaction) | {:.0} records/s | {RUNS} | ≥ 100,000 records/s |",
+        median(created_rates)
+    );
+    println!(
+        "| upsert of the same {RECORDS} deals again (all unchanged) | {:.0} records/s | {RUNS} | ≥ 100,000 records/s |",
+        median(unchanged_rates)
+    );
+
+    browse.sort_by(f64::total_cmp);
+    println!(
+        "| records browser page (25 of 100,000 deals, page 200, each sort both ways) | {:.1} ms (slowest {:.1} ms) | {} | ≤ 100 ms |",
+        median(browse.clone()),
+        browse.last().copied().unwrap_or_default(),
+        browse.len()
+    );
+
+    let portal = FakeBitrix24::start(10_000, 0, "bench").await;
+    portal.set_rate_limit(false);
+    let mut walls = Vec::new();
+    for _ in 0..5 {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let core = open(dir.path());
+        let id = support::add(
+            &core,
+            "bitrix24",
+            "Portal",
+            &[],
+            &[("webhook_url", &portal.webhook())],
+        );
+        let started = Instant::now();
+        let run = Sync::new(Arc::clone(&core))
+            .expect("sync")
+            .run(id, vec![Entity::Deals], true)
+            .await
+            .expect("run");
+        walls.push(started.elapsed().as_secs_f64() * 1000.0);
+        assert_eq!(
+            run.summary.as_deref(),
+            Some("10000 fetched: 10000 created, 0 updated, 0 unchanged, 0 failed")
+        );
+    }
+    println!(
+        "| full Bitrix24 sync of 10,000 deals, local portal, rate limit off | {:.0} ms | 5 | (reported) |",
+        median(walls)
+    );
+}
