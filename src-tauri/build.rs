@@ -44,6 +44,11 @@ fn main() {
         "run_bridge",
         "get_sync_schedule",
         "set_sync_schedule",
+        "check_for_updates",
+        "download_update",
+        "install_update",
+        "get_autostart",
+        "set_autostart",
     ];
     let attributes = tauri_build::Attributes::new()
         .capabilities_path_pattern("./src-tauri/capabilities/**/*")

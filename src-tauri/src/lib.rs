@@ -1,9 +1,11 @@
 //! Patchbay's Tauri layer: window, tray, state, the commands in [`commands`] and the event/toast
 //! forwarding in [`notifications`]. Product logic lives in `patchbay-core`; this crate only adapts it.
 
+pub mod autostart;
 pub mod commands;
 pub mod notifications;
 pub mod tray;
+pub mod updates;
 
 use std::sync::Arc;
 
@@ -50,9 +52,23 @@ pub fn run() {
             tray::show_window(app)
         }))
         .plugin(tauri_plugin_window_state::Builder::default().build())
+        .plugin(tauri_plugin_updater::Builder::new().build())
+        .plugin(autostart::plugin())
         .manage(open_services())
+        .manage(updates::PendingUpdate::default())
         .setup(|app| {
             let handle = app.handle().clone();
+            if std::env::args().any(|arg| arg == autostart::HIDDEN_ARG) {
+                // Launched at login: stay in the tray.
+                if let Some(window) = app.get_webview_window("main") {
+                    let _ = window.hide();
+                }
+            }
+            // Release builds check for updates in the background (tests and benchmarks never reach out).
+            if cfg!(not(debug_assertions)) && std::env::var_os("PATCHBAY_NO_UPDATE_CHECK").is_none()
+            {
+                tauri::async_runtime::spawn(updates::check_periodically(handle.clone()));
+            }
             if let Ok(services) = app.state::<AppState>().0.clone() {
                 tauri::async_runtime::spawn(notifications::forward(
                     handle.clone(),
@@ -130,6 +146,11 @@ pub fn run() {
             commands::run_bridge,
             commands::get_sync_schedule,
             commands::set_sync_schedule,
+            updates::check_for_updates,
+            updates::download_update,
+            updates::install_update,
+            autostart::get_autostart,
+            autostart::set_autostart,
         ])
         .run(tauri::generate_context!());
     if let Err(error) = result {

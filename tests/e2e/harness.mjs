@@ -35,8 +35,9 @@ export async function startApp({ port, env = {}, seed } = {}) {
   if (seed) await seed(dataDir);
   const nativePort = port + 1;
   const driverProcess = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort)], {
-    // WebKit keeps localStorage (the persisted list state) under XDG_DATA_HOME: isolate it per session.
-    env: { ...process.env, ...env, PATCHBAY_DATA_DIR: dataDir, XDG_DATA_HOME: join(dataDir, "xdg-data"), XDG_CACHE_HOME: join(dataDir, "xdg-cache") },
+    // WebKit keeps localStorage (the persisted list state) under XDG_DATA_HOME, start at login writes
+    // ~/.config/autostart (auto-launch ignores XDG_CONFIG_HOME): isolate both per session.
+    env: { ...process.env, ...env, PATCHBAY_DATA_DIR: dataDir, XDG_DATA_HOME: join(dataDir, "xdg-data"), XDG_CACHE_HOME: join(dataDir, "xdg-cache"), XDG_CONFIG_HOME: join(dataDir, "xdg-config"), HOME: join(dataDir, "home"), PATCHBAY_NO_UPDATE_CHECK: "1" },
     stdio: ["ignore", "inherit", "inherit"],
   });
   const url = `http://127.0.0.1:${port}`;

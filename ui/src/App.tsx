@@ -1,6 +1,7 @@
 import { useEffect, useState } from "react";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { api, onHealthUpdates, onRunProgress } from "./api";
+import { api, onHealthUpdates, onRunProgress, onUpdateAvailable } from "./api";
+import { useToast } from "./shared/toasts";
 import { RunsPage } from "./runs/RunsPage";
 import { TemplatesPage } from "./templates/TemplatesPage";
 import { SettingsPage } from "./settings/SettingsPage";
@@ -17,6 +18,7 @@ export function App() {
   const known = projects.data ?? [];
   const [page, setPage] = useState<Page>("integrations");
   const queryClient = useQueryClient();
+  const toast = useToast();
   useEffect(() => {
     // Health results arrive batched (≤ 1 event per second); each batch refetches the visible list once.
     let cancelled = false;
@@ -34,11 +36,16 @@ export function App() {
     })
       .then(keep)
       .catch(() => {});
+    onUpdateAvailable((update) =>
+      toast({ kind: "info", title: `Patchbay ${update.version} is available`, message: "Settings → Check for updates installs it." }),
+    )
+      .then(keep)
+      .catch(() => {});
     return () => {
       cancelled = true;
       stops.forEach((stop) => stop());
     };
-  }, [queryClient]);
+  }, [queryClient, toast]);
   const projectId = prefs.projectId !== null && known.some((p) => p.id === prefs.projectId) ? prefs.projectId : null;
   return (
     <div className="app">

@@ -21,6 +21,7 @@ import type { Bridge } from "./bindings/Bridge";
 import type { BridgeInput } from "./bindings/BridgeInput";
 import type { TransferReport } from "./bindings/TransferReport";
 import type { SyncSchedule } from "./bindings/SyncSchedule";
+import type { UpdateInfo } from "./bindings/UpdateInfo";
 import type { Entity } from "./bindings/Entity";
 import type { BatchOutcome } from "./bindings/BatchOutcome";
 import type { Route } from "./bindings/Route";
@@ -111,6 +112,11 @@ export const api = {
   getSyncSchedule: (integrationId: number) => call<SyncSchedule | null>("get_sync_schedule", { integrationId }),
   setSyncSchedule: (integrationId: number, schedule: SyncSchedule | null) =>
     call<SyncSchedule | null>("set_sync_schedule", { integrationId, schedule }),
+  checkForUpdates: () => call<UpdateInfo | null>("check_for_updates"),
+  downloadUpdate: () => call<number>("download_update"),
+  installUpdate: () => call<null>("install_update"),
+  getAutostart: () => call<boolean>("get_autostart"),
+  setAutostart: (enabled: boolean) => call<boolean>("set_autostart", { enabled }),
   listBridges: () => call<Bridge[]>("list_bridges"),
   saveBridge: (id: number | null, input: BridgeInput) => call<Bridge>("save_bridge", { id, input }),
   deleteBridge: (id: number) => call<null>("delete_bridge", { id }),
@@ -118,6 +124,11 @@ export const api = {
 };
 
 /** Calls `handler` with each run progress update (throttled by the backend). */
+/** Calls `handler` when the background check finds a newer version. */
+export function onUpdateAvailable(handler: (update: UpdateInfo) => void): Promise<UnlistenFn> {
+  return listen<UpdateInfo>("update_available", (event) => handler(event.payload));
+}
+
 export function onRunProgress(handler: (run: Run) => void): Promise<UnlistenFn> {
   return listen<Run>("run_progress", (event) => handler(event.payload));
 }

@@ -23,6 +23,8 @@ pub enum ErrorKind {
     SchemaTooNew,
     /// Too many requests of one kind (e.g. manual tests of one integration); retry later.
     RateLimited,
+    /// A remote service (update server …) could not be reached or answered wrongly.
+    Network,
     /// An internal invariant failed; a bug.
     Internal,
 }

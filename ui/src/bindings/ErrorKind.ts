@@ -3,4 +3,4 @@
 /**
  * Machine-readable category of an [`Error`]; stable strings shared with the UI.
  */
-export type ErrorKind = "validation" | "not_found" | "conflict" | "keychain" | "store" | "schema_too_new" | "rate_limited" | "internal";
+export type ErrorKind = "validation" | "not_found" | "conflict" | "keychain" | "store" | "schema_too_new" | "rate_limited" | "network" | "internal";

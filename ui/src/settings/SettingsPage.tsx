@@ -1,8 +1,10 @@
-// Settings: check defaults, notifications, and where data lives. Numeric fields save on blur (or Enter)
+// Settings: check defaults, notifications, start at login, updates, and where data lives. Numeric fields save on blur (or Enter)
 // after the backend validated them; the user's text stays in the field when it is refused.
 import { useEffect, useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { ApiError, api, type Settings } from "../api";
+import type { UpdateInfo } from "../bindings/UpdateInfo";
+import { ConfirmDialog } from "../shared/Dialog";
 import { useToast } from "../shared/toasts";
 
 function NumberSetting(props: {
@@ -98,6 +100,9 @@ export function SettingsPage() {
         />{" "}
         Mute desktop notifications when an integration breaks or recovers
       </label>
+      <h2 className="section">App</h2>
+      <StartAtLogin />
+      <Updates />
       <h2 className="section">Data</h2>
       {info.data && (
         <dl className="facts">
@@ -116,5 +121,106 @@ export function SettingsPage() {
         </dl>
       )}
     </section>
+  );
+}
+
+function StartAtLogin() {
+  const toast = useToast();
+  const queryClient = useQueryClient();
+  const enabled = useQuery({ queryKey: ["autostart"], queryFn: api.getAutostart });
+  const change = useMutation({
+    mutationFn: api.setAutostart,
+    onSuccess: (now) => queryClient.setQueryData(["autostart"], now),
+    onError: (error) => toast({ kind: "error", title: "Cannot change start at login", message: (error as Error).message }),
+  });
+  return (
+    <label>
+      <input
+        type="checkbox"
+        disabled={enabled.isPending || change.isPending}
+        checked={enabled.data ?? false}
+        onChange={(e) => change.mutate(e.target.checked)}
+      />{" "}
+      Start Patchbay at login (in the tray, checks keep running)
+      {enabled.isError && <span className="error"> — {(enabled.error as Error).message}</span>}
+    </label>
+  );
+}
+
+/** "Check for updates": the announced version and notes, a verified download, then install and restart. */
+function Updates() {
+  const [state, setState] = useState<
+    | { step: "idle" }
+    | { step: "latest" }
+    | { step: "found"; update: UpdateInfo }
+    | { step: "verified"; update: UpdateInfo; size: number }
+    | { step: "error"; message: string; update?: UpdateInfo }
+  >({ step: "idle" });
+  const [busy, setBusy] = useState<string | null>(null);
+  const [confirmRestart, setConfirmRestart] = useState(false);
+  const run = async (label: string, work: () => Promise<void>) => {
+    setBusy(label);
+    try {
+      await work();
+    } catch (error) {
+      setState((s) => ({ step: "error", message: (error as Error).message, update: "update" in s ? s.update : undefined }));
+    } finally {
+      setBusy(null);
+    }
+  };
+  const check = () =>
+    run("Checking…", async () => {
+      const update = await api.checkForUpdates();
+      setState(update ? { step: "found", update } : { step: "latest" });
+    });
+  const download = (update: UpdateInfo) =>
+    run("Downloading and verifying…", async () => {
+      const size = await api.downloadUpdate();
+      setState({ step: "verified", update, size });
+    });
+  return (
+    <div className="updates" aria-label="Updates" aria-live="polite">
+      <div className="toolbar">
+        <button className="btn" onClick={check} disabled={busy !== null}>
+          {busy === "Checking…" ? busy : "Check for updates"}
+        </button>
+        {state.step === "latest" && <span>Patchbay is up to date.</span>}
+        {busy && busy !== "Checking…" && <span>{busy}</span>}
+      </div>
+      {"update" in state && state.update && (
+        <div className="facts-box">
+          <strong>
+            Patchbay {state.update.version} is available
+          </strong>{" "}
+          (you have {state.update.current_version}
+          {state.update.date ? `; released ${new Date(state.update.date).toLocaleDateString()}` : ""}).
+          {state.update.notes && <pre className="release-notes">{state.update.notes}</pre>}
+          {state.step === "found" && (
+            <button className="btn primary" disabled={busy !== null} onClick={() => download(state.update)}>
+              Download and verify
+            </button>
+          )}
+          {state.step === "verified" && (
+            <>
+              <p>Downloaded {Math.round(state.size / 1024)} KB; the signature matches Patchbay's release key.</p>
+              <button className="btn primary" onClick={() => setConfirmRestart(true)}>
+                Install and restart
+              </button>
+            </>
+          )}
+        </div>
+      )}
+      {state.step === "error" && <div className="error">{state.message}</div>}
+      {confirmRestart && (
+        <ConfirmDialog
+          title="Install the update and restart?"
+          message="Patchbay closes, installs the update and starts again. Running syncs resume from where they stopped."
+          confirmLabel="Install and restart"
+          busy={busy !== null}
+          onConfirm={() => run("Installing…", async () => void (await api.installUpdate()))}
+          onCancel={() => setConfirmRestart(false)}
+        />
+      )}
+    </div>
   );
 }
