@@ -11,6 +11,7 @@ use patchbay_core::health::service::{CheckAllSummary, HealthService, TestOutcome
 use patchbay_core::n8n::api::{Client as N8nClient, Workflow, WorkflowPage};
 use patchbay_core::n8n::routes::{Route, RouteInput};
 use patchbay_core::n8n::trigger::{parse_batch, BatchOutcome, Trigger, TriggerOutcome};
+use patchbay_core::outbox::{Delivery, DeliveryQuery, Endpoint, EndpointInput};
 use patchbay_core::providers::ProviderSpec;
 use patchbay_core::runs::{Run, RunDetail, RunQuery};
 use patchbay_core::settings::Settings;
@@ -649,4 +650,50 @@ pub async fn set_sync_schedule(
         core.set_sync_schedule(integration_id, schedule.as_ref())
     })
     .await
+}
+
+/// Audit-webhook endpoints, by name.
+#[tauri::command]
+pub async fn list_endpoints(state: State<'_, AppState>) -> CommandResult<Vec<Endpoint>> {
+    blocking(state, |core| core.list_endpoints()).await
+}
+
+/// Adds an audit-webhook endpoint (its signing secret goes to the keychain).
+#[tauri::command]
+pub async fn add_endpoint(
+    state: State<'_, AppState>,
+    input: EndpointInput,
+) -> CommandResult<Endpoint> {
+    blocking(state, move |core| core.add_endpoint(&input)).await
+}
+
+/// Turns an endpoint on or off.
+#[tauri::command]
+pub async fn set_endpoint_active(
+    state: State<'_, AppState>,
+    id: i64,
+    active: bool,
+) -> CommandResult<Endpoint> {
+    blocking(state, move |core| core.set_endpoint_active(id, active)).await
+}
+
+/// Deletes an endpoint, its delivery log and its signing secret.
+#[tauri::command]
+pub async fn delete_endpoint(state: State<'_, AppState>, id: i64) -> CommandResult<()> {
+    blocking(state, move |core| core.delete_endpoint(id)).await
+}
+
+/// One page of the delivery log.
+#[tauri::command]
+pub async fn list_deliveries(
+    state: State<'_, AppState>,
+    query: DeliveryQuery,
+) -> CommandResult<Page<Delivery>> {
+    blocking(state, move |core| core.list_deliveries(&query)).await
+}
+
+/// Queues a delivered or dead event for delivery again.
+#[tauri::command]
+pub async fn redeliver(state: State<'_, AppState>, id: i64) -> CommandResult<()> {
+    blocking(state, move |core| core.redeliver(id)).await
 }

@@ -58,7 +58,7 @@ export async function startApp({ port, env = {}, seed } = {}) {
           driverProcess.kill("SIGTERM");
           await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
         }
-        rmSync(dataDir, { recursive: true, force: true });
+        rmSync(dataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
       }
     },
   };

@@ -52,6 +52,18 @@ async function shoot(theme) {
   try {
     await driver.wait(until.elementLocated(By.css("table[aria-label='Integrations'] tbody tr")), 20_000);
     await save("integrations");
+    // An audit-webhook endpoint first, so the runs below fill its delivery log.
+    await click(driver, byText("button", "Webhooks"));
+    await click(driver, byText("button", "Add endpoint"));
+    const endpointName = await driver.wait(until.elementLocated(By.xpath("//label[contains(., 'Name')]/input")), 10_000);
+    await endpointName.sendKeys("Audit trail");
+    const endpointUrl = await driver.findElement(By.xpath("//label[contains(., 'URL')]/input"));
+    await endpointUrl.clear();
+    await endpointUrl.sendKeys(`${upUrl}/hooks`);
+    await driver.findElement(By.xpath("//label[contains(., 'Signing secret')]/input")).sendKeys("whsec-demo");
+    await click(driver, By.xpath("//*[@role='dialog']//button[normalize-space()='Add endpoint']"));
+    await driver.wait(until.elementLocated(By.xpath("//table[@aria-label='Endpoints']//td[normalize-space()='Audit trail']")), 10_000);
+    await click(driver, byText("button", "Integrations"));
     await click(driver, byText("button", "Add integration"));
     await click(driver, By.css("button[aria-label='How to set up Bitrix24']"));
     await driver.wait(until.elementLocated(By.css("[role='tooltip']")), 10_000);
@@ -109,6 +121,9 @@ async function shoot(theme) {
     await driver.wait(until.elementLocated(By.css("pre[aria-label='Run log']")), 10_000);
     await save("run-detail");
     await click(driver, byText("button", "Close"));
+    await click(driver, byText("button", "Webhooks"));
+    await driver.wait(until.elementLocated(By.xpath("//table[@aria-label='Deliveries']//span[normalize-space()='delivered']")), 15_000);
+    await save("webhooks");
     await click(driver, byText("button", "Templates"));
     await click(driver, byText("button", "Write your first template"));
     await driver.wait(until.elementLocated(By.css("iframe[title='Preview']")), 10_000);

@@ -3,13 +3,14 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, onHealthUpdates, onRunProgress, onUpdateAvailable } from "./api";
 import { useToast } from "./shared/toasts";
 import { RunsPage } from "./runs/RunsPage";
+import { WebhooksPage } from "./webhooks/WebhooksPage";
 import { TemplatesPage } from "./templates/TemplatesPage";
 import { SettingsPage } from "./settings/SettingsPage";
 import { IntegrationsPage } from "./integrations/IntegrationsPage";
 import { ProjectSwitcher } from "./projects/ProjectSwitcher";
 import { usePersistentState } from "./shared/usePersistentState";
 
-const PAGES = { integrations: "Integrations", templates: "Templates", runs: "Runs", settings: "Settings" } as const;
+const PAGES = { integrations: "Integrations", templates: "Templates", runs: "Runs", webhooks: "Webhooks", settings: "Settings" } as const;
 type Page = keyof typeof PAGES;
 
 export function App() {
@@ -62,7 +63,7 @@ export function App() {
       <div className="main">
         <header className="topbar">
           <h1>{PAGES[page]}</h1>
-          {page !== "settings" && <ProjectSwitcher projects={known} value={projectId} onChange={(id) => setPrefs({ projectId: id })} />}
+          {page !== "settings" && page !== "webhooks" && <ProjectSwitcher projects={known} value={projectId} onChange={(id) => setPrefs({ projectId: id })} />}
         </header>
         <main className="content">
           {projects.error ? (
@@ -75,6 +76,8 @@ export function App() {
             <TemplatesPage projectId={projectId} />
           ) : page === "runs" ? (
             <RunsPage projectId={projectId} />
+          ) : page === "webhooks" ? (
+            <WebhooksPage />
           ) : (
             <SettingsPage />
           )}

@@ -22,6 +22,10 @@ import type { BridgeInput } from "./bindings/BridgeInput";
 import type { TransferReport } from "./bindings/TransferReport";
 import type { SyncSchedule } from "./bindings/SyncSchedule";
 import type { UpdateInfo } from "./bindings/UpdateInfo";
+import type { Delivery } from "./bindings/Delivery";
+import type { DeliveryQuery } from "./bindings/DeliveryQuery";
+import type { Endpoint } from "./bindings/Endpoint";
+import type { EndpointInput } from "./bindings/EndpointInput";
 import type { Entity } from "./bindings/Entity";
 import type { BatchOutcome } from "./bindings/BatchOutcome";
 import type { Route } from "./bindings/Route";
@@ -112,6 +116,12 @@ export const api = {
   getSyncSchedule: (integrationId: number) => call<SyncSchedule | null>("get_sync_schedule", { integrationId }),
   setSyncSchedule: (integrationId: number, schedule: SyncSchedule | null) =>
     call<SyncSchedule | null>("set_sync_schedule", { integrationId, schedule }),
+  listEndpoints: () => call<Endpoint[]>("list_endpoints"),
+  addEndpoint: (input: EndpointInput) => call<Endpoint>("add_endpoint", { input }),
+  setEndpointActive: (id: number, active: boolean) => call<Endpoint>("set_endpoint_active", { id, active }),
+  deleteEndpoint: (id: number) => call<null>("delete_endpoint", { id }),
+  listDeliveries: (query: DeliveryQuery) => call<Page<Delivery>>("list_deliveries", { query }),
+  redeliver: (id: number) => call<null>("redeliver", { id }),
   checkForUpdates: () => call<UpdateInfo | null>("check_for_updates"),
   downloadUpdate: () => call<number>("download_update"),
   installUpdate: () => call<null>("install_update"),

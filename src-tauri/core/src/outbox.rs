@@ -83,6 +83,8 @@ pub struct Delivery {
     /// Endpoint.
     #[ts(type = "number")]
     pub endpoint_id: i64,
+    /// Endpoint's name.
+    pub endpoint_name: String,
     /// Event id (sent as `X-Patchbay-Event-Id`).
     pub event_id: String,
     /// Event type.
@@ -103,6 +105,57 @@ pub struct Delivery {
     /// Delivered, unix ms.
     #[ts(type = "number | null")]
     pub delivered_at: Option<i64>,
+}
+
+/// Sort keys of the delivery log.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum DeliverySort {
+    /// Event time.
+    #[default]
+    Created,
+    /// Event type.
+    Event,
+    /// `pending`, `delivered`, `dead`.
+    Status,
+    /// Attempts so far.
+    Attempts,
+    /// Endpoint name.
+    Endpoint,
+}
+
+/// A delivery log request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(default)]
+#[ts(export)]
+pub struct DeliveryQuery {
+    /// 1-based page (0 → 1).
+    pub page: u32,
+    /// Rows per page (0 → default, at most 100).
+    pub per_page: u32,
+    /// Sort key.
+    pub sort: DeliverySort,
+    /// Descending.
+    pub desc: bool,
+    /// Only `pending`, `delivered` or `dead`.
+    pub status: Option<String>,
+    /// Only this endpoint.
+    #[ts(type = "number | null")]
+    pub endpoint_id: Option<i64>,
+}
+
+impl Default for DeliveryQuery {
+    fn default() -> Self {
+        Self {
+            page: 1,
+            per_page: 0,
+            sort: DeliverySort::Created,
+            desc: true,
+            status: None,
+            endpoint_id: None,
+        }
+    }
 }
 
 /// An event due for an attempt.
@@ -254,36 +307,61 @@ impl Patchbay {
         Ok(endpoints)
     }
 
-    /// One page of the delivery log, newest first.
+    /// One page of the delivery log, filtered by status and endpoint, sorted.
     ///
     /// # Errors
-    /// [`Error::Store`].
-    pub fn list_deliveries(&self, page: u32, per_page: u32) -> Result<Page<Delivery>> {
-        let (page, per_page) = (page.max(1), per_page.clamp(1, 100));
+    /// [`Error::Validation`] on a page size above 100; [`Error::Store`].
+    pub fn list_deliveries(&self, query: &DeliveryQuery) -> Result<Page<Delivery>> {
+        let (page, per_page) = crate::integrations::paging(query.page, query.per_page)?;
+        let mut conditions = vec!["1 = 1".to_owned()];
+        let mut values: Vec<rusqlite::types::Value> = Vec::new();
+        if let Some(status) = &query.status {
+            conditions.push("o.status = ?".into());
+            values.push(status.clone().into());
+        }
+        if let Some(endpoint_id) = query.endpoint_id {
+            conditions.push("o.endpoint_id = ?".into());
+            values.push(endpoint_id.into());
+        }
+        let filter = conditions.join(" AND ");
+        let order = match query.sort {
+            DeliverySort::Created => "o.created_at",
+            DeliverySort::Event => "o.event_type",
+            DeliverySort::Status => "o.status",
+            DeliverySort::Attempts => "o.attempts",
+            DeliverySort::Endpoint => "lower(e.name)",
+        };
+        let direction = if query.desc { "DESC" } else { "ASC" };
         let connection = self.store.lock();
-        let total: i64 = connection.query_row("SELECT COUNT(*) FROM outbox", [], |r| r.get(0))?;
-        let mut statement = connection.prepare_cached(
-            "SELECT id, endpoint_id, event_id, event_type, status, attempts, last_status, last_error, created_at, delivered_at
-             FROM outbox ORDER BY id DESC LIMIT ?1 OFFSET ?2",
+        let total: i64 = connection.query_row(
+            &format!("SELECT COUNT(*) FROM outbox o WHERE {filter}"),
+            rusqlite::params_from_iter(values.iter()),
+            |r| r.get(0),
         )?;
+        let mut statement = connection.prepare_cached(&format!(
+            "SELECT o.id, o.endpoint_id, e.name, o.event_id, o.event_type, o.status, o.attempts, o.last_status, o.last_error,
+                    o.created_at, o.delivered_at
+             FROM outbox o JOIN webhook_endpoints e ON e.id = o.endpoint_id
+             WHERE {filter} ORDER BY {order} {direction}, o.id {direction} LIMIT ? OFFSET ?"
+        ))?;
+        values.push(i64::from(per_page).into());
+        values.push((i64::from(page - 1) * i64::from(per_page)).into());
         let items = statement
-            .query_map(
-                params![per_page, i64::from(page - 1) * i64::from(per_page)],
-                |row| {
-                    Ok(Delivery {
-                        id: row.get(0)?,
-                        endpoint_id: row.get(1)?,
-                        event_id: row.get(2)?,
-                        event_type: row.get(3)?,
-                        status: row.get(4)?,
-                        attempts: row.get(5)?,
-                        last_status: row.get(6)?,
-                        last_error: row.get(7)?,
-                        created_at: row.get(8)?,
-                        delivered_at: row.get(9)?,
-                    })
-                },
-            )?
+            .query_map(rusqlite::params_from_iter(values.iter()), |row| {
+                Ok(Delivery {
+                    id: row.get(0)?,
+                    endpoint_id: row.get(1)?,
+                    endpoint_name: row.get(2)?,
+                    event_id: row.get(3)?,
+                    event_type: row.get(4)?,
+                    status: row.get(5)?,
+                    attempts: row.get(6)?,
+                    last_status: row.get(7)?,
+                    last_error: row.get(8)?,
+                    created_at: row.get(9)?,
+                    delivered_at: row.get(10)?,
+                })
+            })?
             .collect::<rusqlite::Result<_>>()?;
         Ok(Page {
             items,
@@ -291,6 +369,52 @@ impl Patchbay {
             page,
             per_page,
         })
+    }
+
+    /// Turns an endpoint on or off; an inactive endpoint is sent no new events.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`].
+    pub fn set_endpoint_active(&self, id: i64, active: bool) -> Result<Endpoint> {
+        let connection = self.store.lock();
+        let changed = connection.execute(
+            "UPDATE webhook_endpoints SET active = ?2 WHERE id = ?1",
+            params![id, active],
+        )?;
+        if changed == 0 {
+            return Err(Error::NotFound {
+                what: "webhook endpoint",
+                id: id.to_string(),
+            });
+        }
+        Ok(connection.query_row(
+            &format!("{ENDPOINT_SELECT} WHERE id = ?1"),
+            [id],
+            endpoint_row,
+        )?)
+    }
+
+    /// Deletes an endpoint, its delivery log and its signing secret.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`]; [`Error::Keychain`] when the secret cannot be removed (the endpoint is kept).
+    pub fn delete_endpoint(&self, id: i64) -> Result<()> {
+        let exists: bool = self.store.lock().query_row(
+            "SELECT EXISTS (SELECT 1 FROM webhook_endpoints WHERE id = ?1)",
+            [id],
+            |r| r.get(0),
+        )?;
+        if !exists {
+            return Err(Error::NotFound {
+                what: "webhook endpoint",
+                id: id.to_string(),
+            });
+        }
+        self.credentials.delete(&secret_account(id))?;
+        self.store
+            .lock()
+            .execute("DELETE FROM webhook_endpoints WHERE id = ?1", [id])?;
+        Ok(())
     }
 
     /// Queues a delivered or dead event again.

@@ -8,11 +8,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use patchbay_core::outbox::{Deliverer, EndpointInput};
+use patchbay_core::outbox::{Deliverer, DeliveryQuery, EndpointInput};
 use patchbay_core::secrets::{Credentials, MemoryBackend};
 use patchbay_core::store::Store;
 use patchbay_core::{signing, Patchbay, SecretString};
-use support::{add, Behaviour, Reply, Server};
+use support::{add, core, Behaviour, Reply, Server};
 
 fn endpoint(url: &str, events: &[&str]) -> EndpointInput {
     EndpointInput {
@@ -35,7 +35,11 @@ async fn drain(core: &Arc<Patchbay>, deliverer: &Deliverer) {
     for _ in 0..200 {
         deliverer.deliver_due(core).await.unwrap();
         if core
-            .list_deliveries(1, 100)
+            .list_deliveries(&DeliveryQuery {
+                page: 1,
+                per_page: 100,
+                ..DeliveryQuery::default()
+            })
             .unwrap()
             .items
             .iter()
@@ -121,7 +125,11 @@ async fn events_are_signed_carry_no_secret_and_follow_the_subscription() {
         "integration_deleted"
     );
     assert!(core
-        .list_deliveries(1, 10)
+        .list_deliveries(&DeliveryQuery {
+            page: 1,
+            per_page: 10,
+            ..DeliveryQuery::default()
+        })
         .unwrap()
         .items
         .iter()
@@ -164,7 +172,11 @@ async fn failures_are_retried_in_order_and_dead_after_five_attempts() {
         "a newer event never overtakes an older one"
     );
     let first = core
-        .list_deliveries(1, 10)
+        .list_deliveries(&DeliveryQuery {
+            page: 1,
+            per_page: 10,
+            ..DeliveryQuery::default()
+        })
         .unwrap()
         .items
         .into_iter()
@@ -181,13 +193,27 @@ async fn failures_are_retried_in_order_and_dead_after_five_attempts() {
         .unwrap();
     add(&core, "http", "x", &[("url", "https://example.com")], &[]);
     drain(&core, &deliverer()).await;
-    let dead = &core.list_deliveries(1, 10).unwrap().items[0];
+    let dead = &core
+        .list_deliveries(&DeliveryQuery {
+            page: 1,
+            per_page: 10,
+            ..DeliveryQuery::default()
+        })
+        .unwrap()
+        .items[0];
     assert_eq!((dead.status.as_str(), dead.attempts), ("dead", 5));
     assert!(dead.last_error.as_deref().unwrap().contains("HTTP 503"));
     assert_eq!(dead_receiver.request_log().len(), 5);
     core.redeliver(dead.id).unwrap();
     assert_eq!(
-        core.list_deliveries(1, 10).unwrap().items[0].status,
+        core.list_deliveries(&DeliveryQuery {
+            page: 1,
+            per_page: 10,
+            ..DeliveryQuery::default()
+        })
+        .unwrap()
+        .items[0]
+            .status,
         "pending"
     );
 }
@@ -226,16 +252,92 @@ async fn pending_events_survive_a_restart_and_rolled_back_changes_emit_nothing()
         assert!(refused.is_err());
         keychain.fail_writes(false);
         assert_eq!(
-            core.list_deliveries(1, 10).unwrap().total,
+            core.list_deliveries(&DeliveryQuery {
+                page: 1,
+                per_page: 10,
+                ..DeliveryQuery::default()
+            })
+            .unwrap()
+            .total,
             1,
             "no event for the rolled-back create"
         );
     }
     let core = open();
     assert_eq!(
-        core.list_deliveries(1, 10).unwrap().items[0].status,
+        core.list_deliveries(&DeliveryQuery {
+            page: 1,
+            per_page: 10,
+            ..DeliveryQuery::default()
+        })
+        .unwrap()
+        .items[0]
+            .status,
         "pending"
     );
     drain(&core, &deliverer()).await;
     assert_eq!(receiver.request_log().len(), 1);
+}
+
+#[tokio::test]
+async fn delivery_log_filters_sorts_and_endpoints_toggle_and_delete() {
+    let receiver = Server::always(Reply::new(500, "down")).await;
+    let core = core();
+    let endpoint = core
+        .add_endpoint(&EndpointInput {
+            name: "Audit".into(),
+            url: receiver.url(),
+            headers: String::new(),
+            events: vec![],
+            secret: Some(SecretString::from("whsec")),
+        })
+        .unwrap();
+    for name in ["a", "b", "c"] {
+        add(&core, "http", name, &[("url", "http://127.0.0.1:9/")], &[]);
+    }
+    let all = core.list_deliveries(&DeliveryQuery::default()).unwrap();
+    assert_eq!(all.total, 3);
+    assert!(
+        all.items.windows(2).all(|w| w[0].id > w[1].id),
+        "newest first by default"
+    );
+    assert_eq!(all.items[0].endpoint_name, "Audit");
+    let error = core
+        .list_deliveries(&DeliveryQuery {
+            per_page: 500,
+            ..DeliveryQuery::default()
+        })
+        .unwrap_err();
+    assert!(error.to_string().contains("per_page"), "{error}");
+    let none_dead = core
+        .list_deliveries(&DeliveryQuery {
+            status: Some("dead".into()),
+            ..DeliveryQuery::default()
+        })
+        .unwrap();
+    assert_eq!(none_dead.total, 0);
+
+    let off = core.set_endpoint_active(endpoint.id, false).unwrap();
+    assert!(!off.active);
+    add(&core, "http", "d", &[("url", "http://127.0.0.1:9/")], &[]);
+    assert_eq!(
+        core.list_deliveries(&DeliveryQuery::default())
+            .unwrap()
+            .total,
+        3,
+        "inactive endpoints get nothing new"
+    );
+
+    core.delete_endpoint(endpoint.id).unwrap();
+    assert!(core.list_endpoints().unwrap().is_empty());
+    assert_eq!(
+        core.list_deliveries(&DeliveryQuery::default())
+            .unwrap()
+            .total,
+        0
+    );
+    assert!(matches!(
+        core.delete_endpoint(endpoint.id).unwrap_err(),
+        patchbay_core::Error::NotFound { .. }
+    ));
 }

@@ -13,6 +13,10 @@ id: number,
  */
 endpoint_id: number, 
 /**
+ * Endpoint's name.
+ */
+endpoint_name: string, 
+/**
  * Event id (sent as `X-Patchbay-Event-Id`).
  */
 event_id: string, 
