@@ -154,3 +154,19 @@ test("a template with scripts, onerror handlers and javascript: links runs nothi
   assert.ok(!commands.includes("delete_integration"), `unexpected IPC: ${commands}`);
   await page.context().close();
 });
+
+test("the Compatibility tab lists what email clients do not support, from the caniemail data", async () => {
+  const page = await open();
+  await page.getByRole("button", { name: "Templates" }).click();
+  await page.getByRole("button", { name: "Write your first template" }).click();
+  await page.locator("iframe[title='Preview']").waitFor();
+  await page.getByRole("tab", { name: "Compatibility" }).click();
+  const table = page.getByRole("table", { name: "Compatibility" });
+  await table.waitFor({ timeout: 15_000 });
+  const text = await table.textContent();
+  // caniemail.com: several clients drop or replace the <body> element (Gmail replaces it with a <div>).
+  assert.match(text, /<body> element\s*not supported/);
+  assert.match(text, /Replaced by a `<div>`/);
+  assert.match(text, /gmail\.desktop-webmail/);
+  await page.context().close();
+});

@@ -4,6 +4,7 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { ApiError, api } from "../api";
 import type { BodyFormat } from "../bindings/BodyFormat";
+import { checkCompatibility, CLIENTS } from "./compat";
 import type { PreviewResponse } from "../bindings/PreviewResponse";
 import type { Template } from "../bindings/Template";
 import type { TemplateSource } from "../bindings/TemplateSource";
@@ -23,7 +24,7 @@ const STARTER = `<mjml>
   </mj-body>
 </mjml>`;
 
-type Tab = "html" | "text" | "source" | "mime";
+type Tab = "html" | "text" | "source" | "mime" | "compat";
 interface Draft {
   name: string;
   subject: string;
@@ -204,9 +205,9 @@ export function TemplateEditor(props: { template: Template | null; projectId: nu
         </div>
         <div className="preview-pane">
           <div className="toolbar" role="tablist" aria-label="Preview">
-            {(["html", "text", "source", "mime"] as Tab[]).map((id) => (
+            {(["html", "text", "source", "mime", "compat"] as Tab[]).map((id) => (
               <button key={id} role="tab" aria-selected={tab === id} className={`btn small${tab === id ? " primary" : ""}`} onClick={() => setTab(id)}>
-                {{ html: "HTML", text: "Text", source: "Source", mime: "Raw MIME" }[id]}
+                {{ html: "HTML", text: "Text", source: "Source", mime: "Raw MIME", compat: "Compatibility" }[id]}
               </button>
             ))}
             <span className="spacer" />
@@ -247,6 +248,7 @@ export function TemplateEditor(props: { template: Template | null; projectId: nu
               {tab === "text" && <pre className="log preview-text">{rendered.text}</pre>}
               {tab === "source" && <pre className="log preview-text">{rendered.html}</pre>}
               {tab === "mime" && <pre className="log preview-text">{rendered.eml}</pre>}
+              {tab === "compat" && <CompatibilityReport html={rendered.html} />}
               {rendered.links.length > 0 && (
                 <details>
                   <summary>{rendered.links.length} {rendered.links.length === 1 ? "link" : "links"}</summary>
@@ -285,5 +287,56 @@ export function TemplateEditor(props: { template: Template | null; projectId: nu
         <ConfirmDialog title={`Delete ${props.template.name}?`} message="The template is removed for good." confirmLabel="Delete" busy={remove.isPending} onConfirm={() => remove.mutate()} onCancel={() => setConfirm(null)} />
       )}
     </div>
+  );
+}
+
+/** What email clients would not show as the preview does (caniemail.com data, checked on demand). */
+function CompatibilityReport({ html }: { html: string }) {
+  const report = useQuery({
+    queryKey: ["compat", html],
+    queryFn: () => checkCompatibility(html),
+    staleTime: Infinity,
+  });
+  if (report.isPending) return <p className="muted">Checking against caniemail.com data…</p>;
+  if (report.isError) return <div className="banner">Cannot check compatibility: {(report.error as Error).message}</div>;
+  const unchecked = report.data.unchecked.length > 0 && (
+    <p className="muted">The caniemail data cannot check {report.data.unchecked.join(", ")} for this template.</p>
+  );
+  if (report.data.issues.length === 0)
+    return (
+      <>
+        <p data-testid="compat-ok">No known problem in {CLIENTS.map((c) => c.replace(".*", "")).join(", ")}.</p>
+        {unchecked}
+      </>
+    );
+  return (
+    <>
+    {unchecked}
+    <table className="grid" aria-label="Compatibility">
+      <thead>
+        <tr>
+          <th>Feature</th>
+          <th>Support</th>
+          <th>Clients</th>
+          <th>Line</th>
+        </tr>
+      </thead>
+      <tbody>
+        {report.data.issues.map((issue) => (
+          <tr key={`${issue.support}:${issue.title}`}>
+            <td>
+              <code>{issue.title}</code>
+              {issue.notes.length > 0 && <div className="muted">{issue.notes.join(" ")}</div>}
+            </td>
+            <td>
+              <span className={`badge ${issue.support === "none" ? "status-failed" : "status-degraded"}`}>{issue.support === "none" ? "not supported" : "partial"}</span>
+            </td>
+            <td className="wrap">{issue.clients.join(", ")}</td>
+            <td>{issue.line ?? "—"}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+    </>
   );
 }
