@@ -44,6 +44,7 @@ fn main() {
         "run_bridge",
         "get_sync_schedule",
         "set_sync_schedule",
+        "open_logs_folder",
         "list_endpoints",
         "add_endpoint",
         "set_endpoint_active",

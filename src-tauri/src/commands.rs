@@ -571,7 +571,7 @@ pub async fn start_sync(
     }
     tauri::async_runtime::spawn(async move {
         if let Err(error) = services.sync.run(integration_id, entities, full).await {
-            eprintln!("patchbay: sync of integration {integration_id} failed to start: {error}");
+            log::warn!("sync of integration {integration_id} failed to start: {error}");
         }
     });
     Ok(())

@@ -3,6 +3,7 @@
 
 pub mod autostart;
 pub mod commands;
+pub mod logs;
 pub mod notifications;
 pub mod tray;
 pub mod updates;
@@ -52,12 +53,21 @@ pub fn run() {
             tray::show_window(app)
         }))
         .plugin(tauri_plugin_window_state::Builder::default().build())
+        .plugin(logs::plugin())
+        .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_updater::Builder::new().build())
         .plugin(autostart::plugin())
         .manage(open_services())
         .manage(updates::PendingUpdate::default())
         .setup(|app| {
             let handle = app.handle().clone();
+            log::info!(
+                "Patchbay {} started (data in {})",
+                app.package_info().version,
+                patchbay_core::default_data_dir()
+                    .map(|dir| dir.display().to_string())
+                    .unwrap_or_default()
+            );
             if std::env::args().any(|arg| arg == autostart::HIDDEN_ARG) {
                 // Launched at login: stay in the tray.
                 if let Some(window) = app.get_webview_window("main") {
@@ -86,11 +96,11 @@ pub fn run() {
                             deliverer.run(services.core.clone(), std::time::Duration::from_secs(1)),
                         );
                     }
-                    Err(error) => eprintln!("patchbay: audit webhooks disabled: {error}"),
+                    Err(error) => log::warn!("audit webhooks disabled: {error}"),
                 }
             }
             if let Err(error) = tray::build(&handle) {
-                eprintln!("patchbay: no system tray ({error}); closing the window will quit");
+                log::warn!("no system tray ({error}); closing the window will quit");
             }
             Ok(())
         })
@@ -157,6 +167,7 @@ pub fn run() {
             updates::install_update,
             autostart::get_autostart,
             autostart::set_autostart,
+            logs::open_logs_folder,
         ])
         .run(tauri::generate_context!());
     if let Err(error) = result {

@@ -101,9 +101,9 @@ pub async fn show(toast: Toast) {
     });
     match tokio::time::timeout(Duration::from_secs(5), shown).await {
         Ok(Ok(Ok(()))) => {}
-        Ok(Ok(Err(error))) => eprintln!("patchbay: desktop notification failed: {error}"),
-        Ok(Err(error)) => eprintln!("patchbay: desktop notification task failed: {error}"),
-        Err(_) => eprintln!("patchbay: the notification server did not answer within 5 s"),
+        Ok(Ok(Err(error))) => log::warn!("desktop notification failed: {error}"),
+        Ok(Err(error)) => log::warn!("desktop notification task failed: {error}"),
+        Err(_) => log::warn!("the notification server did not answer within 5 s"),
     }
 }
 
@@ -134,7 +134,7 @@ pub async fn forward(app: AppHandle, mut updates: broadcast::Receiver<HealthUpda
         };
         let toasts = group_toasts(&batch);
         if let Err(error) = app.emit(event, BatchUpdate { updates: batch }) {
-            eprintln!("patchbay: cannot emit {event}: {error}");
+            log::warn!("cannot emit {event}: {error}");
         }
         crate::tray::refresh(&app);
         let muted = match app.state::<AppState>().0.as_ref() {
@@ -164,7 +164,7 @@ pub async fn forward_runs(app: AppHandle, mut runs: broadcast::Receiver<patchbay
         match runs.recv().await {
             Ok(run) => {
                 if let Err(error) = app.emit("run_progress", run) {
-                    eprintln!("patchbay: cannot emit run_progress: {error}");
+                    log::warn!("cannot emit run_progress: {error}");
                 }
             }
             Err(broadcast::error::RecvError::Lagged(_)) => continue,

@@ -156,7 +156,7 @@ pub async fn check_periodically(app: AppHandle) {
                 }
             }
             Ok(None) => {}
-            Err(error) => eprintln!("patchbay: {}", error.message),
+            Err(error) => log::warn!("{}", error.message),
         }
         tokio::time::sleep(CHECK_EVERY).await;
     }

@@ -86,3 +86,10 @@ test("start at login writes and removes the autostart entry", async () => {
   await box.click();
   await driver.wait(async () => !(await box.isSelected()) && entries().length === 0, 10_000);
 });
+
+test("the app writes its log to the OS log dir", async () => {
+  const log = join(app.dataDir, "xdg-data", "app.patchbay.desktop", "logs", "patchbay.log");
+  await driver.wait(() => existsSync(log), 10_000);
+  assert.match(readFileSync(log, "utf8"), /INFO\s+patchbay_app Patchbay 0\.1\.0 started/);
+  await wait(By.xpath("//dt[normalize-space()='Logs']/following-sibling::dd[1]//button[normalize-space()='Open logs folder']"));
+});

@@ -122,6 +122,7 @@ export const api = {
   deleteEndpoint: (id: number) => call<null>("delete_endpoint", { id }),
   listDeliveries: (query: DeliveryQuery) => call<Page<Delivery>>("list_deliveries", { query }),
   redeliver: (id: number) => call<null>("redeliver", { id }),
+  openLogsFolder: () => call<string>("open_logs_folder"),
   checkForUpdates: () => call<UpdateInfo | null>("check_for_updates"),
   downloadUpdate: () => call<number>("download_update"),
   installUpdate: () => call<null>("install_update"),

@@ -15,6 +15,7 @@ pub mod n8n;
 pub mod outbox;
 pub mod projects;
 pub mod providers;
+pub mod redact;
 pub mod runs;
 pub mod secrets;
 pub mod settings;

@@ -598,7 +598,7 @@ impl Deliverer {
     pub async fn run(self, core: std::sync::Arc<Patchbay>, poll: Duration) {
         loop {
             if let Err(error) = self.deliver_due(&core).await {
-                eprintln!("patchbay outbox: {error}");
+                log::warn!("{error}");
             }
             tokio::time::sleep(poll).await;
         }

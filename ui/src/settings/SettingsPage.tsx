@@ -116,6 +116,16 @@ export function SettingsPage() {
           </dd>
           <dt>Credentials</dt>
           <dd>In the OS keychain (service app.patchbay.desktop), never in the database.</dd>
+          <dt>Logs</dt>
+          <dd>
+            Secrets are masked in every line.{" "}
+            <button
+              className="btn small"
+              onClick={() => api.openLogsFolder().catch((error) => toast({ kind: "error", title: "Cannot open the logs folder", message: (error as Error).message }))}
+            >
+              Open logs folder
+            </button>
+          </dd>
           <dt>Version</dt>
           <dd>{info.data.version}</dd>
         </dl>

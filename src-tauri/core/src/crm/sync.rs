@@ -472,12 +472,14 @@ impl Sync {
                         let sync = Arc::clone(&self);
                         tokio::spawn(async move {
                             if let Err(error) = sync.run(integration_id, entities, false).await {
-                                eprintln!("patchbay: scheduled sync of integration {integration_id}: {error}");
+                                log::warn!(
+                                    "scheduled sync of integration {integration_id}: {error}"
+                                );
                             }
                         });
                     }
                 }
-                Err(error) => eprintln!("patchbay: sync scheduler: {error}"),
+                Err(error) => log::warn!("sync scheduler: {error}"),
             }
             tokio::time::sleep(std::time::Duration::from_secs(30)).await;
         }

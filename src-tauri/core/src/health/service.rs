@@ -351,7 +351,7 @@ impl HealthService {
             })
             .await;
         if let Err(error) = spread {
-            eprintln!("patchbay scheduler: {error}");
+            log::warn!("{error}");
         }
     }
 
@@ -377,7 +377,7 @@ impl HealthService {
                             });
                         }
                     }
-                    Err(error) => eprintln!("patchbay scheduler: {error}"),
+                    Err(error) => log::warn!("{error}"),
                 }
                 match self.blocking(|core| core.next_due_at()).await {
                     Ok(Some(next)) => {

@@ -141,7 +141,7 @@ pub fn builtin() -> &'static [Declarative] {
     static CATALOG: OnceLock<Vec<Declarative>> = OnceLock::new();
     CATALOG.get_or_init(|| {
         parse(include_str!("catalog.json")).unwrap_or_else(|error| {
-            eprintln!("patchbay: ignoring the provider catalog: {error}");
+            log::warn!("ignoring the provider catalog: {error}");
             Vec::new()
         })
     })
