@@ -131,6 +131,9 @@ async function shoot(theme) {
     await click(driver, byText("button", "Save"));
     await driver.wait(until.elementLocated(byText("div", "Saved Order shipped")), 10_000);
     await save("template-editor");
+    await click(driver, By.xpath("//button[@role='tab'][normalize-space()='Compatibility']"));
+    await driver.wait(until.elementLocated(By.css("table[aria-label='Compatibility'], [data-testid='compat-ok']")), 20_000);
+    await save("template-compatibility");
     await click(driver, byText("button", "← Templates"));
     await click(driver, byText("button", "Settings"));
     await driver.wait(until.elementLocated(By.css("section[aria-label='Settings'] dl")), 10_000);

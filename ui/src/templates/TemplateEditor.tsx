@@ -312,7 +312,7 @@ function CompatibilityReport({ html }: { html: string }) {
   return (
     <>
     {unchecked}
-    <table className="grid" aria-label="Compatibility">
+    <table className="grid compat" aria-label="Compatibility">
       <thead>
         <tr>
           <th>Feature</th>
@@ -326,7 +326,12 @@ function CompatibilityReport({ html }: { html: string }) {
           <tr key={`${issue.support}:${issue.title}`}>
             <td>
               <code>{issue.title}</code>
-              {issue.notes.length > 0 && <div className="muted">{issue.notes.join(" ")}</div>}
+              {issue.notes.length > 0 && (
+                <details>
+                  <summary className="muted">notes</summary>
+                  <div className="muted">{issue.notes.join(" ")}</div>
+                </details>
+              )}
             </td>
             <td>
               <span className={`badge ${issue.support === "none" ? "status-failed" : "status-degraded"}`}>{issue.support === "none" ? "not supported" : "partial"}</span>
