@@ -22,7 +22,11 @@ fn main() {
     let started = Instant::now();
     for index in 0..INTEGRATIONS {
         let (provider, key, value) = match index % 3 {
-            0 | 2 => ("http", "url", format!("https://shop{index}.example.com/health")),
+            0 | 2 => (
+                "http",
+                "url",
+                format!("https://shop{index}.example.com/health"),
+            ),
             _ => ("n8n", "base_url", format!("https://n8n{index}.example.com")),
         };
         core.create_integration(NewIntegration {
@@ -36,12 +40,25 @@ fn main() {
         })
         .expect("create");
     }
-    eprintln!("seeded {INTEGRATIONS} integrations in {:.1} s", started.elapsed().as_secs_f64());
+    eprintln!(
+        "seeded {INTEGRATIONS} integrations in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     let mut samples = Vec::new();
     let mut by_case: std::collections::BTreeMap<&str, Vec<f64>> = Default::default();
-    for sort in [SortKey::Name, SortKey::Status, SortKey::Provider, SortKey::Updated, SortKey::LastChecked] {
+    for sort in [
+        SortKey::Name,
+        SortKey::Status,
+        SortKey::Provider,
+        SortKey::Updated,
+        SortKey::LastChecked,
+    ] {
         for desc in [false, true] {
-            for (provider, search) in [(None, None), (Some("n8n"), None), (None, Some("client 0421"))] {
+            for (provider, search) in [
+                (None, None),
+                (Some("n8n"), None),
+                (None, Some("client 0421")),
+            ] {
                 for page in [1, 500] {
                     let query = IntegrationQuery {
                         page,
@@ -73,7 +90,11 @@ fn main() {
     }
     for (case, mut times) in by_case {
         times.sort_by(f64::total_cmp);
-        println!("| {case} | median {:.2} ms, max {:.2} ms | | |", times[times.len() / 2], times[times.len() - 1]);
+        println!(
+            "| {case} | median {:.2} ms, max {:.2} ms | | |",
+            times[times.len() / 2],
+            times[times.len() - 1]
+        );
     }
     samples.sort_by(f64::total_cmp);
     let at = |q: f64| samples[((samples.len() as f64 - 1.0) * q).round() as usize];

@@ -798,8 +798,12 @@ impl Patchbay {
             |row| row.get(0),
         )?;
         let offset = i64::from(page - 1) * i64::from(per_page);
-        let sql =
-            format!("{SELECT}{where_clause} ORDER BY {order} LIMIT {per_page} OFFSET {offset}");
+        // Deferred join: sort and page over the narrow index entries first, then read the 25 full rows
+        // (with their JSON config) — SQLite's sorter otherwise carries every column of every match.
+        let sql = format!(
+            "{SELECT} WHERE i.id IN (SELECT i.id FROM integrations i{where_clause} ORDER BY {order} LIMIT {per_page} OFFSET {offset})
+             ORDER BY {order}"
+        );
         let mut statement = connection.prepare_cached(&sql)?;
         let items = statement
             .query_map(params_from_iter(values.iter()), from_row)?
