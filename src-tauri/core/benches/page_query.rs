@@ -75,7 +75,7 @@ fn main() {
                         let ms = started.elapsed().as_secs_f64() * 1000.0;
                         samples.push(ms);
                         let case = match (search.is_some(), provider.is_some(), query.page) {
-                            (true, _, _) => "search (LIKE %…%)",
+                            (true, _, _) => "search (trigram index)",
                             (false, true, 1) => "provider filter, page 1",
                             (false, true, _) => "provider filter, page 500",
                             (false, false, 1) => "no filter, page 1",

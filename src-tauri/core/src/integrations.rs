@@ -496,14 +496,22 @@ pub(crate) fn filter_clause(query: &IntegrationQuery) -> (String, Vec<Box<dyn To
         .map(str::trim)
         .filter(|s| !s.is_empty())
     {
-        let escaped = search
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        filters.push("(i.name LIKE ? ESCAPE '\\' OR i.provider LIKE ? ESCAPE '\\')");
-        let pattern = format!("%{escaped}%");
-        values.push(Box::new(pattern.clone()));
-        values.push(Box::new(pattern));
+        if search.chars().count() >= 3 {
+            // The trigram index (migration 0009) answers substring searches of 3+ characters.
+            filters.push(
+                "i.id IN (SELECT rowid FROM integrations_search WHERE integrations_search MATCH ?)",
+            );
+            values.push(Box::new(format!("\"{}\"", search.replace('"', "\"\""))));
+        } else {
+            let escaped = search
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            filters.push("(i.name LIKE ? ESCAPE '\\' OR i.provider LIKE ? ESCAPE '\\')");
+            let pattern = format!("%{escaped}%");
+            values.push(Box::new(pattern.clone()));
+            values.push(Box::new(pattern));
+        }
     }
     let clause = if filters.is_empty() {
         String::new()

@@ -26,6 +26,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/20261122_0006_crm.sql"),
     include_str!("../migrations/20261122_0007_outbox.sql"),
     include_str!("../migrations/20261122_0008_crm_bridge.sql"),
+    include_str!("../migrations/20261122_0009_integration_search.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {

@@ -582,3 +582,55 @@ fn per_page_above_limit_is_rejected() {
         .unwrap_err();
     assert_eq!(error.field(), Some("per_page"));
 }
+
+#[test]
+fn search_finds_substrings_in_any_case_and_script_and_follows_renames() {
+    let (core, _) = core();
+    for name in [
+        "Клиника Берёза",
+        "Birch clinic mail",
+        "Acme \"quoted\" shop",
+        "ab",
+    ] {
+        core.create_integration(smtp(name)).unwrap();
+    }
+    let names = |search: &str| -> Vec<String> {
+        core.list_integrations(&IntegrationQuery {
+            search: Some(search.into()),
+            ..IntegrationQuery::default()
+        })
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|i| i.name)
+        .collect()
+    };
+    assert_eq!(names("БЕРЁЗ"), vec!["Клиника Берёза"]);
+    assert_eq!(names("CLINIC"), vec!["Birch clinic mail"]);
+    assert_eq!(
+        names("\"quoted\""),
+        vec!["Acme \"quoted\" shop"],
+        "quotes are searched, not parsed"
+    );
+    assert_eq!(names("ab").len(), 1, "two characters fall back to LIKE");
+    assert_eq!(names("smtp").len(), 4, "the provider is searched too");
+    let birch = core
+        .list_integrations(&IntegrationQuery::default())
+        .unwrap()
+        .items
+        .into_iter()
+        .find(|i| i.name == "Birch clinic mail")
+        .unwrap();
+    core.update_integration(
+        birch.id,
+        IntegrationUpdate {
+            name: Some("Oak office mail".into()),
+            ..IntegrationUpdate::default()
+        },
+    )
+    .unwrap();
+    assert!(names("birch").is_empty(), "the index follows renames");
+    assert_eq!(names("oak off"), vec!["Oak office mail"]);
+    core.delete_integration(birch.id).unwrap();
+    assert!(names("oak").is_empty(), "and deletions");
+}
