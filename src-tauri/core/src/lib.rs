@@ -56,6 +56,20 @@ pub fn default_data_dir() -> Result<PathBuf> {
         })
 }
 
+/// Runs `call` on the core on tokio's blocking pool (SQLite and the keychain block), from async code.
+///
+/// # Errors
+/// What `call` returns; [`Error::Internal`] when the blocking task panicked or was cancelled.
+pub(crate) async fn blocking<T: Send + 'static>(
+    core: &std::sync::Arc<Patchbay>,
+    call: impl FnOnce(&Patchbay) -> Result<T> + Send + 'static,
+) -> Result<T> {
+    let core = std::sync::Arc::clone(core);
+    tokio::task::spawn_blocking(move || call(&core))
+        .await
+        .map_err(|error| Error::Internal(error.to_string()))?
+}
+
 /// The core: database and credentials, shared by every host.
 pub struct Patchbay {
     store: store::Store,

@@ -20,7 +20,7 @@ use super::bitrix24::{self, text, MAX_BATCH};
 use crate::health::{CheckContext, CheckErrorKind};
 use crate::runs::{Run, RunKind, RunStatus};
 use crate::store::now_ms;
-use crate::{Error, Patchbay, Result};
+use crate::{blocking, Error, Patchbay, Result};
 
 /// Where a mapped value comes from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -521,16 +521,6 @@ impl Patchbay {
     }
 }
 
-async fn blocking<T: Send + 'static>(
-    core: &Arc<Patchbay>,
-    call: impl FnOnce(&Patchbay) -> Result<T> + Send + 'static,
-) -> Result<T> {
-    let core = Arc::clone(core);
-    tokio::task::spawn_blocking(move || call(&core))
-        .await
-        .map_err(|error| Error::Internal(error.to_string()))?
-}
-
 /// Runs bridges.
 pub struct Transfer {
     core: Arc<Patchbay>,
@@ -547,11 +537,7 @@ impl Transfer {
     /// # Errors
     /// [`Error::Internal`] when the HTTP client cannot be built.
     pub fn new(core: Arc<Patchbay>) -> Result<Self> {
-        let context = CheckContext::new(
-            std::time::Duration::from_secs(30),
-            std::time::Duration::from_secs(10),
-        )
-        .map_err(Error::Internal)?;
+        let context = super::request_context()?;
         Ok(Self {
             core,
             context,

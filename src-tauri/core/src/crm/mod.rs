@@ -11,3 +11,15 @@ pub mod kommo;
 pub mod records;
 pub mod schedule;
 pub mod sync;
+
+/// The HTTP context of CRM sync and bridge runs: 30 s per request, 10 s to connect.
+///
+/// # Errors
+/// [`crate::Error::Internal`] when the HTTP client cannot be built.
+pub(crate) fn request_context() -> crate::Result<crate::health::CheckContext> {
+    crate::health::CheckContext::new(
+        std::time::Duration::from_secs(30),
+        std::time::Duration::from_secs(10),
+    )
+    .map_err(crate::Error::Internal)
+}

@@ -17,7 +17,7 @@ use super::{bitrix24, kommo};
 use crate::health::{CheckContext, CheckTarget, Verdict};
 use crate::runs::{Run, RunKind, RunStatus};
 use crate::store::now_ms;
-use crate::{Error, Patchbay, Result};
+use crate::{blocking, Error, Patchbay, Result};
 
 /// What to sync.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -106,16 +106,6 @@ impl Source {
             Self::Bitrix(client) => client.page(context, entity, position, since).await,
         }
     }
-}
-
-async fn blocking<T: Send + 'static>(
-    core: &Arc<Patchbay>,
-    call: impl FnOnce(&Patchbay) -> Result<T> + Send + 'static,
-) -> Result<T> {
-    let core = Arc::clone(core);
-    tokio::task::spawn_blocking(move || call(&core))
-        .await
-        .map_err(|error| Error::Internal(error.to_string()))?
 }
 
 impl Patchbay {
@@ -234,11 +224,7 @@ impl Sync {
     /// # Errors
     /// [`Error::Internal`] when the HTTP client cannot be built.
     pub fn new(core: Arc<Patchbay>) -> Result<Self> {
-        let context = CheckContext::new(
-            std::time::Duration::from_secs(30),
-            std::time::Duration::from_secs(10),
-        )
-        .map_err(Error::Internal)?;
+        let context = super::request_context()?;
         Ok(Self {
             core,
             context,

@@ -134,10 +134,7 @@ impl HealthService {
         &self,
         call: impl FnOnce(&Patchbay) -> Result<T> + Send + 'static,
     ) -> Result<T> {
-        let core = Arc::clone(&self.core);
-        tokio::task::spawn_blocking(move || call(&core))
-            .await
-            .map_err(|error| Error::Internal(error.to_string()))?
+        crate::blocking(&self.core, call).await
     }
 
     /// Probes integration `id` once (bounded by the shared parallelism) and records the result.

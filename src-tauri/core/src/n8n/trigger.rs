@@ -17,7 +17,7 @@ use super::routes::Route;
 use crate::health::{self, CheckContext, CheckErrorKind, CheckTarget};
 use crate::runs::{Run, RunKind, RunStatus};
 use crate::store::now_ms;
-use crate::{signing, Error, Patchbay, Result};
+use crate::{blocking, signing, Error, Patchbay, Result};
 
 /// Most response bytes kept in the run.
 pub const MAX_RESPONSE_BYTES: usize = 16 * 1024;
@@ -69,16 +69,6 @@ pub struct Trigger {
     core: Arc<Patchbay>,
     context: CheckContext,
     progress: Option<broadcast::Sender<Run>>,
-}
-
-async fn blocking<T: Send + 'static>(
-    core: &Arc<Patchbay>,
-    call: impl FnOnce(&Patchbay) -> Result<T> + Send + 'static,
-) -> Result<T> {
-    let core = Arc::clone(core);
-    tokio::task::spawn_blocking(move || call(&core))
-        .await
-        .map_err(|error| Error::Internal(error.to_string()))?
 }
 
 fn n8n_message(body: &[u8]) -> String {

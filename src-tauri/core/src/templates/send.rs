@@ -12,7 +12,7 @@ use super::render::{render, Envelope, TemplateSource};
 use crate::health::CheckErrorKind;
 use crate::providers::smtp;
 use crate::runs::{Run, RunKind, RunStatus};
-use crate::{Error, Patchbay, Result};
+use crate::{blocking, Error, Patchbay, Result};
 
 /// How long one SMTP operation may take.
 const SMTP_TIMEOUT: Duration = Duration::from_secs(20);
@@ -29,16 +29,6 @@ pub struct SendOutcome {
     pub detail: String,
     /// The recorded run.
     pub run: Run,
-}
-
-async fn blocking<T: Send + 'static>(
-    core: &Arc<Patchbay>,
-    call: impl FnOnce(&Patchbay) -> Result<T> + Send + 'static,
-) -> Result<T> {
-    let core = Arc::clone(core);
-    tokio::task::spawn_blocking(move || call(&core))
-        .await
-        .map_err(|error| Error::Internal(error.to_string()))?
 }
 
 /// Sends `source` rendered with `data` to `to` through SMTP integration `integration_id`.
