@@ -7,6 +7,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+mod bundle;
 use patchbay_core::health::service::HealthService;
 use patchbay_core::{
     Error, HealthStatus, Integration, IntegrationQuery, NewIntegration, Patchbay, SecretString,
@@ -190,6 +192,32 @@ enum ProjectCommand {
     },
     /// List projects.
     List,
+    /// Export a project's integrations, routes, templates, bridges and webhook endpoints as JSON.
+    /// Secrets are left out unless --with-secrets, which encrypts them to a passphrase read from
+    /// PATCHBAY_PASSPHRASE or one line of stdin.
+    Export {
+        /// Project name.
+        name: String,
+        /// Write to FILE instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Include the secrets, encrypted (age, scrypt).
+        #[arg(long)]
+        with_secrets: bool,
+    },
+    /// Import an export. Everything is checked first; nothing is written on any error, and names
+    /// already taken are listed, never overwritten. The passphrase of an export with secrets comes
+    /// from PATCHBAY_PASSPHRASE or one line of stdin.
+    Import {
+        /// The exported file.
+        file: PathBuf,
+        /// Project to import into (created when missing); default: the exported project's name.
+        #[arg(long, value_name = "NAME")]
+        into: Option<String>,
+        /// Import without the secrets; integrations missing a required secret arrive inactive.
+        #[arg(long)]
+        skip_secrets: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -352,6 +380,16 @@ fn run(cli: &Cli) -> patchbay_core::Result<Outcome> {
                     .join("\n")
             })
         }
+        Command::Project(ProjectCommand::Export {
+            name,
+            out,
+            with_secrets,
+        }) => bundle::export(&core, name, out.as_deref(), *with_secrets),
+        Command::Project(ProjectCommand::Import {
+            file,
+            into,
+            skip_secrets,
+        }) => bundle::import(cli.json, &core, file, into.clone(), *skip_secrets),
         Command::Integration(IntegrationCommand::Add(args)) => {
             let created = core.create_integration(new_integration(&core, args)?)?;
             output(cli.json, &created, || {
@@ -649,23 +687,7 @@ fn verify_webhook(
     body: &std::path::Path,
     tolerance: i64,
 ) -> patchbay_core::Result<Outcome> {
-    let secret = match std::env::var("PATCHBAY_WEBHOOK_SECRET") {
-        Ok(secret) => secret,
-        Err(_) => {
-            let mut line = String::new();
-            std::io::stdin()
-                .lock()
-                .read_line(&mut line)
-                .map_err(|error| Error::validation("secret", error.to_string()))?;
-            if line.is_empty() {
-                return Err(Error::validation(
-                    "secret",
-                    "no secret: set PATCHBAY_WEBHOOK_SECRET or pipe it to stdin",
-                ));
-            }
-            line.trim_end_matches(['\r', '\n']).to_owned()
-        }
-    };
+    let secret = secret_input("PATCHBAY_WEBHOOK_SECRET", "secret")?;
     let bytes = std::fs::read(body).map_err(|error| {
         Error::validation("body", format!("cannot read {}: {error}", body.display()))
     })?;
@@ -762,6 +784,32 @@ fn check(json: bool, core: Patchbay, args: &CheckArgs) -> patchbay_core::Result<
     })
 }
 
+/// A secret from environment variable `variable`, else one line of stdin (prompting `field: ` when
+/// stdin is a terminal).
+///
+/// # Errors
+/// [`Error::Validation`] on `field` when neither gives a value.
+fn secret_input(variable: &str, field: &str) -> patchbay_core::Result<String> {
+    if let Ok(value) = std::env::var(variable) {
+        return Ok(value);
+    }
+    if std::io::stdin().is_terminal() {
+        eprint!("{field}: ");
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|error| Error::validation(field, format!("cannot read from stdin: {error}")))?;
+    if line.is_empty() {
+        return Err(Error::validation(
+            field,
+            format!("no value: set {variable} or pipe one line to stdin"),
+        ));
+    }
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
 fn output<T: serde::Serialize>(
     json: bool,
     value: &T,
@@ -816,28 +864,9 @@ fn new_integration(core: &Patchbay, args: &AddArgs) -> patchbay_core::Result<New
         config.insert(key.trim().to_owned(), value.to_owned());
     }
     let mut secrets = BTreeMap::new();
-    let mut stdin = std::io::stdin().lock();
     for field in &args.secret {
         let variable = format!("PATCHBAY_SECRET_{}", field.to_uppercase());
-        let value = match std::env::var(&variable) {
-            Ok(value) => value,
-            Err(_) => {
-                if std::io::stdin().is_terminal() {
-                    eprint!("{field}: ");
-                }
-                let mut line = String::new();
-                stdin.read_line(&mut line).map_err(|error| {
-                    Error::validation(field.as_str(), format!("cannot read from stdin: {error}"))
-                })?;
-                if line.is_empty() {
-                    return Err(Error::validation(
-                        field.as_str(),
-                        format!("no value: set {variable} or pipe one line to stdin"),
-                    ));
-                }
-                line.trim_end_matches(['\r', '\n']).to_owned()
-            }
-        };
+        let value = secret_input(&variable, field)?;
         secrets.insert(field.clone(), SecretString::from(value));
     }
     Ok(NewIntegration {

@@ -591,3 +591,79 @@ fn webhook_verify_accepts_a_valid_signature_and_refuses_tampering() {
     );
     assert_eq!(malformed.status.code(), Some(1));
 }
+
+#[test]
+fn project_export_and_import_through_the_cli_with_an_encrypted_secret() {
+    let source = Cli::new();
+    source.json(&["project", "add", "Acme"], None);
+    source.json(
+        &[
+            "integration",
+            "add",
+            "--provider",
+            "kommo",
+            "--name",
+            "Sales",
+            "--project",
+            "Acme",
+            "--set",
+            "subdomain=acme",
+            "--secret",
+            "token",
+        ],
+        Some("kommo-token-exported\n"),
+    );
+    let file = source.data_dir.path().join("acme.json");
+    let file_arg = file.to_str().unwrap();
+    let exported = source.run(
+        &[
+            "project",
+            "export",
+            "Acme",
+            "--with-secrets",
+            "--out",
+            file_arg,
+        ],
+        Some("a long passphrase\n"),
+    );
+    assert!(
+        exported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&exported.stderr)
+    );
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains("-----BEGIN AGE ENCRYPTED FILE-----"));
+    assert!(!text.contains("kommo-token-exported"));
+
+    let target = Cli::new();
+    let wrong = target.run(&["project", "import", file_arg], Some("wrong passphrase\n"));
+    assert_eq!(wrong.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("wrong passphrase"));
+    let report = target.json(
+        &["project", "import", file_arg],
+        Some("a long passphrase\n"),
+    );
+    assert_eq!(report["project_name"], "Acme");
+    assert_eq!(report["integrations"], 1);
+    assert_eq!(report["secrets"], 1);
+    let again = target.run(
+        &["project", "import", file_arg],
+        Some("a long passphrase\n"),
+    );
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("integration `Sales`"));
+
+    // The secret came back into the keychain: the integration lists it as set, and the file we
+    // imported from is the only place it was ever written, encrypted.
+    let list = target.json(&["integration", "list"], None);
+    assert_eq!(
+        list["items"][0]["secrets_set"],
+        serde_json::json!(["token"])
+    );
+    for cli in [&source, &target] {
+        let id = cli.json(&["integration", "list"], None)["items"][0]["id"]
+            .as_i64()
+            .unwrap();
+        cli.json(&["integration", "rm", &id.to_string()], None);
+    }
+}

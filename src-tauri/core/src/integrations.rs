@@ -13,7 +13,7 @@ use ts_rs::TS;
 
 use crate::providers::validate::{self, Config};
 use crate::providers::{self, Provider, ProviderSpec};
-use crate::secrets::account;
+use crate::secrets::{account, KeychainUndo};
 use crate::store::now_ms;
 use crate::{Error, Patchbay, Result};
 
@@ -302,6 +302,20 @@ fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Integration> {
     })
 }
 
+/// Every integration of project `project_id`, by name.
+///
+/// # Errors
+/// [`Error::Store`].
+pub(crate) fn in_project(connection: &Connection, project_id: i64) -> Result<Vec<Integration>> {
+    let mut statement = connection.prepare(&format!(
+        "{SELECT} WHERE i.project_id = ?1 ORDER BY i.name, i.id"
+    ))?;
+    let found = statement
+        .query_map([project_id], from_row)?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(found)
+}
+
 pub(crate) fn load(connection: &Connection, id: i64) -> Result<Integration> {
     connection
         .query_row(&format!("{SELECT} WHERE i.id = ?1"), [id], from_row)
@@ -437,37 +451,13 @@ pub(crate) fn audit(
     Ok(())
 }
 
-/// Keychain changes made so far, undone if the operation fails before commit.
-struct KeychainUndo<'a> {
-    patchbay: &'a Patchbay,
-    previous: Vec<(String, Option<SecretString>)>,
-}
-
-impl KeychainUndo<'_> {
-    fn set(&mut self, account: String, value: Option<&SecretString>) -> Result<()> {
-        let old = self.patchbay.credentials.get(&account)?;
-        match value {
-            Some(value) => {
-                self.previous.push((account.clone(), old));
-                self.patchbay.credentials.set(&account, value)
-            }
-            None => {
-                self.patchbay.credentials.delete(&account)?;
-                self.previous.push((account, old));
-                Ok(())
-            }
-        }
-    }
-
-    /// Restores every changed entry, newest first; best effort (the original error is what matters).
-    fn rollback(self) {
-        for (account, old) in self.previous.into_iter().rev() {
-            let _ = match old {
-                Some(old) => self.patchbay.credentials.set(&account, &old),
-                None => self.patchbay.credentials.delete(&account),
-            };
-        }
-    }
+/// Whether [`Patchbay::insert_integration`] insists on every required secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SecretsRequired {
+    /// Create and edit: a required secret must be given.
+    Yes,
+    /// Import without its secrets bundle: the integration arrives inactive, its secrets to be entered.
+    No,
 }
 
 /// The `WHERE` clause (with a leading space, or empty) and its parameters for a query's filters.
@@ -531,6 +521,31 @@ impl Patchbay {
     /// [`Error::Keychain`] when the keychain is locked or absent (nothing is written);
     /// [`Error::Store`] when SQLite fails.
     pub fn create_integration(&self, input: NewIntegration) -> Result<Integration> {
+        let mut connection = self.store.lock();
+        let transaction = connection.transaction()?;
+        let mut undo = KeychainUndo::new(&self.credentials);
+        let created = self
+            .insert_integration(&transaction, input, &mut undo, SecretsRequired::Yes)
+            .and_then(|created| transaction.commit().map(|()| created).map_err(Error::from));
+        if created.is_err() {
+            undo.rollback();
+        }
+        created
+    }
+
+    /// Validates `input` and inserts it inside `transaction`, writing its secrets through `undo`; the
+    /// caller commits, or rolls `undo` back on any error. With [`SecretsRequired::No`] a required secret
+    /// may be missing (an import without its secrets bundle).
+    ///
+    /// # Errors
+    /// As [`Patchbay::create_integration`].
+    pub(crate) fn insert_integration(
+        &self,
+        transaction: &rusqlite::Transaction<'_>,
+        input: NewIntegration,
+        undo: &mut KeychainUndo<'_>,
+        required: SecretsRequired,
+    ) -> Result<Integration> {
         let provider = providers::get(input.provider.trim())?;
         let spec = provider.spec();
         let name = check_name(&input.name)?;
@@ -540,23 +555,24 @@ impl Patchbay {
         for (field, value) in &input.secrets {
             check_secret(provider, &spec, field, value)?;
         }
-        if let Some(missing) = spec
-            .fields
-            .iter()
-            .find(|f| f.secret && f.required && !input.secrets.contains_key(f.name))
-        {
+        if let Some(missing) = spec.fields.iter().find(|f| {
+            required == SecretsRequired::Yes
+                && f.secret
+                && f.required
+                && !input.secrets.contains_key(f.name)
+        }) {
             return Err(Error::validation(missing.name, "is required"));
         }
         let secrets_set: Vec<&str> = spec
             .secret_fields()
             .filter(|f| input.secrets.contains_key(*f))
             .collect();
-        provider.validate(&config, &secrets_set)?;
+        if required == SecretsRequired::Yes {
+            provider.validate(&config, &secrets_set)?;
+        }
 
-        let mut connection = self.store.lock();
-        let transaction = connection.transaction()?;
-        let project_id = resolve_project(&transaction, input.project_id)?;
-        check_unique_name(&transaction, project_id, &name, 0)?;
+        let project_id = resolve_project(transaction, input.project_id)?;
+        check_unique_name(transaction, project_id, &name, 0)?;
         let now = now_ms();
         transaction.execute(
             "INSERT INTO integrations (project_id, provider, name, config, secret_fields, active,
@@ -576,29 +592,12 @@ impl Patchbay {
         let id = transaction.last_insert_rowid();
         // Every secret field is written or cleared, so an id reused after a crash never inherits an
         // older integration's secret.
-        let mut undo = KeychainUndo {
-            patchbay: self,
-            previous: Vec::new(),
-        };
         for field in spec.secret_fields() {
-            if let Err(error) = undo.set(account(id, field), input.secrets.get(field)) {
-                undo.rollback();
-                return Err(error);
-            }
+            undo.set(account(id, field), input.secrets.get(field))?;
         }
-        let created = load(&transaction, id).and_then(|created| {
-            audit(&transaction, "integration_created", &created)?;
-            Ok(created)
-        });
-        match created
-            .and_then(|created| transaction.commit().map(|()| created).map_err(Error::from))
-        {
-            Ok(created) => Ok(created),
-            Err(error) => {
-                undo.rollback();
-                Err(error)
-            }
-        }
+        let created = load(transaction, id)?;
+        audit(transaction, "integration_created", &created)?;
+        Ok(created)
     }
 
     /// Applies `update` to integration `id`; SQLite and keychain change together or not at all.
@@ -672,10 +671,7 @@ impl Patchbay {
                 now_ms().max(current.updated_at + 1)
             ],
         )?;
-        let mut undo = KeychainUndo {
-            patchbay: self,
-            previous: Vec::new(),
-        };
+        let mut undo = KeychainUndo::new(&self.credentials);
         for (field, value) in &update.secrets {
             if let Err(error) = undo.set(account(id, field), value.as_ref()) {
                 undo.rollback();

@@ -7,6 +7,7 @@
 //! Modules read like the product: [`projects`], [`integrations`], [`providers`] (one file per provider),
 //! [`health`] (probes, history, scheduler), [`secrets`], [`store`].
 
+pub mod bundle;
 pub mod crm;
 pub mod error;
 pub mod health;

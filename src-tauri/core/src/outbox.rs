@@ -16,6 +16,7 @@ use ts_rs::TS;
 
 use crate::health::{self, CheckContext};
 use crate::integrations::Page;
+use crate::secrets::KeychainUndo;
 use crate::store::now_ms;
 use crate::{signing, Error, Patchbay, Result};
 
@@ -167,7 +168,7 @@ struct Due {
     attempts: i64,
 }
 
-fn secret_account(endpoint_id: i64) -> String {
+pub(crate) fn secret_account(endpoint_id: i64) -> String {
     format!("webhook/{endpoint_id}/secret")
 }
 
@@ -232,66 +233,80 @@ fn endpoint_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Endpoint> {
     })
 }
 
+/// Validates `input` and inserts the endpoint inside the caller's transaction, its secret written
+/// through `undo`.
+///
+/// # Errors
+/// As [`Patchbay::add_endpoint`].
+pub(crate) fn insert_endpoint(
+    transaction: &rusqlite::Transaction<'_>,
+    input: &EndpointInput,
+    undo: &mut KeychainUndo<'_>,
+) -> Result<Endpoint> {
+    let name = input.name.trim();
+    if name.is_empty() {
+        return Err(Error::validation("name", "is required"));
+    }
+    crate::providers::validate::check_url(input.url.trim())
+        .map_err(|message| Error::validation("url", message))?;
+    if let Some(unknown) = input
+        .events
+        .iter()
+        .find(|e| !EVENT_TYPES.contains(&e.as_str()))
+    {
+        return Err(Error::validation(
+            "events",
+            format!(
+                "unknown event `{unknown}`; expected {}",
+                EVENT_TYPES.join(", ")
+            ),
+        ));
+    }
+    for line in input.headers.lines().filter(|l| !l.trim().is_empty()) {
+        if !line.contains(':') {
+            return Err(Error::validation(
+                "headers",
+                format!("line `{line}` is not `Name: value`"),
+            ));
+        }
+    }
+    let now = now_ms();
+    transaction.execute(
+        "INSERT INTO webhook_endpoints (name, url, headers, events, has_secret, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+        params![name, input.url.trim(), input.headers, serde_json::to_string(&input.events).unwrap_or_default(), input.secret.is_some(), now],
+    )
+    .map_err(|error| match error {
+        rusqlite::Error::SqliteFailure(e, _) if e.code == rusqlite::ErrorCode::ConstraintViolation => {
+            Error::Conflict { field: "name".into(), message: format!("an endpoint named `{name}` exists") }
+        }
+        other => other.into(),
+    })?;
+    let id = transaction.last_insert_rowid();
+    if let Some(secret) = &input.secret {
+        undo.set(secret_account(id), Some(secret))?;
+    }
+    Ok(transaction.query_row(
+        &format!("{ENDPOINT_SELECT} WHERE id = ?1"),
+        [id],
+        endpoint_row,
+    )?)
+}
+
 impl Patchbay {
     /// Adds an endpoint; the secret goes to the keychain.
     ///
     /// # Errors
     /// [`Error::Validation`] on `name`, `url`, `events` or `headers`; [`Error::Keychain`].
     pub fn add_endpoint(&self, input: &EndpointInput) -> Result<Endpoint> {
-        let name = input.name.trim();
-        if name.is_empty() {
-            return Err(Error::validation("name", "is required"));
-        }
-        crate::providers::validate::check_url(input.url.trim())
-            .map_err(|message| Error::validation("url", message))?;
-        if let Some(unknown) = input
-            .events
-            .iter()
-            .find(|e| !EVENT_TYPES.contains(&e.as_str()))
-        {
-            return Err(Error::validation(
-                "events",
-                format!(
-                    "unknown event `{unknown}`; expected {}",
-                    EVENT_TYPES.join(", ")
-                ),
-            ));
-        }
-        for line in input.headers.lines().filter(|l| !l.trim().is_empty()) {
-            if !line.contains(':') {
-                return Err(Error::validation(
-                    "headers",
-                    format!("line `{line}` is not `Name: value`"),
-                ));
-            }
-        }
         let mut connection = self.store.lock();
         let transaction = connection.transaction()?;
-        let now = now_ms();
-        transaction.execute(
-            "INSERT INTO webhook_endpoints (name, url, headers, events, has_secret, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
-            params![name, input.url.trim(), input.headers, serde_json::to_string(&input.events).unwrap_or_default(), input.secret.is_some(), now],
-        )
-        .map_err(|error| match error {
-            rusqlite::Error::SqliteFailure(e, _) if e.code == rusqlite::ErrorCode::ConstraintViolation => {
-                Error::Conflict { field: "name".into(), message: format!("an endpoint named `{name}` exists") }
-            }
-            other => other.into(),
-        })?;
-        let id = transaction.last_insert_rowid();
-        if let Some(secret) = &input.secret {
-            self.credentials.set(&secret_account(id), secret)?;
+        let mut undo = KeychainUndo::new(&self.credentials);
+        let added = insert_endpoint(&transaction, input, &mut undo)
+            .and_then(|endpoint| transaction.commit().map(|()| endpoint).map_err(Error::from));
+        if added.is_err() {
+            undo.rollback();
         }
-        let endpoint = transaction.query_row(
-            &format!("{ENDPOINT_SELECT} WHERE id = ?1"),
-            [id],
-            endpoint_row,
-        )?;
-        if let Err(error) = transaction.commit() {
-            let _ = self.credentials.delete(&secret_account(id));
-            return Err(error.into());
-        }
-        Ok(endpoint)
+        added
     }
 
     /// Every endpoint.

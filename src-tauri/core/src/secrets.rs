@@ -240,6 +240,52 @@ impl Credentials {
     }
 }
 
+/// Keychain changes made so far by one operation, undone (newest first) if it fails before its SQLite
+/// transaction commits.
+pub(crate) struct KeychainUndo<'a> {
+    credentials: &'a Credentials,
+    previous: Vec<(String, Option<SecretString>)>,
+}
+
+impl<'a> KeychainUndo<'a> {
+    /// Nothing changed yet.
+    pub(crate) fn new(credentials: &'a Credentials) -> Self {
+        Self {
+            credentials,
+            previous: Vec::new(),
+        }
+    }
+
+    /// Sets (`Some`) or clears (`None`) `account`, remembering its old value.
+    ///
+    /// # Errors
+    /// [`Error::Keychain`].
+    pub(crate) fn set(&mut self, account: String, value: Option<&SecretString>) -> Result<()> {
+        let old = self.credentials.get(&account)?;
+        match value {
+            Some(value) => {
+                self.previous.push((account.clone(), old));
+                self.credentials.set(&account, value)
+            }
+            None => {
+                self.credentials.delete(&account)?;
+                self.previous.push((account, old));
+                Ok(())
+            }
+        }
+    }
+
+    /// Restores every changed entry, newest first; best effort (the original error is what matters).
+    pub(crate) fn rollback(self) {
+        for (account, old) in self.previous.into_iter().rev() {
+            let _ = match old {
+                Some(old) => self.credentials.set(&account, &old),
+                None => self.credentials.delete(&account),
+            };
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,7 +11,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use rusqlite::{params, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use ts_rs::TS;
@@ -356,84 +356,94 @@ fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Bridge> {
 const SELECT: &str = "SELECT b.id, b.name, b.source_integration_id, b.target_integration_id, b.trigger_stage,
     b.mapping, b.on_rerun, (SELECT COUNT(*) FROM bridge_links l WHERE l.bridge_id = b.id), b.updated_at FROM bridges b";
 
-impl Patchbay {
-    fn validate_bridge(&self, input: &BridgeInput) -> Result<()> {
-        if input.name.trim().is_empty() {
-            return Err(Error::validation("name", "give the bridge a name"));
-        }
-        for (field, id) in [
-            ("source_integration_id", input.source_integration_id),
-            ("target_integration_id", input.target_integration_id),
-        ] {
-            let integration = self.get_integration(id).map_err(|_| {
-                Error::validation(field, format!("integration {id} does not exist"))
-            })?;
-            if integration.provider != "bitrix24" {
-                return Err(Error::validation(
-                    field,
-                    format!(
-                        "{} is a {} integration; a bridge links two Bitrix24 portals",
-                        integration.name, integration.provider
-                    ),
-                ));
-            }
-        }
-        if input.source_integration_id == input.target_integration_id {
-            return Err(Error::validation(
-                "target_integration_id",
-                "the target must be another portal than the source",
-            ));
-        }
-        if input.trigger_stage.trim().is_empty() {
-            return Err(Error::validation(
-                "trigger_stage",
-                "choose the source stage that triggers a transfer",
-            ));
-        }
-        input.mapping.validate(input.trigger_stage.trim())
+fn validate_bridge(connection: &Connection, input: &BridgeInput) -> Result<()> {
+    if input.name.trim().is_empty() {
+        return Err(Error::validation("name", "give the bridge a name"));
     }
+    for (field, id) in [
+        ("source_integration_id", input.source_integration_id),
+        ("target_integration_id", input.target_integration_id),
+    ] {
+        let integration = crate::integrations::load(connection, id)
+            .map_err(|_| Error::validation(field, format!("integration {id} does not exist")))?;
+        if integration.provider != "bitrix24" {
+            return Err(Error::validation(
+                field,
+                format!(
+                    "{} is a {} integration; a bridge links two Bitrix24 portals",
+                    integration.name, integration.provider
+                ),
+            ));
+        }
+    }
+    if input.source_integration_id == input.target_integration_id {
+        return Err(Error::validation(
+            "target_integration_id",
+            "the target must be another portal than the source",
+        ));
+    }
+    if input.trigger_stage.trim().is_empty() {
+        return Err(Error::validation(
+            "trigger_stage",
+            "choose the source stage that triggers a transfer",
+        ));
+    }
+    input.mapping.validate(input.trigger_stage.trim())
+}
 
+/// Validates `input` and creates (`id` `None`) or replaces a bridge through `connection`.
+///
+/// # Errors
+/// As [`Patchbay::save_bridge`].
+pub(crate) fn write_bridge(
+    connection: &Connection,
+    id: Option<i64>,
+    input: &BridgeInput,
+) -> Result<Bridge> {
+    validate_bridge(connection, input)?;
+    let mapping = serde_json::to_string(&input.mapping)
+        .map_err(|error| Error::Internal(error.to_string()))?;
+    let on_rerun = match input.on_rerun {
+        OnRerun::Skip => "skip",
+        OnRerun::Update => "update",
+    };
+    let now = now_ms();
+    let id = match id {
+        Some(id) => {
+            let changed = connection.execute(
+                "UPDATE bridges SET name = ?2, source_integration_id = ?3, target_integration_id = ?4, trigger_stage = ?5,
+                     mapping = ?6, on_rerun = ?7, updated_at = ?8 WHERE id = ?1",
+                params![id, input.name.trim(), input.source_integration_id, input.target_integration_id,
+                    input.trigger_stage.trim(), mapping, on_rerun, now],
+            )?;
+            if changed == 0 {
+                return Err(Error::NotFound {
+                    what: "bridge",
+                    id: id.to_string(),
+                });
+            }
+            id
+        }
+        None => {
+            connection.execute(
+                "INSERT INTO bridges (name, source_integration_id, target_integration_id, trigger_stage, mapping, on_rerun, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+                params![input.name.trim(), input.source_integration_id, input.target_integration_id,
+                    input.trigger_stage.trim(), mapping, on_rerun, now],
+            )?;
+            connection.last_insert_rowid()
+        }
+    };
+    Ok(connection.query_row(&format!("{SELECT} WHERE b.id = ?1"), [id], from_row)?)
+}
+
+impl Patchbay {
     /// Creates a bridge (`id` `None`) or replaces one; everything is validated before anything is written.
     ///
     /// # Errors
     /// [`Error::Validation`] naming the field; [`Error::NotFound`] for an unknown bridge id.
     pub fn save_bridge(&self, id: Option<i64>, input: &BridgeInput) -> Result<Bridge> {
-        self.validate_bridge(input)?;
-        let mapping = serde_json::to_string(&input.mapping)
-            .map_err(|error| Error::Internal(error.to_string()))?;
-        let on_rerun = match input.on_rerun {
-            OnRerun::Skip => "skip",
-            OnRerun::Update => "update",
-        };
-        let now = now_ms();
-        let connection = self.store.lock();
-        let id = match id {
-            Some(id) => {
-                let changed = connection.execute(
-                    "UPDATE bridges SET name = ?2, source_integration_id = ?3, target_integration_id = ?4, trigger_stage = ?5,
-                         mapping = ?6, on_rerun = ?7, updated_at = ?8 WHERE id = ?1",
-                    params![id, input.name.trim(), input.source_integration_id, input.target_integration_id,
-                        input.trigger_stage.trim(), mapping, on_rerun, now],
-                )?;
-                if changed == 0 {
-                    return Err(Error::NotFound {
-                        what: "bridge",
-                        id: id.to_string(),
-                    });
-                }
-                id
-            }
-            None => {
-                connection.execute(
-                    "INSERT INTO bridges (name, source_integration_id, target_integration_id, trigger_stage, mapping, on_rerun, created_at, updated_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
-                    params![input.name.trim(), input.source_integration_id, input.target_integration_id,
-                        input.trigger_stage.trim(), mapping, on_rerun, now],
-                )?;
-                connection.last_insert_rowid()
-            }
-        };
-        Ok(connection.query_row(&format!("{SELECT} WHERE b.id = ?1"), [id], from_row)?)
+        write_bridge(&self.store.lock(), id, input)
     }
 
     /// All bridges, by name.

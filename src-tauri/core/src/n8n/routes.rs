@@ -1,7 +1,7 @@
 //! Routes of an n8n integration, stored in SQLite. Action keys match `^[a-zA-Z0-9._-]+$` and are unique
 //! per integration.
 
-use rusqlite::{params, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -145,6 +145,46 @@ fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Route> {
     })
 }
 
+/// Validates `input` and inserts it as a route of n8n integration `integration_id` (the caller has
+/// checked the provider).
+///
+/// # Errors
+/// As [`Patchbay::add_route`].
+pub(crate) fn insert_route(
+    connection: &Connection,
+    integration_id: i64,
+    input: &RouteInput,
+) -> Result<Route> {
+    let clean = check(input)?;
+    let exists: Option<i64> = connection
+        .query_row(
+            "SELECT id FROM n8n_routes WHERE integration_id = ?1 AND action_key = ?2",
+            params![integration_id, input.action_key],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if exists.is_some() {
+        return Err(Error::Conflict {
+            field: "action_key".into(),
+            message: format!(
+                "this integration already has a route `{}`",
+                input.action_key
+            ),
+        });
+    }
+    let now = now_ms();
+    connection.execute(
+        "INSERT INTO n8n_routes (integration_id, action_key, webhook_path, method, description, default_payload, workflow_id, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+        params![integration_id, input.action_key, clean.path, clean.method, input.description.clone().unwrap_or_default(), clean.payload, input.workflow_id, now],
+    )?;
+    Ok(connection.query_row(
+        &format!("{SELECT} WHERE id = ?1"),
+        [connection.last_insert_rowid()],
+        from_row,
+    )?)
+}
+
 impl Patchbay {
     fn require_n8n(&self, integration_id: i64) -> Result<()> {
         let integration = self.get_integration(integration_id)?;
@@ -166,36 +206,8 @@ impl Patchbay {
     /// [`Error::Validation`] naming the field; [`Error::Conflict`] on `action_key` when the integration
     /// already has a route with that key.
     pub fn add_route(&self, integration_id: i64, input: &RouteInput) -> Result<Route> {
-        let clean = check(input)?;
         self.require_n8n(integration_id)?;
-        let connection = self.store.lock();
-        let exists: Option<i64> = connection
-            .query_row(
-                "SELECT id FROM n8n_routes WHERE integration_id = ?1 AND action_key = ?2",
-                params![integration_id, input.action_key],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if exists.is_some() {
-            return Err(Error::Conflict {
-                field: "action_key".into(),
-                message: format!(
-                    "this integration already has a route `{}`",
-                    input.action_key
-                ),
-            });
-        }
-        let now = now_ms();
-        connection.execute(
-            "INSERT INTO n8n_routes (integration_id, action_key, webhook_path, method, description, default_payload, workflow_id, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
-            params![integration_id, input.action_key, clean.path, clean.method, input.description.clone().unwrap_or_default(), clean.payload, input.workflow_id, now],
-        )?;
-        Ok(connection.query_row(
-            &format!("{SELECT} WHERE id = ?1"),
-            [connection.last_insert_rowid()],
-            from_row,
-        )?)
+        insert_route(&self.store.lock(), integration_id, input)
     }
 
     /// Changes route `id`.

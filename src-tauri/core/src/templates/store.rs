@@ -1,6 +1,6 @@
 //! Templates in SQLite: create, read, update, delete and a paginated list sortable by name or update time.
 
-use rusqlite::{params, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -124,6 +124,19 @@ fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Template> {
     })
 }
 
+/// Every template of project `project_id`, by name.
+///
+/// # Errors
+/// [`Error::Store`].
+pub(crate) fn in_project(connection: &Connection, project_id: i64) -> Result<Vec<Template>> {
+    let mut statement =
+        connection.prepare(&format!("{SELECT} WHERE project_id = ?1 ORDER BY name, id"))?;
+    let found = statement
+        .query_map([project_id], from_row)?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(found)
+}
+
 /// Validates an input; returns the normalized name and sample data.
 fn check(input: &TemplateInput) -> Result<(String, String)> {
     let name = input.name.trim();
@@ -172,43 +185,51 @@ fn check(input: &TemplateInput) -> Result<(String, String)> {
     Ok((name.to_owned(), sample))
 }
 
+/// Validates `input` and inserts it (inside the caller's transaction).
+///
+/// # Errors
+/// As [`Patchbay::create_template`].
+pub(crate) fn insert_template(connection: &Connection, input: &TemplateInput) -> Result<Template> {
+    let (name, sample) = check(input)?;
+    let project_id = match input.project_id {
+        Some(id) => id,
+        None => connection.query_row("SELECT MIN(id) FROM projects", [], |r| r.get(0))?,
+    };
+    crate::projects::get(connection, project_id).map_err(|_| {
+        Error::validation("project_id", format!("project {project_id} does not exist"))
+    })?;
+    let duplicate: Option<i64> = connection
+        .query_row(
+            "SELECT id FROM templates WHERE project_id = ?1 AND name = ?2",
+            params![project_id, name],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if duplicate.is_some() {
+        return Err(Error::Conflict {
+            field: "name".into(),
+            message: format!("a template named `{name}` already exists in this project"),
+        });
+    }
+    let now = now_ms();
+    connection.execute(
+        "INSERT INTO templates (project_id, name, subject, format, body, text_body, sample_data, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+        params![project_id, name, input.subject, format_text(input.format), input.body, input.text_body, sample, now],
+    )?;
+    let id = connection.last_insert_rowid();
+    Ok(connection.query_row(&format!("{SELECT} WHERE id = ?1"), [id], from_row)?)
+}
+
 impl Patchbay {
     /// Creates a template.
     ///
     /// # Errors
     /// [`Error::Validation`] naming the field; [`Error::Conflict`] for a duplicate name in the project.
     pub fn create_template(&self, input: &TemplateInput) -> Result<Template> {
-        let (name, sample) = check(input)?;
         let mut connection = self.store.lock();
         let transaction = connection.transaction()?;
-        let project_id = match input.project_id {
-            Some(id) => id,
-            None => transaction.query_row("SELECT MIN(id) FROM projects", [], |r| r.get(0))?,
-        };
-        crate::projects::get(&transaction, project_id).map_err(|_| {
-            Error::validation("project_id", format!("project {project_id} does not exist"))
-        })?;
-        let duplicate: Option<i64> = transaction
-            .query_row(
-                "SELECT id FROM templates WHERE project_id = ?1 AND name = ?2",
-                params![project_id, name],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if duplicate.is_some() {
-            return Err(Error::Conflict {
-                field: "name".into(),
-                message: format!("a template named `{name}` already exists in this project"),
-            });
-        }
-        let now = now_ms();
-        transaction.execute(
-            "INSERT INTO templates (project_id, name, subject, format, body, text_body, sample_data, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
-            params![project_id, name, input.subject, format_text(input.format), input.body, input.text_body, sample, now],
-        )?;
-        let id = transaction.last_insert_rowid();
-        let created = transaction.query_row(&format!("{SELECT} WHERE id = ?1"), [id], from_row)?;
+        let created = insert_template(&transaction, input)?;
         transaction.commit()?;
         Ok(created)
     }
