@@ -49,9 +49,9 @@ impl AppState {
     }
 }
 
-type CommandResult<T> = Result<T, ErrorPayload>;
+pub(crate) type CommandResult<T> = Result<T, ErrorPayload>;
 
-async fn blocking<T, F>(state: State<'_, AppState>, call: F) -> CommandResult<T>
+pub(crate) async fn blocking<T, F>(state: State<'_, AppState>, call: F) -> CommandResult<T>
 where
     T: Send + 'static,
     F: FnOnce(&Patchbay) -> patchbay_core::Result<T> + Send + 'static,

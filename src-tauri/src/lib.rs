@@ -2,6 +2,7 @@
 //! forwarding in [`notifications`]. Product logic lives in `patchbay-core`; this crate only adapts it.
 
 pub mod autostart;
+pub mod bundle;
 pub mod commands;
 pub mod logs;
 pub mod notifications;
@@ -59,6 +60,7 @@ pub fn run() {
         .plugin(autostart::plugin())
         .manage(open_services())
         .manage(updates::PendingUpdate::default())
+        .manage(bundle::LastExport::default())
         .setup(|app| {
             let handle = app.handle().clone();
             log::info!(
@@ -168,6 +170,10 @@ pub fn run() {
             autostart::get_autostart,
             autostart::set_autostart,
             logs::open_logs_folder,
+            bundle::export_project,
+            bundle::reveal_export,
+            bundle::inspect_import,
+            bundle::import_project,
         ])
         .run(tauri::generate_context!());
     if let Err(error) = result {

@@ -9,7 +9,7 @@ import { createRequire } from "node:module";
 
 export const root = resolve(import.meta.dirname, "../..");
 const require = createRequire(join(root, "ui/package.json"));
-export const { Builder, By, until, Capabilities } = require("selenium-webdriver");
+export const { Builder, By, Key, until, Capabilities } = require("selenium-webdriver");
 
 // PATCHBAY_BUILD_DIR points benchmarks at another build (e.g. target/bench); tests use the debug build.
 const build = process.env.PATCHBAY_BUILD_DIR ?? join(root, "target/debug");

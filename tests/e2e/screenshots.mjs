@@ -138,6 +138,10 @@ async function shoot(theme) {
     await click(driver, byText("button", "Settings"));
     await driver.wait(until.elementLocated(By.css("section[aria-label='Settings'] dl")), 10_000);
     await save("settings");
+    const exportForm = await driver.findElement(By.xpath("//form[@aria-label='Export a project']"));
+    await driver.executeScript("arguments[0].scrollIntoView()", exportForm);
+    await click(driver, By.xpath("//form[@aria-label='Export a project']//label[contains(., 'Include secrets')]/input"));
+    await save("settings-export-import");
   } finally {
     await app.stop();
   }

@@ -42,6 +42,9 @@ import type { TemplateSource } from "./bindings/TemplateSource";
 import type { Run } from "./bindings/Run";
 import type { RunDetail } from "./bindings/RunDetail";
 import type { RunQuery } from "./bindings/RunQuery";
+import type { ExportSummary } from "./bindings/ExportSummary";
+import type { ImportOptions } from "./bindings/ImportOptions";
+import type { ImportReport } from "./bindings/ImportReport";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 
 /** An error from a command, with the backend's kind and, for validation, the field it is about. */
@@ -123,6 +126,10 @@ export const api = {
   listDeliveries: (query: DeliveryQuery) => call<Page<Delivery>>("list_deliveries", { query }),
   redeliver: (id: number) => call<null>("redeliver", { id }),
   openLogsFolder: () => call<string>("open_logs_folder"),
+  exportProject: (projectId: number, passphrase: string | null) => call<string>("export_project", { projectId, passphrase }),
+  revealExport: () => call<null>("reveal_export"),
+  inspectImport: (text: string) => call<ExportSummary>("inspect_import", { text }),
+  importProject: (text: string, options: ImportOptions) => call<ImportReport>("import_project", { text, options }),
   checkForUpdates: () => call<UpdateInfo | null>("check_for_updates"),
   downloadUpdate: () => call<number>("download_update"),
   installUpdate: () => call<null>("install_update"),

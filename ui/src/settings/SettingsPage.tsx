@@ -6,6 +6,7 @@ import { ApiError, api, type Settings } from "../api";
 import type { UpdateInfo } from "../bindings/UpdateInfo";
 import { ConfirmDialog } from "../shared/Dialog";
 import { useToast } from "../shared/toasts";
+import { ExportProject, ImportProject } from "./ProjectTransfer";
 
 function NumberSetting(props: {
   id: string;
@@ -69,7 +70,7 @@ export function SettingsPage() {
   if (!settings.data) return null;
   const current = settings.data;
   return (
-    <section className="form" aria-label="Settings" style={{ maxWidth: 620 }}>
+    <section className="form" aria-label="Settings" style={{ maxWidth: 760 }}>
       <h2 className="section">Health checks</h2>
       <label>
         <input type="checkbox" checked={current.checks_paused} onChange={(e) => save.mutate({ ...current, checks_paused: e.target.checked })} /> Pause
@@ -103,6 +104,15 @@ export function SettingsPage() {
       <h2 className="section">App</h2>
       <StartAtLogin />
       <Updates />
+      <h2 className="section">Export and import</h2>
+      <p className="hint">
+        A project's integrations, n8n routes, templates, bridges and webhook endpoints as one JSON file — to move to another
+        computer or keep a copy.
+      </p>
+      <div className="transfers">
+        <ExportProject />
+        <ImportProject />
+      </div>
       <h2 className="section">Data</h2>
       {info.data && (
         <dl className="facts">
