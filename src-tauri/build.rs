@@ -45,6 +45,7 @@ fn main() {
         "get_sync_schedule",
         "set_sync_schedule",
         "open_logs_folder",
+        "ui_ready",
         "export_project",
         "reveal_export",
         "inspect_import",

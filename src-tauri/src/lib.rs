@@ -48,6 +48,7 @@ fn open_services() -> AppState {
 
 /// Builds and runs the app until it is quit from the tray (closing the window only hides it).
 pub fn run() {
+    commands::mark_process_start();
     let result = tauri::Builder::default()
         // A second launch focuses the running window instead of starting another scheduler.
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
@@ -170,6 +171,7 @@ pub fn run() {
             autostart::get_autostart,
             autostart::set_autostart,
             logs::open_logs_folder,
+            commands::ui_ready,
             bundle::export_project,
             bundle::reveal_export,
             bundle::inspect_import,

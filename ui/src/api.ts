@@ -126,6 +126,7 @@ export const api = {
   listDeliveries: (query: DeliveryQuery) => call<Page<Delivery>>("list_deliveries", { query }),
   redeliver: (id: number) => call<null>("redeliver", { id }),
   openLogsFolder: () => call<string>("open_logs_folder"),
+  uiReady: () => call<null>("ui_ready"),
   exportProject: (projectId: number, passphrase: string | null) => call<string>("export_project", { projectId, passphrase }),
   revealExport: () => call<null>("reveal_export"),
   inspectImport: (text: string) => call<ExportSummary>("inspect_import", { text }),

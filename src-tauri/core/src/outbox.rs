@@ -248,6 +248,7 @@ pub(crate) fn insert_endpoint(
         return Err(Error::validation("name", "is required"));
     }
     crate::providers::validate::check_url(input.url.trim())
+        .and_then(|url| crate::providers::validate::check_no_credentials(&url))
         .map_err(|message| Error::validation("url", message))?;
     if let Some(unknown) = input
         .events

@@ -10,6 +10,8 @@ import { ConfirmDialog, Dialog } from "../shared/Dialog";
 import { DataTable, serverSorting } from "../shared/DataTable";
 import { relativeTime } from "../shared/format";
 import { Pager } from "../shared/Pager";
+
+let readySent = false;
 import { useToast } from "../shared/toasts";
 import { usePersistentState } from "../shared/usePersistentState";
 import { HealthIndicator } from "./HealthIndicator";
@@ -84,6 +86,14 @@ export function IntegrationsPage({ projectId, projects }: { projectId: number | 
   const query = toQuery(state, projectId);
   const list = useQuery({ queryKey: ["integrations", query], queryFn: () => api.listIntegrations(query), placeholderData: keepPreviousData });
   const providers = useQuery({ queryKey: ["providers"], queryFn: api.listProviders, staleTime: Infinity });
+  const hasList = Boolean(list.data);
+  useEffect(() => {
+    // The startup mark: once, after the first page has been painted.
+    if (hasList && !readySent) {
+      readySent = true;
+      requestAnimationFrame(() => setTimeout(() => void api.uiReady().catch(() => undefined), 0));
+    }
+  }, [hasList]);
   const providerById = useMemo(() => new Map((providers.data ?? []).map((p) => [p.id, p])), [providers.data]);
 
   const invalidate = () => {

@@ -1,6 +1,6 @@
 // The template editor: fields on the left, a live preview on the right that re-renders (debounced) as
 // the user types. The preview runs in a sandboxed iframe without scripts (see previewDocument.ts).
-import { useEffect, useMemo, useRef, useState } from "react";
+import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState, type RefObject } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { ApiError, api } from "../api";
 import type { BodyFormat } from "../bindings/BodyFormat";
@@ -68,12 +68,25 @@ export function TemplateEditor(props: { template: Template | null; projectId: nu
   const complete = tab === "text" || tab === "mime";
   const sourceKey = JSON.stringify([source, draft.sampleData, strict, complete]);
   const latest = useRef(0);
+  const frame = useRef<HTMLIFrameElement>(null);
+  const darkNow = useRef(dark);
+  darkNow.current = dark;
   useEffect(() => {
     const ticket = ++latest.current;
     const timer = setTimeout(() => {
       api
         .previewTemplate(source, draft.sampleData, strict, complete)
-        .then((response) => ticket === latest.current && setPreview(response))
+        .then((response) => {
+          if (ticket !== latest.current) return;
+          // The HTML goes into the visible frame at once; the rest of the editor (subject, warnings,
+          // links, variables) follows once the frame has painted, so React's work never delays it.
+          const shown = frame.current;
+          if (shown && response.rendered && showDocument(shown, previewDocument(response.rendered.html, darkNow.current))) {
+            afterPaint(shown, () => ticket === latest.current && setPreview(response));
+          } else {
+            setPreview(response);
+          }
+        })
         .catch((error) => toast({ kind: "error", title: "Preview failed", message: (error as Error).message }));
     }, DEBOUNCE_MS);
     return () => clearTimeout(timer);
@@ -198,9 +211,7 @@ export function TemplateEditor(props: { template: Template | null; projectId: nu
           </div>
           <div aria-label="Variables" className="field">
             <label>Variables</label>
-            <div className="chips">
-              {(preview?.variables ?? []).length === 0 ? <span className="muted">none</span> : preview!.variables.map((v) => <code key={v}>{v}</code>)}
-            </div>
+            <Variables names={preview?.variables} />
           </div>
         </div>
         <div className="preview-pane">
@@ -237,30 +248,13 @@ export function TemplateEditor(props: { template: Template | null; projectId: nu
                 </div>
               ))}
               {tab === "html" && (
-                <iframe
-                  title="Preview"
-                  className={`preview-frame${mobile ? " mobile" : ""}`}
-                  sandbox=""
-                  referrerPolicy="no-referrer"
-                  srcDoc={previewDocument(rendered.html, dark)}
-                />
+<PreviewFrame frameRef={frame} html={rendered.html} dark={dark} mobile={mobile} />
               )}
               {tab === "text" && <pre className="log preview-text">{rendered.text}</pre>}
               {tab === "source" && <pre className="log preview-text">{rendered.html}</pre>}
               {tab === "mime" && <pre className="log preview-text">{rendered.eml}</pre>}
               {tab === "compat" && <CompatibilityReport html={rendered.html} />}
-              {rendered.links.length > 0 && (
-                <details>
-                  <summary>{rendered.links.length} {rendered.links.length === 1 ? "link" : "links"}</summary>
-                  <ul className="links">
-                    {rendered.links.map((link) => (
-                      <li key={link}>
-                        <code>{link}</code>
-                      </li>
-                    ))}
-                  </ul>
-                </details>
-              )}
+              <Links links={rendered.links} />
             </>
           )}
           <fieldset className="send">
@@ -289,6 +283,59 @@ export function TemplateEditor(props: { template: Template | null; projectId: nu
     </div>
   );
 }
+
+/** Puts `doc` into the frame unless it is already there; true when it changed. */
+function showDocument(frame: HTMLIFrameElement, doc: string): boolean {
+  if (frame.srcdoc === doc) return false;
+  frame.srcdoc = doc;
+  return true;
+}
+
+/** Runs `then` after `frame` has loaded its new document and the next frame was painted (or after 300 ms). */
+function afterPaint(frame: HTMLIFrameElement, then: () => void) {
+  let done = false;
+  const run = () => {
+    if (done) return;
+    done = true;
+    frame.removeEventListener("load", onLoad);
+    requestAnimationFrame(() => setTimeout(then, 0));
+  };
+  const onLoad = () => run();
+  frame.addEventListener("load", onLoad);
+  setTimeout(run, 300);
+}
+
+/** The sandboxed preview (no `allow-scripts`; the document's own CSP forbids scripts and loads). Its
+ * document is set imperatively, so a new render shows without waiting for React. */
+const PreviewFrame = memo(function PreviewFrame(props: { frameRef: RefObject<HTMLIFrameElement | null>; html: string; dark: boolean; mobile: boolean }) {
+  const { frameRef, html, dark } = props;
+  useLayoutEffect(() => {
+    if (frameRef.current) showDocument(frameRef.current, previewDocument(html, dark));
+  }, [frameRef, html, dark]);
+  return <iframe ref={frameRef} title="Preview" className={`preview-frame${props.mobile ? " mobile" : ""}`} sandbox="" referrerPolicy="no-referrer" />;
+});
+
+const Variables = memo(function Variables({ names }: { names: string[] | undefined }) {
+  return <div className="chips">{!names || names.length === 0 ? <span className="muted">none</span> : names.map((v) => <code key={v}>{v}</code>)}</div>;
+});
+
+const Links = memo(function Links({ links }: { links: string[] }) {
+  if (links.length === 0) return null;
+  return (
+    <details>
+      <summary>
+        {links.length} {links.length === 1 ? "link" : "links"}
+      </summary>
+      <ul className="links">
+        {links.map((link) => (
+          <li key={link}>
+            <code>{link}</code>
+          </li>
+        ))}
+      </ul>
+    </details>
+  );
+});
 
 /** What email clients would not show as the preview does (caniemail.com data, checked on demand). */
 function CompatibilityReport({ html }: { html: string }) {

@@ -129,7 +129,7 @@ fn check_value(field: &FieldSpec, value: &str) -> Result<(), String> {
     match &field.kind {
         FieldKind::Text => Ok(()),
         FieldKind::Host => check_host(value),
-        FieldKind::Url => check_url(value).map(|_| ()),
+        FieldKind::Url => check_url(value).and_then(|url| check_no_credentials(&url)),
         FieldKind::Port => match value.parse::<u32>() {
             Ok(port) if (1..=65535).contains(&port) => Ok(()),
             _ => Err(format!(
@@ -173,17 +173,31 @@ fn check_host(value: &str) -> Result<(), String> {
 /// A message naming what is wrong (the value is included, so callers pass only non-secret values
 /// through to users).
 pub fn check_url(value: &str) -> Result<url::Url, String> {
+    // A URL may carry a password (`user:pass@`): messages show it redacted.
+    let shown = crate::redact::redact(value);
     let url = url::Url::parse(value)
-        .map_err(|error| format!("`{value}` is not a valid URL ({error})"))?;
+        .map_err(|error| format!("`{shown}` is not a valid URL ({error})"))?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(format!(
-            "must start with http:// or https://; got `{value}`"
+            "must start with http:// or https://; got `{shown}`"
         ));
     }
     if url.host_str().is_none_or(str::is_empty) {
-        return Err(format!("`{value}` has no host"));
+        return Err(format!("`{shown}` has no host"));
     }
     Ok(url)
+}
+
+/// Refuses a URL that carries credentials (`https://user:password@host`): a non-secret URL is stored
+/// in SQLite and shown in the UI, so a password in it would leak.
+///
+/// # Errors
+/// A message that names the problem without repeating the credentials.
+pub fn check_no_credentials(url: &url::Url) -> Result<(), String> {
+    if url.username().is_empty() && url.password().is_none() {
+        return Ok(());
+    }
+    Err("must not carry a user name or password (`user:password@`): put credentials in the secret fields, which live in the OS keychain".into())
 }
 
 fn check_header_line(line: &str) -> Result<(), String> {

@@ -1,0 +1,188 @@
+// Desktop benchmarks of the release app beside the minimal Tauri app of tests/bench/minimal (the floor):
+// cold start, idle memory and idle CPU with 1,000 integrations, and the binary and .deb sizes. A benchmark,
+// not a test; run inside the desktop session by `tests/bootstrap.sh bench`, which builds both apps first.
+//
+// - cold start: process spawn → the "ready" mark each UI sends after its first paint (Patchbay: after the
+//   first page of integrations; the minimal app: after its page), a fresh data dir and WebKit cache per run,
+//   median of RUNS runs each, alternating the two apps;
+// - idle memory: PSS of the app plus its WebKit processes (its process group), 30 s after ready;
+// - idle CPU: CPU time of the same processes over the next 60 s, with Patchbay's 1,000 integrations active
+//   and scheduled every 300 s against a local HTTP server on 127.0.0.1 (~200 checks in the window).
+import { spawn, execFileSync } from "node:child_process";
+import { createServer } from "node:http";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { root } from "../e2e/harness.mjs";
+
+const build = process.env.PATCHBAY_BUILD_DIR ?? join(root, "target/release");
+const apps = { patchbay: join(build, "patchbay-app"), minimal: join(build, "patchbay-minimal") };
+const cli = process.env.PATCHBAY_CLI ?? join(root, "target/debug/patchbay");
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const INTEGRATIONS = 1000;
+const IDLE_SETTLE_S = 30;
+const IDLE_CPU_S = 60;
+const TICKS = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim());
+
+for (const [name, path] of Object.entries(apps)) {
+  if (!existsSync(path)) throw new Error(`${name}: ${path} is missing; run tests/bootstrap.sh bench`);
+}
+
+const health = createServer((_request, response) => response.end("ok"));
+await new Promise((resolve) => health.listen(0, "127.0.0.1", resolve));
+const healthUrl = `http://127.0.0.1:${health.address().port}/`;
+
+// One seeded database, copied into each run's fresh data dir.
+const template = mkdtempSync(join(tmpdir(), "patchbay-bench-seed-"));
+execFileSync(cli, ["--data-dir", template, "project", "list"]);
+execFileSync("python3", ["-c", `
+import sqlite3, json, sys, time
+db = sqlite3.connect(sys.argv[1])
+now = int(time.time() * 1000)
+rows = [(1, "http", f"Service {i:04d}", json.dumps({"url": sys.argv[2], "method": "GET", "expected_status": "200-299"}), 1, 300, now - i, now - i, now + 20_000 + (i * 300_000) // ${INTEGRATIONS})
+        for i in range(${INTEGRATIONS})]
+db.executemany("INSERT INTO integrations (project_id, provider, name, config, active, check_interval_s, created_at, updated_at, next_check_at) VALUES (?,?,?,?,?,?,?,?,?)", rows)
+db.commit()
+db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+`, join(template, "patchbay.sqlite3"), healthUrl]);
+
+function environment(dataDir) {
+  return {
+    ...process.env,
+    PATCHBAY_DATA_DIR: dataDir,
+    XDG_DATA_HOME: join(dataDir, "xdg-data"),
+    XDG_CACHE_HOME: join(dataDir, "xdg-cache"),
+    XDG_CONFIG_HOME: join(dataDir, "xdg-config"),
+    HOME: join(dataDir, "home"),
+    PATCHBAY_NO_UPDATE_CHECK: "1",
+  };
+}
+
+/** Starts `app` in a fresh data dir (its own process group); resolves once its UI sent the ready mark. */
+function start(app) {
+  const dataDir = mkdtempSync(join(tmpdir(), `patchbay-bench-${app}-`));
+  if (app === "patchbay") cpSync(template, dataDir, { recursive: true });
+  const started = performance.now();
+  const child = spawn(apps[app], [], { env: environment(dataDir), detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${app} sent no ready mark within 60 s`)), 60_000);
+    let seen = "";
+    const watch = (chunk) => {
+      seen += chunk;
+      if (/UI ready after|^ready$/m.test(seen)) {
+        clearTimeout(timer);
+        resolve({ child, dataDir, ms: performance.now() - started });
+      }
+    };
+    child.stdout.on("data", watch);
+    child.stderr.on("data", watch);
+    child.on("exit", (code) => reject(new Error(`${app} exited (${code}) before ready:\n${seen.slice(-2000)}`)));
+  });
+}
+
+async function stop({ child, dataDir }) {
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  try {
+    process.kill(-child.pid, "SIGTERM");
+  } catch {
+    // already gone
+  }
+  await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
+  try {
+    process.kill(-child.pid, "SIGKILL");
+  } catch {
+    // already gone
+  }
+  rmSync(dataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+}
+
+/** Pids whose process group is `group` (the app and the WebKit processes it spawned). */
+function groupPids(group) {
+  return readdirSync("/proc")
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+        return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]) === group;
+      } catch {
+        return false;
+      }
+    });
+}
+
+function pssKiB(group) {
+  return groupPids(group).reduce((sum, pid) => {
+    try {
+      const match = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"));
+      return sum + (match ? Number(match[1]) : 0);
+    } catch {
+      return sum;
+    }
+  }, 0);
+}
+
+function cpuTicks(group) {
+  return groupPids(group).reduce((sum, pid) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      return sum + Number(fields[11]) + Number(fields[12]);
+    } catch {
+      return sum;
+    }
+  }, 0);
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const sleep = (s) => new Promise((resolve) => setTimeout(resolve, s * 1000));
+const rows = [];
+const row = (metric, value, target, pass) => rows.push(`| ${metric} | ${value} | ${target} | ${pass === undefined ? "—" : pass ? "pass" : "FAIL"} |`);
+
+try {
+  const starts = { patchbay: [], minimal: [] };
+  for (let run = 0; run < RUNS; run++) {
+    for (const app of ["minimal", "patchbay"]) {
+      const running = await start(app);
+      starts[app].push(running.ms);
+      await stop(running);
+    }
+  }
+  const ratio = median(starts.patchbay) / median(starts.minimal);
+  row(`cold start to the first painted list (minimal app: first paint), median of ${RUNS}`,
+    `Patchbay ${median(starts.patchbay).toFixed(0)} ms (${Math.min(...starts.patchbay).toFixed(0)}–${Math.max(...starts.patchbay).toFixed(0)}), minimal ${median(starts.minimal).toFixed(0)} ms — ${ratio.toFixed(2)}×`,
+    "≤ 1.2 × minimal", ratio <= 1.2);
+
+  const idle = {};
+  for (const app of ["minimal", "patchbay"]) {
+    const running = await start(app);
+    await sleep(IDLE_SETTLE_S);
+    const pss = pssKiB(running.child.pid);
+    const before = cpuTicks(running.child.pid);
+    await sleep(IDLE_CPU_S);
+    const cpu = ((cpuTicks(running.child.pid) - before) / TICKS / IDLE_CPU_S) * 100;
+    idle[app] = { pss, cpu, processes: groupPids(running.child.pid).length };
+    await stop(running);
+  }
+  const extraMiB = (idle.patchbay.pss - idle.minimal.pss) / 1024;
+  row(`idle memory (PSS of the app and its WebKit processes, ${IDLE_SETTLE_S} s after ready; ${INTEGRATIONS} integrations)`,
+    `Patchbay ${(idle.patchbay.pss / 1024).toFixed(1)} MiB (${idle.patchbay.processes} processes), minimal ${(idle.minimal.pss / 1024).toFixed(1)} MiB — +${extraMiB.toFixed(1)} MiB`,
+    "≤ minimal + 40 MiB", extraMiB <= 40);
+  row(`idle CPU over ${IDLE_CPU_S} s, ${INTEGRATIONS} integrations scheduled every 300 s`,
+    `Patchbay ${idle.patchbay.cpu.toFixed(2)} % of one core, minimal ${idle.minimal.cpu.toFixed(2)} %`, "< 1 %", idle.patchbay.cpu < 1);
+
+  const mib = (bytes) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+  const binary = statSync(apps.patchbay).size;
+  row("release binary (patchbay-app)", `${mib(binary)} (minimal ${mib(statSync(apps.minimal).size)})`, "≤ 15 MB", binary <= 15 * 1024 * 1024);
+  const debDir = join(build, "bundle", "deb");
+  const deb = existsSync(debDir) ? readdirSync(debDir).find((f) => f.endsWith(".deb")) : undefined;
+  if (deb) {
+    const size = statSync(join(debDir, deb)).size;
+    row(`installer (${deb})`, mib(size), "≤ 8 MB", size <= 8 * 1024 * 1024);
+  } else {
+    row("installer (.deb)", "not built (run `tests/bootstrap.sh bench`)", "≤ 8 MB");
+  }
+} finally {
+  health.close();
+  rmSync(template, { recursive: true, force: true });
+}
+console.log(rows.join("\n"));
