@@ -519,6 +519,12 @@ impl Deliverer {
         })
     }
 
+    /// Uses `context` (timeouts, body limit) for every attempt instead of the 10 s default.
+    pub fn with_context(mut self, context: CheckContext) -> Self {
+        self.context = context;
+        self
+    }
+
     /// Attempts every due event once; returns how many were attempted.
     ///
     /// # Errors
@@ -591,7 +597,17 @@ impl Deliverer {
                         health::preview(&reply.body)
                     )),
                 ),
-                Err(verdict) => (false, None, Some(verdict.detail.clone())),
+                Err(verdict) => (
+                    false,
+                    None,
+                    Some(format!(
+                        "{} ({})",
+                        verdict.detail,
+                        verdict
+                            .error_kind
+                            .map_or("error", health::CheckErrorKind::as_str)
+                    )),
+                ),
             };
             let attempts = attempts + 1;
             let jitter = 0.8 + rand::random::<f64>() * 0.4;

@@ -98,6 +98,19 @@ fn retryable(reply: &HttpReply) -> bool {
     matches!(reply.status, 429 | 502 | 503 | 504)
 }
 
+/// The `result` of a `*.list` call, which is always an array.
+fn list_result(result: &serde_json::Value) -> Result<Vec<serde_json::Value>, Verdict> {
+    result.as_array().cloned().ok_or_else(|| {
+        Verdict::failed(
+            CheckErrorKind::BadResponse,
+            format!(
+                "expected a list in Bitrix24's `result`, got {}",
+                crate::health::preview(result.to_string().as_bytes())
+            ),
+        )
+    })
+}
+
 fn iso(unix_s: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(unix_s)
         .ok()
@@ -156,6 +169,7 @@ impl Client {
                 body.as_ref()
                     .and_then(|b| b["error_description"].as_str())
                     .unwrap_or(""),
+                reply.status,
             ));
         }
         if reply.status != 200 {
@@ -235,7 +249,7 @@ impl Client {
             if let Some(total) = body["total"].as_u64() {
                 self.remember_total(&list_key, total);
             }
-            let items = body["result"].as_array().cloned().unwrap_or_default();
+            let items = list_result(&body["result"])?;
             return Ok((items, body["next"].as_u64()));
         }
         let pages = remaining_pages.min(BATCH_PAGES);
@@ -250,7 +264,7 @@ impl Client {
             if let Some(total) = answer.total {
                 self.remember_total(&list_key, total);
             }
-            let page = answer.result.as_array().cloned().unwrap_or_default();
+            let page = list_result(&answer.result)?;
             let empty = page.is_empty();
             items.extend(page);
             next = answer.next;
@@ -304,6 +318,7 @@ impl Client {
                     return Err(bitrix24_error(
                         error["error"].as_str().unwrap_or("BATCH_ERROR"),
                         error["error_description"].as_str().unwrap_or(""),
+                        200,
                     ));
                 }
                 match answer["result"].get(&key) {

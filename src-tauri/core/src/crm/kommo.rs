@@ -7,7 +7,7 @@
 use super::http::Limited;
 use super::records::Fetched;
 use super::sync::{Entity, PageResult};
-use crate::health::{CheckContext, CheckTarget, HttpReply, Verdict};
+use crate::health::{CheckContext, CheckErrorKind, CheckTarget, HttpReply, Verdict};
 use crate::providers::kommo_api_base;
 
 /// Spacing of requests: 7 per second is the documented limit; 150 ms (6.7/s, no burst) keeps every
@@ -102,10 +102,17 @@ impl Client {
                 next: None,
             });
         };
-        let items = body["_embedded"][key]
-            .as_array()
-            .cloned()
-            .unwrap_or_default();
+        // A 200 always carries `_embedded.<entity>` (no records is 204): anything else is not Kommo's
+        // answer (a proxy's page, another API) and must not pass for an empty page.
+        let Some(items) = body["_embedded"][key].as_array().cloned() else {
+            return Err(Verdict::failed(
+                CheckErrorKind::BadResponse,
+                format!(
+                    "expected {{\"_embedded\": {{\"{key}\": […]}}}} from Kommo, got {}",
+                    crate::health::preview(body.to_string().as_bytes())
+                ),
+            ));
+        };
         let mut records = Vec::with_capacity(items.len());
         for item in &items {
             records.push(record(kind, item)?);

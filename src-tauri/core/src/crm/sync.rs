@@ -241,6 +241,12 @@ impl Sync {
         self
     }
 
+    /// Uses `context` (timeouts, body limit) for every request instead of the 30 s default.
+    pub fn with_context(mut self, context: crate::health::CheckContext) -> Self {
+        self.context = context;
+        self
+    }
+
     /// Shortens retry backoff (tests).
     pub fn with_backoff(mut self, base: std::time::Duration) -> Self {
         self.backoff = Some(base);

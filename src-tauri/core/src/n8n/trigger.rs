@@ -114,6 +114,12 @@ impl Trigger {
         })
     }
 
+    /// Uses `context` (timeouts, body limit) for every request instead of the 10 s default.
+    pub fn with_context(mut self, context: CheckContext) -> Self {
+        self.context = context;
+        self
+    }
+
     /// Publishes run progress on `sender` (the app forwards it to the UI).
     pub fn with_progress(mut self, sender: broadcast::Sender<Run>) -> Self {
         self.progress = Some(sender);

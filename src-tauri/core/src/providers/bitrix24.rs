@@ -90,12 +90,16 @@ async fn probe(target: &CheckTarget, context: &CheckContext) -> Verdict {
             .and_then(|b| b.get("error_description"))
             .and_then(|d| d.as_str())
             .unwrap_or("");
-        return classify_error(code, description);
+        return classify_error(code, description, reply.status);
     }
     if reply.status != 200 {
         return reply.status_failure("Bitrix24");
     }
-    match body.as_ref().and_then(|b| b.get("result")) {
+    match body
+        .as_ref()
+        .and_then(|b| b.get("result"))
+        .filter(|r| r.is_object())
+    {
         Some(profile) => {
             let name = [profile.get("NAME"), profile.get("LAST_NAME")]
                 .iter()
@@ -118,8 +122,8 @@ async fn probe(target: &CheckTarget, context: &CheckContext) -> Verdict {
     }
 }
 
-/// Maps a Bitrix24 error code to a verdict.
-pub fn classify_error(code: &str, description: &str) -> Verdict {
+/// Maps a Bitrix24 error code (and, for codes it does not know, the HTTP `status`) to a verdict.
+pub fn classify_error(code: &str, description: &str, status: u16) -> Verdict {
     let detail = if description.is_empty() {
         format!("Bitrix24 error {code}")
     } else {
@@ -136,6 +140,15 @@ pub fn classify_error(code: &str, description: &str) -> Verdict {
         "QUERY_LIMIT_EXCEEDED" | "OPERATION_TIME_LIMIT" => {
             Verdict::failed(CheckErrorKind::RateLimited, detail)
         }
-        _ => Verdict::failed(CheckErrorKind::BadResponse, detail),
+        // An unknown code: the HTTP status says what kind of failure it is.
+        _ => match status {
+            401 | 403 => Verdict::failed(CheckErrorKind::Auth, detail),
+            429 => Verdict::failed(CheckErrorKind::RateLimited, detail),
+            200..=299 => Verdict::failed(CheckErrorKind::BadResponse, detail),
+            _ => Verdict::failed(
+                CheckErrorKind::HttpStatus,
+                format!("HTTP {status}: {detail}"),
+            ),
+        },
     }
 }

@@ -134,8 +134,8 @@ pub fn kommo_api_base(target: &crate::health::CheckTarget) -> String {
 }
 
 /// Maps a Bitrix24 `{error, error_description}` to a classified verdict.
-pub fn bitrix24_error(code: &str, description: &str) -> crate::health::Verdict {
-    bitrix24::classify_error(code, description)
+pub fn bitrix24_error(code: &str, description: &str, status: u16) -> crate::health::Verdict {
+    bitrix24::classify_error(code, description, status)
 }
 
 /// Every provider, in catalog order: the code providers, then the declarative ones from `catalog.json`.

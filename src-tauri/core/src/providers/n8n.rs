@@ -2,7 +2,7 @@
 //! (`X-N8N-API-KEY`), the signing secret signs webhook triggers.
 
 use super::{FieldKind, FieldSpec, Provider, ProviderSpec};
-use crate::health::{self, CheckContext, CheckFuture, CheckTarget, Verdict};
+use crate::health::{self, CheckContext, CheckErrorKind, CheckFuture, CheckTarget, Verdict};
 
 /// An n8n instance.
 pub struct N8n;
@@ -42,6 +42,20 @@ async fn probe(target: &CheckTarget, context: &CheckContext) -> Verdict {
     if reply.status != 200 {
         return reply.status_failure("n8n /healthz");
     }
+    // n8n answers `{"status": "ok"}`; anything else is another server on that address.
+    match reply.json("n8n /healthz") {
+        Ok(body) if body["status"] == "ok" => {}
+        Ok(_) => {
+            return Verdict::failed(
+                CheckErrorKind::BadResponse,
+                format!(
+                    "expected {{\"status\": \"ok\"}} from n8n /healthz, got {}",
+                    health::preview(&reply.body)
+                ),
+            )
+        }
+        Err(verdict) => return verdict,
+    }
     let Some(api_key) = target.secret("api_key") else {
         return reply.healthy("n8n is up (no API key to verify)");
     };
@@ -56,8 +70,18 @@ async fn probe(target: &CheckTarget, context: &CheckContext) -> Verdict {
     if api.status != 200 {
         return api.status_failure("the n8n API");
     }
-    if let Err(verdict) = api.json("the n8n API") {
-        return verdict;
+    match api.json("the n8n API") {
+        Ok(body) if body["data"].is_array() => {}
+        Ok(_) => {
+            return Verdict::failed(
+                CheckErrorKind::BadResponse,
+                format!(
+                    "expected {{\"data\": […]}} from the n8n API, got {}",
+                    health::preview(&api.body)
+                ),
+            )
+        }
+        Err(verdict) => return verdict,
     }
     reply.healthy("n8n is up; API key accepted")
 }
