@@ -21,6 +21,8 @@ before(async () => {
   urls = JSON.parse(line);
   app = await startApp({
     port: 4484,
+    // The webhook URLs carry the portals' codes: neither may be written anywhere in clear.
+    secrets: [urls.source, urls.target].map((url) => new URL(url).pathname.replace(/\/$/, "")),
     seed: (dataDir) => {
       patchbay(dataDir, ["integration", "add", "--provider", "bitrix24", "--name", "Partner portal", "--secret", "webhook_url"], `${urls.source}\n`);
       patchbay(dataDir, ["integration", "add", "--provider", "bitrix24", "--name", "Main portal", "--secret", "webhook_url", "--inactive"], `${urls.target}\n`);

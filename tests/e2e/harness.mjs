@@ -2,7 +2,7 @@
 // debug build) on its own port with a fresh data dir, and stops it with SIGTERM (SIGKILL would leave
 // WebKitWebDriver behind, SPEC §7).
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createRequire } from "node:module";
@@ -14,7 +14,7 @@ export const { Builder, By, Key, until, Capabilities } = require("selenium-webdr
 // PATCHBAY_BUILD_DIR points benchmarks at another build (e.g. target/bench); tests use the debug build.
 const build = process.env.PATCHBAY_BUILD_DIR ?? join(root, "target/debug");
 export const application = join(build, "patchbay-app");
-export const cli = join(build, "patchbay");
+export const cli = process.env.PATCHBAY_CLI ?? join(build, "patchbay");
 
 async function waitForDriver(url, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
@@ -29,8 +29,33 @@ async function waitForDriver(url, timeoutMs) {
   throw new Error(`tauri-driver did not start within ${timeoutMs} ms`);
 }
 
-/** A running app session. `seed(dataDir)` runs before the app starts (e.g. CLI commands). */
-export async function startApp({ port, env = {}, seed } = {}) {
+/** Files under `dir` (recursively) that contain any of `secrets`, as UTF-8 or UTF-16 (WebKit's storage). */
+export function filesContaining(dir, secrets) {
+  const needles = secrets.filter(Boolean).flatMap((secret) => [Buffer.from(secret, "utf8"), Buffer.from(secret, "utf16le")]);
+  const hits = [];
+  const walk = (path) => {
+    for (const entry of readdirSync(path, { withFileTypes: true })) {
+      const full = join(path, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.isFile()) {
+        let bytes;
+        try {
+          bytes = readFileSync(full);
+        } catch {
+          continue; // removed while we walked (WebKit caches)
+        }
+        for (const needle of needles) if (bytes.includes(needle)) hits.push(`${full} contains a secret (${needle.length} bytes)`);
+      }
+    }
+  };
+  if (existsSync(dir)) walk(dir);
+  return hits;
+}
+
+/** A running app session. `seed(dataDir)` runs before the app starts (e.g. CLI commands). Every value in
+ * `secrets` (tests may push more) must not appear in any file of the session — database and WAL, logs,
+ * WebKit storage and caches, exports — when it stops: `stop()` scans them and throws on a hit. */
+export async function startApp({ port, env = {}, seed, secrets = [] } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), "patchbay-e2e-"));
   if (seed) await seed(dataDir);
   const nativePort = port + 1;
@@ -49,7 +74,9 @@ export async function startApp({ port, env = {}, seed } = {}) {
   return {
     driver,
     dataDir,
+    secrets,
     async stop() {
+      let leaks = [];
       try {
         await driver.quit();
       } finally {
@@ -58,6 +85,7 @@ export async function startApp({ port, env = {}, seed } = {}) {
           driverProcess.kill("SIGTERM");
           await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
         }
+        leaks = filesContaining(dataDir, secrets);
         // WebKit's helper processes may still be writing caches for a moment after the session ends; a
         // temp dir left behind must not fail the test.
         try {
@@ -66,6 +94,7 @@ export async function startApp({ port, env = {}, seed } = {}) {
           console.warn(`harness: could not remove ${dataDir}: ${error.message}`);
         }
       }
+      if (leaks.length > 0) throw new Error(`secret values found in the session's files:\n${leaks.join("\n")}`);
     },
   };
 }

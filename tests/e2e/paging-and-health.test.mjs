@@ -17,6 +17,7 @@ before(async () => {
   serverUrl = `http://127.0.0.1:${server.address().port}/health`;
   app = await startApp({
     port: 4454,
+    secrets: ["n8n-key-e2e", "kommo-token-e2e"],
     seed: (dataDir) => {
       for (let i = 1; i <= 22; i++) {
         const name = `Client site ${String(i).padStart(2, "0")}`;

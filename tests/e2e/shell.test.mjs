@@ -46,6 +46,7 @@ before(async () => {
   await new Promise((r) => server.listen(0, "127.0.0.1", r));
   app = await startApp({
     port: 4494,
+    secrets: [SECRET, "e2e passphrase"],
     seed: (dir) =>
       patchbay(dir, ["integration", "add", "--provider", "kommo", "--name", "Sales", "--set", "subdomain=acme", "--secret", "token"], `${SECRET}\n`),
     env: { PATCHBAY_UPDATE_ENDPOINT: `http://127.0.0.1:${server.address().port}/latest.json`, PATCHBAY_UPDATE_PUBKEY: pubkey },

@@ -28,7 +28,7 @@ let driver;
 
 before(async () => {
   await new Promise((r) => receiver.listen(0, "127.0.0.1", r));
-  app = await startApp({ port: 4504 });
+  app = await startApp({ port: 4504, secrets: [secret] });
   driver = app.driver;
 });
 
