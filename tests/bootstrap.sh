@@ -11,7 +11,7 @@ mode=${1:-}
 
 build_packages=(libwebkit2gtk-4.1-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev librsvg2-dev
   libayatana-appindicator3-dev libssl-dev libdbus-1-dev pkg-config build-essential)
-test_packages=(xvfb xauth dbus-x11 gnome-keyring libsecret-tools dunst webkit2gtk-driver imagemagick
+test_packages=(xvfb xauth dbus-x11 gnome-keyring libsecret-tools dunst webkit2gtk-driver imagemagick xdg-utils
   openssl python3 python3-venv postgresql chromium)
 
 install_apt() {
@@ -115,12 +115,13 @@ case "$mode" in
     cargo build --release -p patchbay-app -p patchbay-minimal
     cargo build --bin patchbay
     command -v tauri-driver >/dev/null || cargo install tauri-driver --locked
-    (cd ui && npx --yes @tauri-apps/cli@2 bundle --bundles deb --config ../tauri.conf.json) || echo "bootstrap: .deb bundling failed; its size is reported as not built" >&2
+    npx --yes @tauri-apps/cli@2 bundle --bundles deb || echo "bootstrap: .deb bundling failed; its size is reported as not built" >&2
     results=$(mktemp)
     for bench in check_all template_render crm_sync page_query; do
       cargo bench -p patchbay-core --bench "$bench" | tee -a "$results"
     done
-    with_desktop_session bash -c "PATCHBAY_BUILD_DIR=$root/target/release node tests/bench/ui-timings.mjs && node tests/bench/desktop.mjs" | tee -a "$results"
+    # The debug CLI seeds the benchmark databases (the release build has only the two apps).
+    with_desktop_session bash -c "export PATCHBAY_CLI=$root/target/debug/patchbay; PATCHBAY_BUILD_DIR=$root/target/release node tests/bench/ui-timings.mjs && node tests/bench/desktop.mjs" | tee -a "$results"
     echo
     echo "| metric | value | target | result |"
     echo "|---|---|---|---|"

@@ -27,8 +27,10 @@ use patchbay_core::{
 use tauri::State;
 
 /// The app's state: the core and its health service, or the error that kept the database from opening
-/// (every command then reports it instead of the app crashing at start-up).
-pub struct AppState(pub Result<Services, ErrorPayload>);
+/// (every command then reports it instead of the app crashing at start-up). The database opens on a
+/// background thread while the window loads; commands wait for it.
+#[derive(Default)]
+pub struct AppState(std::sync::OnceLock<Result<Services, ErrorPayload>>);
 
 /// The core and the services built on it.
 #[derive(Clone)]
@@ -44,8 +46,17 @@ pub struct Services {
 }
 
 impl AppState {
-    fn services(&self) -> CommandResult<Services> {
-        self.0.clone()
+    /// Stores the outcome of opening the database (the first call wins).
+    pub fn set(&self, opened: Result<Services, ErrorPayload>) {
+        let _ = self.0.set(opened);
+    }
+
+    /// The services, waiting until the database has been opened.
+    ///
+    /// # Errors
+    /// The error that kept the database from opening.
+    pub fn services(&self) -> CommandResult<Services> {
+        self.0.wait().clone()
     }
 }
 
@@ -75,14 +86,15 @@ pub fn mark_process_start() {
 }
 
 /// Called by the UI once, after the first page of integrations was painted; logs the startup time
-/// (`UI ready after N ms`, also what the desktop benchmark waits for on stderr).
+/// (`UI ready after N ms`, also what the desktop benchmark waits for on stderr) and builds the tray.
 #[tauri::command]
-pub fn ui_ready() {
+pub fn ui_ready(app: tauri::AppHandle) {
     if !UI_READY.swap(true, std::sync::atomic::Ordering::SeqCst) {
         let elapsed = PROCESS_START
             .get()
             .map_or(0, |start| start.elapsed().as_millis());
         log::info!("UI ready after {elapsed} ms");
+        crate::tray::build_once(&app);
     }
 }
 

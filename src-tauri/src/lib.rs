@@ -5,6 +5,7 @@ pub mod autostart;
 pub mod bundle;
 pub mod commands;
 pub mod logs;
+pub mod navigation;
 pub mod notifications;
 pub mod tray;
 pub mod updates;
@@ -18,7 +19,7 @@ use tauri::{Manager, WindowEvent};
 use commands::{AppState, Services};
 
 /// Opens the core in the data dir (`PATCHBAY_DATA_DIR` or the OS app-data dir) and its health service.
-fn open_services() -> AppState {
+fn open_services() -> Result<Services, patchbay_core::ErrorPayload> {
     let opened = patchbay_core::default_data_dir()
         .and_then(|dir| Patchbay::open(&dir))
         .map(Arc::new)
@@ -43,7 +44,32 @@ fn open_services() -> AppState {
             eprintln!("patchbay: cannot open the database: {error}");
             error.to_payload()
         });
-    AppState(opened)
+    opened
+}
+
+/// Health and sync schedulers, the outbox worker and the event forwarders, once the database is open.
+fn start_background_work(handle: &tauri::AppHandle) {
+    let Ok(services) = handle.state::<AppState>().services() else {
+        return;
+    };
+    tauri::async_runtime::spawn(notifications::forward(
+        handle.clone(),
+        services.health.subscribe(),
+    ));
+    tauri::async_runtime::spawn(notifications::forward_runs(
+        handle.clone(),
+        services.health.subscribe_runs(),
+    ));
+    tauri::async_runtime::spawn(Arc::clone(&services.health).run_scheduler());
+    tauri::async_runtime::spawn(Arc::clone(&services.sync).run_scheduler());
+    match patchbay_core::outbox::Deliverer::new() {
+        Ok(deliverer) => {
+            tauri::async_runtime::spawn(
+                deliverer.run(services.core.clone(), std::time::Duration::from_secs(1)),
+            );
+        }
+        Err(error) => log::warn!("audit webhooks disabled: {error}"),
+    }
 }
 
 /// Builds and runs the app until it is quit from the tray (closing the window only hides it).
@@ -54,12 +80,13 @@ pub fn run() {
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
             tray::show_window(app)
         }))
+        .plugin(navigation::guard())
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .plugin(logs::plugin())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_updater::Builder::new().build())
         .plugin(autostart::plugin())
-        .manage(open_services())
+        .manage(AppState::default())
         .manage(updates::PendingUpdate::default())
         .manage(bundle::LastExport::default())
         .setup(|app| {
@@ -82,29 +109,20 @@ pub fn run() {
             {
                 tauri::async_runtime::spawn(updates::check_periodically(handle.clone()));
             }
-            if let Ok(services) = app.state::<AppState>().0.clone() {
-                tauri::async_runtime::spawn(notifications::forward(
-                    handle.clone(),
-                    services.health.subscribe(),
-                ));
-                tauri::async_runtime::spawn(notifications::forward_runs(
-                    handle.clone(),
-                    services.health.subscribe_runs(),
-                ));
-                tauri::async_runtime::spawn(Arc::clone(&services.health).run_scheduler());
-                tauri::async_runtime::spawn(Arc::clone(&services.sync).run_scheduler());
-                match patchbay_core::outbox::Deliverer::new() {
-                    Ok(deliverer) => {
-                        tauri::async_runtime::spawn(
-                            deliverer.run(services.core.clone(), std::time::Duration::from_secs(1)),
-                        );
-                    }
-                    Err(error) => log::warn!("audit webhooks disabled: {error}"),
-                }
-            }
-            if let Err(error) = tray::build(&handle) {
-                log::warn!("no system tray ({error}); closing the window will quit");
-            }
+            // The database (migrations, keychain sweep) opens while the window loads; commands wait
+            // for it. Then the background work starts; the tray follows the first paint.
+            let opener = handle.clone();
+            std::thread::Builder::new()
+                .name("open-database".into())
+                .spawn(move || {
+                    opener.state::<AppState>().set(open_services());
+                    start_background_work(&opener);
+                })?;
+            let later = handle.clone();
+            tauri::async_runtime::spawn(async move {
+                tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+                tray::build_once(&later);
+            });
             Ok(())
         })
         .on_window_event(|window, event| {

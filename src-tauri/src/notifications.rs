@@ -19,6 +19,8 @@ use crate::commands::AppState;
 
 /// Longest time results wait before being sent to the UI.
 const BATCH_WINDOW: Duration = Duration::from_secs(1);
+/// How long results without a change of status are gathered before they are sent.
+const QUIET_WINDOW: Duration = Duration::from_secs(30);
 /// Names listed in a grouped toast before "and N more".
 const NAMES_IN_TOAST: usize = 5;
 
@@ -118,13 +120,20 @@ pub async fn forward(app: AppHandle, mut updates: broadcast::Receiver<HealthUpda
             Err(broadcast::error::RecvError::Lagged(_)) => continue,
             Err(broadcast::error::RecvError::Closed) => return,
         };
+        // A change of status goes out within BATCH_WINDOW; results that change nothing but the time of
+        // the last check are gathered for QUIET_WINDOW (fewer wake-ups of the webview when all is well).
+        let mut changed = first.changed();
         let mut batch = vec![first];
-        let deadline = tokio::time::Instant::now() + BATCH_WINDOW;
-        while let Ok(next) = tokio::time::timeout_at(deadline, updates.recv()).await {
-            match next {
-                Ok(update) => batch.push(update),
-                Err(broadcast::error::RecvError::Lagged(_)) => continue,
-                Err(broadcast::error::RecvError::Closed) => break,
+        let started = tokio::time::Instant::now();
+        loop {
+            let window = if changed { BATCH_WINDOW } else { QUIET_WINDOW };
+            match tokio::time::timeout_at(started + window, updates.recv()).await {
+                Ok(Ok(update)) => {
+                    changed |= update.changed();
+                    batch.push(update);
+                }
+                Ok(Err(broadcast::error::RecvError::Lagged(_))) => continue,
+                Ok(Err(broadcast::error::RecvError::Closed)) | Err(_) => break,
             }
         }
         let event = if batch.len() == 1 && batch[0].changed() {
@@ -136,8 +145,10 @@ pub async fn forward(app: AppHandle, mut updates: broadcast::Receiver<HealthUpda
         if let Err(error) = app.emit(event, BatchUpdate { updates: batch }) {
             log::warn!("cannot emit {event}: {error}");
         }
-        crate::tray::refresh(&app);
-        let muted = match app.state::<AppState>().0.as_ref() {
+        if changed {
+            crate::tray::refresh(&app);
+        }
+        let muted = match app.state::<AppState>().services() {
             Ok(services) => {
                 let core = services.core.clone();
                 tauri::async_runtime::spawn_blocking(move || {

@@ -17,6 +17,21 @@ const ICON_UNHEALTHY: &[u8] = include_bytes!("../../icons/tray-unhealthy.png");
 /// The tray's pause item, kept to reflect the current state.
 pub struct PauseItem(pub CheckMenuItem<Wry>);
 
+/// Builds the tray once, on the main thread: called after the UI's first paint (and by a timer in
+/// case the window is hidden), so creating it never delays the window.
+pub fn build_once(app: &AppHandle) {
+    static BUILT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if BUILT.swap(true, std::sync::atomic::Ordering::SeqCst) {
+        return;
+    }
+    let handle = app.clone();
+    let _ = app.run_on_main_thread(move || {
+        if let Err(error) = build(&handle) {
+            log::warn!("no system tray ({error}); closing the window will quit");
+        }
+    });
+}
+
 /// Builds the tray.
 ///
 /// # Errors
@@ -26,8 +41,7 @@ pub fn build(app: &AppHandle) -> tauri::Result<TrayIcon> {
     let check_all = MenuItem::with_id(app, "check_all", "Check all now", true, None::<&str>)?;
     let paused = app
         .state::<AppState>()
-        .0
-        .as_ref()
+        .services()
         .map(|services| services.health.is_paused())
         .unwrap_or(false);
     let pause = CheckMenuItem::with_id(app, "pause", "Pause checks", true, paused, None::<&str>)?;
@@ -42,7 +56,7 @@ pub fn build(app: &AppHandle) -> tauri::Result<TrayIcon> {
         .on_menu_event(|app, event| match event.id().as_ref() {
             "open" => show_window(app),
             "check_all" => {
-                if let Ok(services) = app.state::<AppState>().0.clone() {
+                if let Ok(services) = app.state::<AppState>().services() {
                     tauri::async_runtime::spawn(async move {
                         let _ = services.health.check_all(IntegrationQuery::default()).await;
                     });
@@ -58,7 +72,7 @@ pub fn build(app: &AppHandle) -> tauri::Result<TrayIcon> {
 }
 
 fn toggle_pause(app: &AppHandle) {
-    let Ok(services) = app.state::<AppState>().0.clone() else {
+    let Ok(services) = app.state::<AppState>().services() else {
         return;
     };
     let paused = !services.health.is_paused();
@@ -102,7 +116,7 @@ pub fn describe(counts: &StatusCounts) -> String {
 
 /// Updates the tray's icon and tooltip from the store.
 pub fn refresh(app: &AppHandle) {
-    let Ok(services) = app.state::<AppState>().0.clone() else {
+    let Ok(services) = app.state::<AppState>().services() else {
         return;
     };
     let app = app.clone();

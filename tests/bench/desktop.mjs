@@ -6,8 +6,9 @@
 //   first page of integrations; the minimal app: after its page), a fresh data dir and WebKit cache per run,
 //   median of RUNS runs each, alternating the two apps;
 // - idle memory: PSS of the app plus its WebKit processes (its process group), 30 s after ready;
-// - idle CPU: CPU time of the same processes over the next 60 s, with Patchbay's 1,000 integrations active
-//   and scheduled every 300 s against a local HTTP server on 127.0.0.1 (~200 checks in the window).
+// - idle CPU: CPU time of the same processes over the next 60 s, with Patchbay's 1,000 integrations active,
+//   healthy from earlier checks and scheduled every 300 s against a local HTTP server on 127.0.0.1 (~200
+//   checks in the window).
 import { spawn, execFileSync } from "node:child_process";
 import { createServer } from "node:http";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
@@ -19,6 +20,8 @@ const build = process.env.PATCHBAY_BUILD_DIR ?? join(root, "target/release");
 const apps = { patchbay: join(build, "patchbay-app"), minimal: join(build, "patchbay-minimal") };
 const cli = process.env.PATCHBAY_CLI ?? join(root, "target/debug/patchbay");
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+// BENCH_PHASES=start,idle,size (default all) runs a part, e.g. while profiling one figure.
+const PHASES = (process.env.BENCH_PHASES ?? "start,idle,size").split(",");
 const INTEGRATIONS = 1000;
 const IDLE_SETTLE_S = 30;
 const IDLE_CPU_S = 60;
@@ -39,9 +42,10 @@ execFileSync("python3", ["-c", `
 import sqlite3, json, sys, time
 db = sqlite3.connect(sys.argv[1])
 now = int(time.time() * 1000)
-rows = [(1, "http", f"Service {i:04d}", json.dumps({"url": sys.argv[2], "method": "GET", "expected_status": "200-299"}), 1, 300, now - i, now - i, now + 20_000 + (i * 300_000) // ${INTEGRATIONS})
+# Steady state: every integration was checked before (healthy) and is due again within the next 300 s.
+rows = [(1, "http", f"Service {i:04d}", json.dumps({"url": sys.argv[2], "method": "GET", "expected_status": "200-299"}), 1, 300, now - i, now - i, now + 20_000 + (i * 300_000) // ${INTEGRATIONS}, "healthy", now - 60_000, 3, "HTTP 200")
         for i in range(${INTEGRATIONS})]
-db.executemany("INSERT INTO integrations (project_id, provider, name, config, active, check_interval_s, created_at, updated_at, next_check_at) VALUES (?,?,?,?,?,?,?,?,?)", rows)
+db.executemany("INSERT INTO integrations (project_id, provider, name, config, active, check_interval_s, created_at, updated_at, next_check_at, status, last_checked_at, last_latency_ms, last_detail) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
 db.commit()
 db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 `, join(template, "patchbay.sqlite3"), healthUrl]);
@@ -110,28 +114,35 @@ function groupPids(group) {
     });
 }
 
-function pssKiB(group) {
-  return groupPids(group).reduce((sum, pid) => {
+/** Per process of the group: name → value, from `read(pid)` (processes that vanished count 0). */
+function perProcess(group, read) {
+  const values = {};
+  for (const pid of groupPids(group)) {
     try {
-      const match = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"));
-      return sum + (match ? Number(match[1]) : 0);
+      const name = readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+      values[name] = (values[name] ?? 0) + read(pid);
     } catch {
-      return sum;
+      // gone
     }
-  }, 0);
+  }
+  return values;
 }
+const sum = (values) => Object.values(values).reduce((a, b) => a + b, 0);
 
-function cpuTicks(group) {
-  return groupPids(group).reduce((sum, pid) => {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      return sum + Number(fields[11]) + Number(fields[12]);
-    } catch {
-      return sum;
-    }
-  }, 0);
-}
+const pssKiB = (group) =>
+  perProcess(group, (pid) => Number(/^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"))?.[1] ?? 0));
+
+const cpuTicks = (group) =>
+  perProcess(group, (pid) => {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return Number(fields[11]) + Number(fields[12]);
+  });
+
+const describe = (values, unit) =>
+  Object.entries(values)
+    .map(([name, value]) => `${name} ${unit(value)}`)
+    .join(", ");
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const sleep = (s) => new Promise((resolve) => setTimeout(resolve, s * 1000));
@@ -140,7 +151,7 @@ const row = (metric, value, target, pass) => rows.push(`| ${metric} | ${value} |
 
 try {
   const starts = { patchbay: [], minimal: [] };
-  for (let run = 0; run < RUNS; run++) {
+  for (let run = 0; run < (PHASES.includes("start") ? RUNS : 0); run++) {
     for (const app of ["minimal", "patchbay"]) {
       const running = await start(app);
       starts[app].push(running.ms);
@@ -148,28 +159,32 @@ try {
     }
   }
   const ratio = median(starts.patchbay) / median(starts.minimal);
-  row(`cold start to the first painted list (minimal app: first paint), median of ${RUNS}`,
+  if (PHASES.includes("start")) row(`cold start to the first painted list (minimal app: first paint), median of ${RUNS}`,
     `Patchbay ${median(starts.patchbay).toFixed(0)} ms (${Math.min(...starts.patchbay).toFixed(0)}–${Math.max(...starts.patchbay).toFixed(0)}), minimal ${median(starts.minimal).toFixed(0)} ms — ${ratio.toFixed(2)}×`,
     "≤ 1.2 × minimal", ratio <= 1.2);
 
   const idle = {};
-  for (const app of ["minimal", "patchbay"]) {
+  for (const app of PHASES.includes("idle") ? ["minimal", "patchbay"] : []) {
     const running = await start(app);
     await sleep(IDLE_SETTLE_S);
-    const pss = pssKiB(running.child.pid);
+    const memory = pssKiB(running.child.pid);
     const before = cpuTicks(running.child.pid);
     await sleep(IDLE_CPU_S);
-    const cpu = ((cpuTicks(running.child.pid) - before) / TICKS / IDLE_CPU_S) * 100;
-    idle[app] = { pss, cpu, processes: groupPids(running.child.pid).length };
+    const after = cpuTicks(running.child.pid);
+    const percent = (ticks) => (ticks / TICKS / IDLE_CPU_S) * 100;
+    const cpuBy = Object.fromEntries(Object.entries(after).map(([name, ticks]) => [name, percent(ticks - (before[name] ?? 0))]));
+    idle[app] = { pss: sum(memory), cpu: sum(cpuBy), processes: groupPids(running.child.pid).length };
+    console.error(`${app}: PSS ${describe(memory, (k) => `${(k / 1024).toFixed(1)} MiB`)}; CPU ${describe(cpuBy, (c) => `${c.toFixed(2)} %`)}`);
     await stop(running);
   }
-  const extraMiB = (idle.patchbay.pss - idle.minimal.pss) / 1024;
-  row(`idle memory (PSS of the app and its WebKit processes, ${IDLE_SETTLE_S} s after ready; ${INTEGRATIONS} integrations)`,
+  const extraMiB = idle.patchbay ? (idle.patchbay.pss - idle.minimal.pss) / 1024 : 0;
+  if (idle.patchbay) row(`idle memory (PSS of the app and its WebKit processes, ${IDLE_SETTLE_S} s after ready; ${INTEGRATIONS} integrations)`,
     `Patchbay ${(idle.patchbay.pss / 1024).toFixed(1)} MiB (${idle.patchbay.processes} processes), minimal ${(idle.minimal.pss / 1024).toFixed(1)} MiB — +${extraMiB.toFixed(1)} MiB`,
     "≤ minimal + 40 MiB", extraMiB <= 40);
-  row(`idle CPU over ${IDLE_CPU_S} s, ${INTEGRATIONS} integrations scheduled every 300 s`,
+  if (idle.patchbay) row(`idle CPU over ${IDLE_CPU_S} s, ${INTEGRATIONS} integrations scheduled every 300 s`,
     `Patchbay ${idle.patchbay.cpu.toFixed(2)} % of one core, minimal ${idle.minimal.cpu.toFixed(2)} %`, "< 1 %", idle.patchbay.cpu < 1);
 
+  if (PHASES.includes("size")) {
   const mib = (bytes) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
   const binary = statSync(apps.patchbay).size;
   row("release binary (patchbay-app)", `${mib(binary)} (minimal ${mib(statSync(apps.minimal).size)})`, "≤ 15 MB", binary <= 15 * 1024 * 1024);
@@ -180,6 +195,7 @@ try {
     row(`installer (${deb})`, mib(size), "≤ 8 MB", size <= 8 * 1024 * 1024);
   } else {
     row("installer (.deb)", "not built (run `tests/bootstrap.sh bench`)", "≤ 8 MB");
+  }
   }
 } finally {
   health.close();

@@ -1,14 +1,46 @@
-import { useEffect, useState } from "react";
-import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { api, onHealthUpdates, onRunProgress, onUpdateAvailable } from "./api";
+import { lazy, Suspense, useEffect, useState } from "react";
+import { useQuery, useQueryClient, type QueryClient } from "@tanstack/react-query";
+import { api, onHealthUpdates, onRunProgress, onUpdateAvailable, type HealthUpdate, type Integration, type Page as ListPage } from "./api";
 import { useToast } from "./shared/toasts";
-import { RunsPage } from "./runs/RunsPage";
-import { WebhooksPage } from "./webhooks/WebhooksPage";
-import { TemplatesPage } from "./templates/TemplatesPage";
-import { SettingsPage } from "./settings/SettingsPage";
 import { IntegrationsPage } from "./integrations/IntegrationsPage";
 import { ProjectSwitcher } from "./projects/ProjectSwitcher";
 import { usePersistentState } from "./shared/usePersistentState";
+
+// Only the Integrations page is in the first bundle: the others load when first opened (a faster start).
+const RunsPage = lazy(() => import("./runs/RunsPage").then((m) => ({ default: m.RunsPage })));
+const WebhooksPage = lazy(() => import("./webhooks/WebhooksPage").then((m) => ({ default: m.WebhooksPage })));
+const TemplatesPage = lazy(() => import("./templates/TemplatesPage").then((m) => ({ default: m.TemplatesPage })));
+const SettingsPage = lazy(() => import("./settings/SettingsPage").then((m) => ({ default: m.SettingsPage })));
+
+/** How often the visible lists are refetched while health results only refresh rows in place, ms. */
+const HEALTH_REFRESH_MS = 30_000;
+
+/** Applies a batch of health results: rows on screen take their new state in place (no refetch); a
+ * change of status — which moves rows between filters and sort positions and changes the counts —
+ * refetches the lists at once, anything else at most every {@link HEALTH_REFRESH_MS}. */
+function healthApplier(queryClient: QueryClient) {
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let due = Infinity;
+  const refresh = (delay: number) => {
+    const at = Date.now() + delay;
+    if (timer && due <= at) return;
+    if (timer) clearTimeout(timer);
+    due = at;
+    timer = setTimeout(() => {
+      timer = null;
+      due = Infinity;
+      void queryClient.invalidateQueries({ queryKey: ["integrations"] });
+      void queryClient.invalidateQueries({ queryKey: ["history"] });
+    }, delay);
+  };
+  return (updates: HealthUpdate[]) => {
+    const fresh = new Map<number, Integration>(updates.map((u) => [u.integration.id, u.integration]));
+    queryClient.setQueriesData<ListPage<Integration>>({ queryKey: ["integrations"] }, (page) =>
+      page?.items?.some((i) => fresh.has(i.id)) ? { ...page, items: page.items.map((i) => fresh.get(i.id) ?? i) } : page,
+    );
+    refresh(updates.some((u) => u.previous_status !== u.integration.status) ? 0 : HEALTH_REFRESH_MS);
+  };
+}
 
 const PAGES = { integrations: "Integrations", templates: "Templates", runs: "Runs", webhooks: "Webhooks", settings: "Settings" } as const;
 type Page = keyof typeof PAGES;
@@ -21,14 +53,11 @@ export function App() {
   const queryClient = useQueryClient();
   const toast = useToast();
   useEffect(() => {
-    // Health results arrive batched (≤ 1 event per second); each batch refetches the visible list once.
+    // Health results arrive batched (≤ 1 event per second).
     let cancelled = false;
     const stops: (() => void)[] = [];
     const keep = (unlisten: () => void) => (cancelled ? unlisten() : stops.push(unlisten));
-    onHealthUpdates(() => {
-      void queryClient.invalidateQueries({ queryKey: ["integrations"] });
-      void queryClient.invalidateQueries({ queryKey: ["history"] });
-    })
+    onHealthUpdates(healthApplier(queryClient))
       .then(keep)
       .catch(() => {});
     onRunProgress((run) => {
@@ -72,14 +101,18 @@ export function App() {
             </div>
           ) : page === "integrations" ? (
             <IntegrationsPage projectId={projectId} projects={known} />
-          ) : page === "templates" ? (
-            <TemplatesPage projectId={projectId} />
-          ) : page === "runs" ? (
-            <RunsPage projectId={projectId} />
-          ) : page === "webhooks" ? (
-            <WebhooksPage />
           ) : (
-            <SettingsPage />
+            <Suspense fallback={<p className="muted">Loading…</p>}>
+              {page === "templates" ? (
+                <TemplatesPage projectId={projectId} />
+              ) : page === "runs" ? (
+                <RunsPage projectId={projectId} />
+              ) : page === "webhooks" ? (
+                <WebhooksPage />
+              ) : (
+                <SettingsPage />
+              )}
+            </Suspense>
           )}
         </main>
       </div>

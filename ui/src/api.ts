@@ -152,7 +152,7 @@ export function onRunProgress(handler: (run: Run) => void): Promise<UnlistenFn> 
   return listen<Run>("run_progress", (event) => handler(event.payload));
 }
 
-/** Backend events: health results, batched by the backend to at most one event per second. */
+/** Backend events: health results, batched by the backend (a change of status within a second, results that change nothing every 30 s). */
 export const HEALTH_EVENTS = ["integration_batch_update", "integration_health_changed"] as const;
 
 /** Calls `handler` with every batch of health results; returns a function that stops listening. */

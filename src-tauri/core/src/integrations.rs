@@ -317,8 +317,11 @@ pub(crate) fn in_project(connection: &Connection, project_id: i64) -> Result<Vec
 }
 
 pub(crate) fn load(connection: &Connection, id: i64) -> Result<Integration> {
+    static SQL: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| format!("{SELECT} WHERE i.id = ?1"));
     connection
-        .query_row(&format!("{SELECT} WHERE i.id = ?1"), [id], from_row)
+        .prepare_cached(&SQL)?
+        .query_row([id], from_row)
         .optional()?
         .ok_or_else(|| Error::NotFound {
             what: "integration",

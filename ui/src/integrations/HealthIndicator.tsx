@@ -1,8 +1,9 @@
 import type { Integration } from "../api";
 import { relativeTime } from "../shared/format";
 
-/** A check older than this fades: the status may no longer be true. */
-export const FRESH_MS = 5 * 60 * 1000;
+/** Grace after a missed check, ms: a result older than the check interval plus this fades — the status
+ * may no longer be true (the scheduler should have checked again by then). */
+export const GRACE_MS = 2 * 60 * 1000;
 
 const SYMBOL = { healthy: "✓", unhealthy: "✗", degraded: "!", unknown: "?" } as const;
 const LABEL = { healthy: "Healthy", unhealthy: "Error", degraded: "Degraded", unknown: "Never checked" } as const;
@@ -10,7 +11,7 @@ const LABEL = { healthy: "Healthy", unhealthy: "Error", degraded: "Degraded", un
 export function HealthIndicator({ integration, testing, now = Date.now() }: { integration: Integration; testing?: boolean; now?: number }) {
   if (testing) return <span className="health unknown" role="img" aria-label="Testing…" title="Testing…">⟳</span>;
   const { status, last_checked_at, last_latency_ms, last_detail } = integration;
-  const stale = last_checked_at !== null && now - last_checked_at > FRESH_MS;
+  const stale = last_checked_at !== null && now - last_checked_at > integration.check_interval_s * 1000 + GRACE_MS;
   const title =
     last_checked_at === null
       ? "Never checked"

@@ -112,11 +112,10 @@ impl Patchbay {
         let mut connection = self.store.lock();
         let transaction = connection.transaction()?;
         let current = load(&transaction, id)?;
-        let failures: i64 = transaction.query_row(
-            "SELECT consecutive_failures FROM integrations WHERE id = ?1",
-            [id],
-            |r| r.get(0),
-        )?;
+        // Cached statements: the scheduler records several checks a second.
+        let failures: i64 = transaction
+            .prepare_cached("SELECT consecutive_failures FROM integrations WHERE id = ?1")?
+            .query_row([id], |r| r.get(0))?;
         let failures = if result.status == HealthStatus::Unhealthy {
             failures + 1
         } else {
@@ -138,24 +137,25 @@ impl Patchbay {
             }
             status => status,
         };
-        transaction.execute(
+        transaction.prepare_cached(
             "UPDATE integrations SET status = ?2, last_checked_at = ?3, last_latency_ms = ?4, last_detail = ?5,
                  last_error_kind = ?6, consecutive_failures = ?7, next_check_at = ?3 + check_interval_s * 1000
-             WHERE id = ?1",
+             WHERE id = ?1")?.execute(
             params![id, status.as_str(), result.checked_at, result.latency_ms, result.detail,
                 result.error_kind.map(CheckErrorKind::as_str), failures],
         )?;
-        transaction.execute(
+        transaction.prepare_cached(
             "INSERT INTO health_checks (integration_id, status, latency_ms, detail, error_kind, trigger, checked_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?.execute(
             params![id, result.status.as_str(), result.latency_ms, result.detail,
                 result.error_kind.map(CheckErrorKind::as_str), trigger.as_str(), result.checked_at],
         )?;
-        transaction.execute(
-            "DELETE FROM health_checks WHERE integration_id = ?1 AND id <= (
+        transaction
+            .prepare_cached(
+                "DELETE FROM health_checks WHERE integration_id = ?1 AND id <= (
                  SELECT id FROM health_checks WHERE integration_id = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)",
-            params![id, HISTORY_LIMIT],
-        )?;
+            )?
+            .execute(params![id, HISTORY_LIMIT])?;
         let integration = load(&transaction, id)?;
         if integration.status != current.status {
             crate::integrations::audit(&transaction, "integration_health_changed", &integration)?;

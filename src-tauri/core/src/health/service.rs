@@ -378,8 +378,11 @@ impl HealthService {
                 }
                 match self.blocking(|core| core.next_due_at()).await {
                     Ok(Some(next)) => {
-                        Duration::from_millis(u64::try_from(next - now_ms()).unwrap_or(0).max(250))
-                            .min(MAX_SLEEP)
+                        // At most one wake a second: checks due within it are claimed together.
+                        Duration::from_millis(
+                            u64::try_from(next - now_ms()).unwrap_or(0).max(1_000),
+                        )
+                        .min(MAX_SLEEP)
                     }
                     _ => MAX_SLEEP,
                 }
