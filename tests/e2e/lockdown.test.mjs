@@ -63,6 +63,10 @@ test("XSS payloads in a template preview are inert and never reach the IPC or th
   await wait(By.css("iframe[title='Preview']"));
   const format = await driver.findElement(By.id("template-format"));
   await format.findElement(By.css("option[value='html']")).click();
+  const sandbox = (await driver.findElement(By.css("iframe[title='Preview']")).getAttribute("sandbox")).split(/\s+/);
+  for (const token of ["allow-scripts", "allow-forms", "allow-popups", "allow-top-navigation", "allow-modals"]) {
+    assert.ok(!sandbox.includes(token), `the preview frame allows ${token}`);
+  }
   const appUrl = await driver.getCurrentUrl();
   const base = `http://127.0.0.1:${server.address().port}`;
   for (const [name, payload] of payloads(base)) {
@@ -73,15 +77,15 @@ test("XSS payloads in a template preview are inert and never reach the IPC or th
        textarea.dispatchEvent(new Event('input', { bubbles: true }));`,
       `<html><head></head><body><p>${marker}</p>${payload}</body></html>`,
     );
-    await driver.wait(async () => ((await driver.findElement(By.css("iframe[title='Preview']")).getAttribute("srcdoc")) ?? "").includes(marker), 10_000);
-    // Try the clickable ones from inside the frame, as a user would.
-    const frame = await driver.findElement(By.css("iframe[title='Preview']"));
-    await driver.switchTo().frame(frame);
-    for (const id of ["js", "go", "top", "blank"]) {
-      const found = await driver.findElements(By.id(id));
-      if (found.length > 0) await found[0].click().catch(() => undefined);
-    }
-    await driver.switchTo().defaultContent();
+    await driver.wait(
+      () => driver.executeScript("return document.querySelector(\"iframe[title='Preview']\").contentDocument?.body?.textContent ?? ''").then((text) => text.includes(marker)),
+      10_000,
+    );
+    // Activate the clickable ones (links, the submit button) inside the frame's document.
+    await driver.executeScript(
+      `const doc = document.querySelector("iframe[title='Preview']").contentDocument;
+       for (const id of ["js", "go", "top", "blank"]) doc.getElementById(id)?.click();`,
+    );
     await driver.sleep(700);
     assert.equal(await driver.getCurrentUrl(), appUrl, `${name}: the app window navigated`);
     await wait(By.css("iframe[title='Preview']"));

@@ -141,7 +141,7 @@ test("a template with scripts, onerror handlers and javascript: links runs nothi
   await page.getByRole("button", { name: "Write your first template" }).click();
   const frameElement = page.locator("iframe[title='Preview']");
   await frameElement.waitFor();
-  assert.equal(await frameElement.getAttribute("sandbox"), "", "sandbox without allow-scripts");
+  assert.equal(await frameElement.getAttribute("sandbox"), "allow-same-origin", "sandbox without allow-scripts, forms, popups or navigation");
   assert.match(await frameElement.getAttribute("srcdoc"), /Content-Security-Policy[^>]*default-src 'none'/);
   const frame = page.frameLocator("iframe[title='Preview']");
   await frame.locator("#content").waitFor();
