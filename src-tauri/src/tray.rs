@@ -24,11 +24,16 @@ pub fn build_once(app: &AppHandle) {
     if BUILT.swap(true, std::sync::atomic::Ordering::SeqCst) {
         return;
     }
+    // The menu reads the services: wait for the database off the main thread, then build there.
     let handle = app.clone();
-    let _ = app.run_on_main_thread(move || {
-        if let Err(error) = build(&handle) {
-            log::warn!("no system tray ({error}); closing the window will quit");
-        }
+    tauri::async_runtime::spawn_blocking(move || {
+        let _ = handle.state::<AppState>().services();
+        let builder = handle.clone();
+        let _ = handle.run_on_main_thread(move || {
+            if let Err(error) = build(&builder) {
+                log::warn!("no system tray ({error}); closing the window will quit");
+            }
+        });
     });
 }
 
