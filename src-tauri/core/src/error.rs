@@ -131,7 +131,20 @@ impl Error {
 
 impl From<rusqlite::Error> for Error {
     fn from(error: rusqlite::Error) -> Self {
-        Self::Store(error.to_string())
+        use rusqlite::ErrorCode;
+        // The three a user can fix themselves get a sentence that says how.
+        match error.sqlite_error_code() {
+            Some(ErrorCode::DiskFull) => Self::Store(
+                "the disk holding the database is full: free some space and try again (this change was not saved)".into(),
+            ),
+            Some(ErrorCode::ReadOnly) => Self::Store(
+                "the database is read-only: check that the data folder can be written to (this change was not saved)".into(),
+            ),
+            Some(ErrorCode::CannotOpen) => Self::Store(format!(
+                "cannot open the database ({error}): the data folder may be missing, read-only or full"
+            )),
+            _ => Self::Store(error.to_string()),
+        }
     }
 }
 

@@ -73,8 +73,15 @@ impl Store {
 
     fn init(mut connection: Connection, path: PathBuf) -> Result<Self> {
         let describe = |error: rusqlite::Error| {
+            let hint = match error.sqlite_error_code() {
+                Some(rusqlite::ErrorCode::CannotOpen | rusqlite::ErrorCode::ReadOnly) => {
+                    " (the data folder may be read-only, missing or on a full disk)"
+                }
+                Some(rusqlite::ErrorCode::DiskFull) => " (the disk is full)",
+                _ => "",
+            };
             Error::Store(format!(
-                "cannot use {} as a Patchbay database: {error}",
+                "cannot use {} as a Patchbay database: {error}{hint}",
                 path.display()
             ))
         };
