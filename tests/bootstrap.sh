@@ -76,6 +76,9 @@ case "$mode" in
     echo "== formatting and lints"
     cargo fmt --all --check
     cargo clippy --workspace -- -D warnings
+    echo "== dependencies: licenses, bans and sources (cargo-deny; advisories run in GitHub CI)"
+    command -v cargo-deny >/dev/null || cargo install cargo-deny --locked
+    cargo deny --offline check licenses bans sources
     echo "== generated TypeScript types are up to date"
     cargo test -p patchbay-core -p patchbay-app --lib -q export_bindings >/dev/null
     if [ -d .git ] && [ -n "$(git status --porcelain -- ui/src/bindings)" ]; then
