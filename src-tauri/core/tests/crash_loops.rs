@@ -15,6 +15,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use patchbay_core::bundle::ImportOptions;
+use patchbay_core::crm::bridge::{
+    BridgeInput, FieldRule, Mapping, OnRerun, RuleSource, Transfer, Transform,
+};
 use patchbay_core::crm::records::RecordQuery;
 use patchbay_core::crm::sync::{Entity, Sync};
 use patchbay_core::outbox::{Deliverer, DeliveryQuery, EndpointInput};
@@ -28,7 +31,7 @@ use patchbay_core::{
     APP_IDENTIFIER,
 };
 use rand::Rng;
-use support::fake_crm::FakeKommo;
+use support::fake_crm::{FakeBitrix24, FakeKommo};
 use support::{Behaviour, Reply, Server};
 
 const KILLS: usize = 20;
@@ -51,6 +54,10 @@ fn crash_worker() {
             "sync" => {
                 let sync = Sync::new(Arc::clone(&core)).unwrap();
                 sync.run(1, vec![Entity::Deals], false).await.unwrap();
+            }
+            "bridge" => {
+                let transfer = Transfer::new(Arc::clone(&core)).unwrap();
+                transfer.run(1, false).await.unwrap();
             }
             "outbox" => {
                 let mut deliverer = Deliverer::new().unwrap();
@@ -231,6 +238,100 @@ async fn sync_loop() -> Tally {
         mode: "CRM sync (2,000 Kommo leads)",
         killed_running: killed,
         detail: "store equals the account after each resume".into(),
+    }
+}
+
+async fn bridge_loop() -> Tally {
+    // 1,000 source deals, 111 of them in the trigger stage C1:WON; slow answers so kills land mid-run.
+    let source = FakeBitrix24::start(1_000, 0, "partner").await;
+    source.set_delay(Duration::from_millis(250));
+    let triggered = (1..=1_000u64)
+        .filter(|i| i % 3 == 1 && i / 3 % 3 == 2)
+        .count();
+    let mut killed = 0;
+    for _ in 0..KILLS {
+        let target = FakeBitrix24::start(0, 0, "main").await;
+        let dir = tempfile::tempdir().unwrap();
+        clear_keychain(1..=2, "webhook_url");
+        let core = Arc::new(Patchbay::open(dir.path()).unwrap());
+        let source_id = support::add(
+            &core,
+            "bitrix24",
+            "Partner",
+            &[],
+            &[("webhook_url", &source.webhook())],
+        );
+        let target_id = support::add(
+            &core,
+            "bitrix24",
+            "Main",
+            &[],
+            &[("webhook_url", &target.webhook())],
+        );
+        core.save_bridge(
+            None,
+            &BridgeInput {
+                name: "Partner → Main".into(),
+                source_integration_id: source_id,
+                target_integration_id: target_id,
+                trigger_stage: "C1:WON".into(),
+                mapping: Mapping {
+                    fields: vec![FieldRule {
+                        target: "TITLE".into(),
+                        source: RuleSource::Field {
+                            field: "TITLE".into(),
+                        },
+                        transform: Transform::None,
+                    }],
+                    stages: BTreeMap::from([("C1:WON".to_owned(), "C4:NEW".to_owned())]),
+                    target_category: Some("4".into()),
+                },
+                on_rerun: OnRerun::Skip,
+            },
+        )
+        .unwrap();
+        let path = dir.path().to_owned();
+        let running = tokio::task::spawn_blocking(move || {
+            run_and_kill("bridge", &path, delay(80..500), None)
+        })
+        .await
+        .unwrap();
+        killed += usize::from(running);
+        integrity(&core);
+        core.interrupt_stale_runs(now_ms() + STALE_AFTER_MS + 1)
+            .unwrap();
+        let report = Transfer::new(Arc::clone(&core))
+            .unwrap()
+            .run(1, false)
+            .await
+            .unwrap();
+        assert_eq!(
+            report.run.as_ref().map(|r| r.status),
+            Some(RunStatus::Succeeded),
+            "{report:?}"
+        );
+        let deals = target.deals();
+        let origins: BTreeSet<String> =
+            deals.values().map(|d| d["ORIGIN_ID"].to_string()).collect();
+        assert_eq!(
+            deals.len(),
+            triggered,
+            "every trigger-stage deal in the target"
+        );
+        assert_eq!(
+            origins.len(),
+            deals.len(),
+            "a source deal transferred twice"
+        );
+        no_running_runs(&core);
+        for id in [source_id, target_id] {
+            core.delete_integration(id).unwrap();
+        }
+    }
+    Tally {
+        mode: "bridge run (111 of 1,000 Bitrix24 deals)",
+        killed_running: killed,
+        detail: "target has every trigger-stage deal exactly once after each rerun".into(),
     }
 }
 
@@ -481,6 +582,7 @@ async fn import_loop() -> Tally {
 async fn crash_loops_keep_every_promise() {
     let tallies = [
         sync_loop().await,
+        bridge_loop().await,
         outbox_loop().await,
         update_loop().await,
         template_loop().await,
