@@ -52,6 +52,22 @@ export function filesContaining(dir, secrets) {
   return hits;
 }
 
+/** PIDs of processes whose environment has PATCHBAY_DATA_DIR=`dataDir`: the app (and its helpers) this
+ * harness started for that session, and nothing else. */
+function sessionProcesses(dataDir) {
+  const marker = `PATCHBAY_DATA_DIR=${dataDir}\0`;
+  return readdirSync("/proc")
+    .filter((entry) => /^\d+$/.test(entry) && Number(entry) !== process.pid)
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/environ`, "latin1").includes(marker);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
 /** A running app session. `seed(dataDir)` runs before the app starts (e.g. CLI commands). Every value in
  * `secrets` (tests may push more) must not appear in any file of the session — database and WAL, logs,
  * WebKit storage and caches, exports — when it stops: `stop()` scans them and throws on a hit. */
@@ -84,6 +100,16 @@ export async function startApp({ port, env = {}, seed, secrets = [] } = {}) {
           const exited = new Promise((r) => driverProcess.once("exit", r));
           driverProcess.kill("SIGTERM");
           await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
+        }
+        // Closing the session's window only hides it when the tray is up, and WebKitWebDriver leaves the
+        // app running: end every process started for this session (a second app would otherwise meet
+        // the single-instance lock of the first and exit).
+        for (const pid of sessionProcesses(dataDir)) {
+          try {
+            process.kill(pid, "SIGKILL");
+          } catch {
+            // already gone
+          }
         }
         leaks = filesContaining(dataDir, secrets);
         // WebKit's helper processes may still be writing caches for a moment after the session ends; a
