@@ -2,7 +2,7 @@
 //! thread (SQLite and the keychain block), and maps the error to the `{kind, message, field}` payload the
 //! UI's one `invoke` wrapper understands.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use patchbay_core::crm::bridge::{Bridge, BridgeInput, TransferReport};
 use patchbay_core::crm::schedule::SyncSchedule;
@@ -15,6 +15,7 @@ use patchbay_core::outbox::{Delivery, DeliveryQuery, Endpoint, EndpointInput};
 use patchbay_core::providers::ProviderSpec;
 use patchbay_core::runs::{Run, RunDetail, RunQuery};
 use patchbay_core::settings::Settings;
+use patchbay_core::templates::delta::{text_delta, TextDelta};
 use patchbay_core::templates::render::{
     self as template_render, RenderError, Rendered, TemplateSource,
 };
@@ -329,17 +330,56 @@ pub struct PreviewResponse {
     pub variables: Vec<String>,
     /// Sample data for those variables (JSON text), for "generate sample data".
     pub suggested_data: String,
+    /// Id of this render's HTML, to pass as `base` with the next preview.
+    #[ts(type = "number | null")]
+    pub html_id: Option<u64>,
+    /// When set, `rendered.html` is empty: the HTML is the `base` HTML changed by this delta.
+    pub html_delta: Option<TextDelta>,
+}
+
+/// The HTML of the last preview sent to the webview, by id: the next preview sends only what changed
+/// (MJML output is ~10× its source; typing changes a few characters of it).
+#[derive(Default)]
+pub struct PreviewCache(Arc<Mutex<Option<(u64, String)>>>);
+
+impl PreviewCache {
+    /// Gives `rendered` an id and, when the webview holds the last HTML as `base`, replaces its HTML by
+    /// the delta from it. Returns the id and the delta.
+    fn encode(&self, rendered: &mut Rendered, base: Option<u64>) -> (u64, Option<TextDelta>) {
+        let mut last = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let id = last.as_ref().map_or(1, |(id, _)| id + 1);
+        let delta = match (last.as_ref(), base) {
+            (Some((last_id, html)), Some(base)) if *last_id == base => {
+                text_delta(base, html, &rendered.html)
+            }
+            _ => None,
+        };
+        let html = if delta.is_some() {
+            std::mem::take(&mut rendered.html)
+        } else {
+            rendered.html.clone()
+        };
+        *last = Some((id, html));
+        (id, delta)
+    }
 }
 
 /// Renders a template offline for the preview. `data` is the sample data as JSON text. With `complete`
 /// false only what the HTML tab shows is rendered (fast); true adds the text part and the MIME message.
+/// `base` is the `html_id` of the last preview the webview holds: the HTML then comes as a delta from it.
 #[tauri::command]
 pub async fn preview_template(
+    cache: State<'_, PreviewCache>,
     source: TemplateSource,
     data: String,
     strict: bool,
     complete: bool,
+    base: Option<u64>,
 ) -> CommandResult<PreviewResponse> {
+    let cache = PreviewCache(Arc::clone(&cache.0));
     tauri::async_runtime::spawn_blocking(move || {
         let variables = template_render::variables(&source);
         let suggested_data =
@@ -364,15 +404,20 @@ pub async fn preview_template(
                 column: u32::try_from(error.column()).ok(),
             }),
         };
-        let (rendered, error) = match result {
-            Ok(rendered) => (Some(rendered), None),
-            Err(error) => (None, Some(error)),
+        let (rendered, error, html_id, html_delta) = match result {
+            Ok(mut rendered) => {
+                let (id, delta) = cache.encode(&mut rendered, base);
+                (Some(rendered), None, Some(id), delta)
+            }
+            Err(error) => (None, Some(error), None, None),
         };
         PreviewResponse {
             rendered,
             error,
             variables,
             suggested_data,
+            html_id,
+            html_delta,
         }
     })
     .await

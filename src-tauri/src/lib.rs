@@ -89,6 +89,7 @@ pub fn run() {
         .manage(AppState::default())
         .manage(updates::PendingUpdate::default())
         .manage(bundle::LastExport::default())
+        .manage(commands::PreviewCache::default())
         .setup(|app| {
             let handle = app.handle().clone();
             log::info!(

@@ -95,7 +95,11 @@ try {
         requestAnimationFrame(() => {
           const end = performance.now();
           inside.disconnect();
-          done({ total: end - started, keystroke: marks.keystroke - started, toShown: marks.shown - started, frame: end - marks.shown, body });
+          const measured = (name) => performance.getEntriesByName(name, "measure").at(-1)?.duration ?? NaN;
+          const ipc = measured("preview: IPC with the render");
+          const into = measured("preview: into the frame");
+          performance.clearMeasures();
+          done({ ipc, into, total: end - started, keystroke: marks.keystroke - started, toShown: marks.shown - started, frame: end - marks.shown, body, path: frame.dataset.shown });
         });
       };
       const inside = new MutationObserver(finish);
@@ -131,6 +135,9 @@ try {
         done(times[5]);
       })().catch((e) => done(-1));
     `, format, runs[runs.length - 1].body);
+    const paths = runs.map((r) => r.path).join(", ");
+    console.error(`${format}: how each edit reached the frame: ${paths}`);
+    console.error(`${format}: in the editor: IPC with the render ${part("ipc")} ms, putting it into the frame ${part("into")} ms`);
     console.error(`${format}: keystroke render ${part("keystroke")} ms; edit → new content in the frame's document ${part("toShown")} ms (120 debounce + IPC with render ~${ipc.toFixed(1)} ms + parse and patch); layout included; → next frame ${part("frame")} ms`);
     console.log(`| template preview paint after an edit, 50 KB ${format.toUpperCase()} (median of 10, incl. 120 ms debounce) | ${median(paints).toFixed(1)} ms (${after.toFixed(1)} ms after the debounce) | ≤ 50 ms after the debounce | ${after <= 50 ? "pass" : "FAIL"} |`);
   }

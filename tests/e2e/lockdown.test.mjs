@@ -69,13 +69,20 @@ test("XSS payloads in a template preview are inert and never reach the IPC or th
   }
   const appUrl = await driver.getCurrentUrl();
   const base = `http://127.0.0.1:${server.address().port}`;
-  for (const [name, payload] of payloads(base)) {
+  // Each payload twice: as a new body (the whole document is diffed in) and inside an element that stays
+  // (only that element's markup is parsed, in the frame's document).
+  const cases = [
+    ...payloads(base).map(([name, payload]) => [name, (marker) => `<html><head></head><body><p>${marker}</p>${payload}</body></html>`]),
+    ...payloads(base).map(([name, payload]) => [`${name} (in place)`, (marker) => `<html><head></head><body><div id="keep"><p>${marker}</p>${payload}</div></body></html>`]),
+  ];
+  const paths = new Set();
+  for (const [name, template] of cases) {
     const marker = `case-${name.replace(/\W+/g, "-")}`;
     await driver.executeScript(
       `const textarea = document.getElementById('template-body');
        Object.getOwnPropertyDescriptor(HTMLTextAreaElement.prototype, 'value').set.call(textarea, arguments[0]);
        textarea.dispatchEvent(new Event('input', { bubbles: true }));`,
-      `<html><head></head><body><p>${marker}</p>${payload}</body></html>`,
+      template(marker),
     );
     await driver.wait(
       () => driver.executeScript("return document.querySelector(\"iframe[title='Preview']\").contentDocument?.body?.textContent ?? ''").then((text) => text.includes(marker)),
@@ -86,10 +93,12 @@ test("XSS payloads in a template preview are inert and never reach the IPC or th
       `const doc = document.querySelector("iframe[title='Preview']").contentDocument;
        for (const id of ["js", "go", "top", "blank"]) doc.getElementById(id)?.click();`,
     );
+    paths.add(await driver.executeScript("return document.querySelector(\"iframe[title='Preview']\").dataset.shown"));
     await driver.sleep(700);
     assert.equal(await driver.getCurrentUrl(), appUrl, `${name}: the app window navigated`);
     await wait(By.css("iframe[title='Preview']"));
   }
+  assert.ok(paths.has("element") && paths.has("document"), `both ways of patching were tried: ${[...paths]}`);
   const projects = JSON.parse(patchbay(app.dataDir, ["--json", "project", "list"]));
   assert.deepEqual(
     projects.map((p) => p.name).filter((n) => n.startsWith("pwned")),

@@ -76,7 +76,7 @@
         <a id="js-link" href="javascript:document.title='link ran';parent.__xss='link'">click me</a>
         <svg onload="document.title='svg ran'"></svg>
       </body></html>`;
-      return { rendered: { subject: "Hi", html, text: "Hello", text_generated: true, eml: "Subject: Hi", size_bytes: 11, html_bytes: html.length, warnings: [], links: ["javascript:..."], variables: [], complete: true }, error: null, variables: [], suggested_data: "{}" };
+      return { rendered: { subject: "Hi", html, text: "Hello", text_generated: true, eml: "Subject: Hi", size_bytes: 11, html_bytes: html.length, warnings: [], links: ["javascript:..."], variables: [], complete: true }, error: null, variables: [], suggested_data: "{}", html_id: null, html_delta: null };
     },
     "plugin:event|listen": () => 1,
     "plugin:event|unlisten": () => null,

@@ -34,6 +34,7 @@ import type { TriggerOutcome } from "./bindings/TriggerOutcome";
 import type { Workflow } from "./bindings/Workflow";
 import type { WorkflowPage } from "./bindings/WorkflowPage";
 import type { PreviewResponse } from "./bindings/PreviewResponse";
+import { PreviewHtml } from "./templates/previewHtml";
 import type { SendOutcome } from "./bindings/SendOutcome";
 import type { Template } from "./bindings/Template";
 import type { TemplateInput } from "./bindings/TemplateInput";
@@ -73,6 +74,9 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
   }
 }
 
+/** The preview HTML of the last renders, which later previews are sent as deltas of. */
+const previewHtml = new PreviewHtml();
+
 export const api = {
   listProviders: () => call<ProviderSpec[]>("list_providers"),
   listProjects: () => call<Project[]>("list_projects"),
@@ -98,8 +102,17 @@ export const api = {
   updateTemplate: (id: number, input: TemplateInput) => call<Template>("update_template", { id, input }),
   deleteTemplate: (id: number) => call<null>("delete_template", { id }),
   /** Renders offline; rendering errors come back in the response, not as a rejection. */
-  previewTemplate: (source: TemplateSource, data: string, strict: boolean, complete: boolean) =>
-    call<PreviewResponse>("preview_template", { source, data, strict, complete }),
+  previewTemplate: async (source: TemplateSource, data: string, strict: boolean, complete: boolean) => {
+    const ask = (base: number | null) => call<PreviewResponse>("preview_template", { source, data, strict, complete, base });
+    try {
+      return previewHtml.resolve(await ask(previewHtml.base()));
+    } catch (error) {
+      if (error instanceof ApiError) throw error;
+      // The delta's base was dropped (responses far out of order): ask for the whole HTML.
+      previewHtml.clear();
+      return previewHtml.resolve(await ask(null));
+    }
+  },
   sendTestEmail: (source: TemplateSource, data: string, integrationId: number, to: string) =>
     call<SendOutcome>("send_test_email", { source, data, integrationId, to }),
   exportEml: (name: string, eml: string) => call<string>("export_eml", { name, eml }),

@@ -10,8 +10,8 @@ import type { Template } from "../bindings/Template";
 import type { TemplateSource } from "../bindings/TemplateSource";
 import { ConfirmDialog } from "../shared/Dialog";
 import { useToast } from "../shared/toasts";
-import morphdom from "morphdom";
 import { previewDocument } from "./previewDocument";
+import { afterPaint, showDocument } from "./previewFrame";
 
 const STARTER = `<mjml>
   <mj-body>
@@ -75,14 +75,18 @@ export function TemplateEditor(props: { template: Template | null; projectId: nu
   useEffect(() => {
     const ticket = ++latest.current;
     const timer = setTimeout(() => {
+      performance.mark("preview-request");
       api
         .previewTemplate(source, draft.sampleData, strict, complete)
         .then((response) => {
           if (ticket !== latest.current) return;
+          performance.measure("preview: IPC with the render", "preview-request");
+          performance.mark("preview-response");
           // The HTML goes into the visible frame at once; the rest of the editor (subject, warnings,
           // links, variables) follows once the frame has painted, so React's work never delays it.
           const target = frame.current;
           const shown = target && response.rendered ? showDocument(target, previewDocument(response.rendered.html, darkNow.current)) : "same";
+          performance.measure("preview: into the frame", "preview-response");
           if (target && shown !== "same") {
             afterPaint(target, shown, () => ticket === latest.current && setPreview(response));
           } else {
@@ -287,53 +291,6 @@ export function TemplateEditor(props: { template: Template | null; projectId: nu
 }
 
 /** The document each preview frame shows. */
-const shownDocuments = new WeakMap<HTMLIFrameElement, string>();
-
-/** How a new document reached the frame: not at all (it was there), patched in place, or loaded. */
-type Shown = "same" | "patched" | "loaded";
-
-/** Puts `doc` into the frame. The first document is loaded through `srcdoc`; later ones are parsed
- * inertly (DOMParser) and patched into the loaded document with morphdom, so an edit re-lays out only
- * what changed instead of loading a new document. Scripts never run either way: the frame is sandboxed
- * without `allow-scripts` and every document carries the CSP of {@link previewDocument}. */
-function showDocument(frame: HTMLIFrameElement, doc: string): Shown {
-  if (shownDocuments.get(frame) === doc) return "same";
-  const current = frame.contentDocument;
-  const loaded = shownDocuments.has(frame) && frame.dataset.loaded === "yes" && current?.readyState === "complete";
-  shownDocuments.set(frame, doc);
-  if (loaded && current) {
-    try {
-      const next = new DOMParser().parseFromString(doc, "text/html");
-      morphdom(current.documentElement, next.documentElement);
-      return "patched";
-    } catch {
-      // Fall back to a full load below.
-    }
-  }
-  frame.dataset.loaded = "no";
-  frame.addEventListener("load", () => (frame.dataset.loaded = "yes"), { once: true });
-  frame.srcdoc = doc;
-  return "loaded";
-}
-
-/** Runs `then` after the frame shows its new document and the next frame was painted (or after 300 ms). */
-function afterPaint(frame: HTMLIFrameElement, shown: Shown, then: () => void) {
-  if (shown !== "loaded") {
-    requestAnimationFrame(() => setTimeout(then, 0));
-    return;
-  }
-  let done = false;
-  const run = () => {
-    if (done) return;
-    done = true;
-    frame.removeEventListener("load", onLoad);
-    requestAnimationFrame(() => setTimeout(then, 0));
-  };
-  const onLoad = () => run();
-  frame.addEventListener("load", onLoad);
-  setTimeout(run, 300);
-}
-
 /** The sandboxed preview: `allow-same-origin` only, so the app can patch the document in place, and no
  * `allow-scripts`, forms, popups or top navigation; the document's own CSP forbids scripts and loads. Its
  * document is set imperatively, so a new render shows without waiting for React. */
