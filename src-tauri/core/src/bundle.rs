@@ -539,6 +539,18 @@ impl Patchbay {
         check_references(&document)?;
 
         let mut connection = self.store.lock();
+        crate::keychain_journal::reserve(
+            &mut connection,
+            "integrations",
+            document.integrations.len(),
+            crate::integrations::any_secret_accounts,
+        )?;
+        crate::keychain_journal::reserve(
+            &mut connection,
+            "webhook_endpoints",
+            document.webhooks.len(),
+            |id| vec![crate::outbox::secret_account(id)],
+        )?;
         let transaction = connection.transaction()?;
         let existing = projects::find_by_name(&transaction, &project_name)?;
         report_clashes(&transaction, existing.as_ref().map(|p| p.id), &document)?;

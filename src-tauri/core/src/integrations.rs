@@ -11,6 +11,7 @@ use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::keychain_journal;
 use crate::providers::validate::{self, Config};
 use crate::providers::{self, Provider, ProviderSpec};
 use crate::secrets::{account, KeychainUndo};
@@ -514,6 +515,18 @@ pub(crate) fn filter_clause(query: &IntegrationQuery) -> (String, Vec<Box<dyn To
     (clause, values)
 }
 
+/// Every keychain account an integration `id` of any provider could have: what a creation reserves
+/// before it knows the provider is valid.
+pub(crate) fn any_secret_accounts(id: i64) -> Vec<String> {
+    let mut fields: Vec<&'static str> = providers::catalog()
+        .iter()
+        .flat_map(|spec| spec.secret_fields().collect::<Vec<_>>())
+        .collect();
+    fields.sort_unstable();
+    fields.dedup();
+    fields.into_iter().map(|field| account(id, field)).collect()
+}
+
 impl Patchbay {
     /// Creates an integration: validates everything, then inserts the row and writes its secrets to the
     /// keychain as one unit.
@@ -525,6 +538,7 @@ impl Patchbay {
     /// [`Error::Store`] when SQLite fails.
     pub fn create_integration(&self, input: NewIntegration) -> Result<Integration> {
         let mut connection = self.store.lock();
+        keychain_journal::reserve(&mut connection, "integrations", 1, any_secret_accounts)?;
         let transaction = connection.transaction()?;
         let mut undo = KeychainUndo::new(&self.credentials);
         let created = self
@@ -596,7 +610,7 @@ impl Patchbay {
         // Every secret field is written or cleared, so an id reused after a crash never inherits an
         // older integration's secret.
         for field in spec.secret_fields() {
-            undo.set(account(id, field), input.secrets.get(field))?;
+            undo.set_new(transaction, account(id, field), input.secrets.get(field))?;
         }
         let created = load(transaction, id)?;
         audit(transaction, "integration_created", &created)?;
@@ -730,23 +744,7 @@ impl Patchbay {
     /// # Errors
     /// [`Error::Keychain`] when the keychain is unavailable (tombstones stay for the next sweep).
     pub fn sweep_keychain_tombstones(&self) -> Result<usize> {
-        let accounts: Vec<String> = {
-            let connection = self.store.lock();
-            let mut statement =
-                connection.prepare("SELECT account FROM keychain_tombstones ORDER BY account")?;
-            let accounts = statement
-                .query_map([], |row| row.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
-            accounts
-        };
-        for account in &accounts {
-            self.credentials.delete(account)?;
-            self.store.lock().execute(
-                "DELETE FROM keychain_tombstones WHERE account = ?1",
-                [account],
-            )?;
-        }
-        Ok(accounts.len())
+        keychain_journal::sweep(&mut self.store.lock(), &self.credentials)
     }
 
     /// Integration `id`.

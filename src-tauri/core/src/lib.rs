@@ -12,6 +12,7 @@ pub mod crm;
 pub mod error;
 pub mod health;
 pub mod integrations;
+pub(crate) mod keychain_journal;
 pub mod n8n;
 pub mod outbox;
 pub mod projects;

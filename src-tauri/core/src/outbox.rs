@@ -284,7 +284,7 @@ pub(crate) fn insert_endpoint(
     })?;
     let id = transaction.last_insert_rowid();
     if let Some(secret) = &input.secret {
-        undo.set(secret_account(id), Some(secret))?;
+        undo.set_new(transaction, secret_account(id), Some(secret))?;
     }
     Ok(transaction.query_row(
         &format!("{ENDPOINT_SELECT} WHERE id = ?1"),
@@ -300,6 +300,9 @@ impl Patchbay {
     /// [`Error::Validation`] on `name`, `url`, `events` or `headers`; [`Error::Keychain`].
     pub fn add_endpoint(&self, input: &EndpointInput) -> Result<Endpoint> {
         let mut connection = self.store.lock();
+        crate::keychain_journal::reserve(&mut connection, "webhook_endpoints", 1, |id| {
+            vec![secret_account(id)]
+        })?;
         let transaction = connection.transaction()?;
         let mut undo = KeychainUndo::new(&self.credentials);
         let added = insert_endpoint(&transaction, input, &mut undo)

@@ -275,6 +275,22 @@ impl<'a> KeychainUndo<'a> {
         }
     }
 
+    /// Sets (`Some`) or clears (`None`) `account` of a row that `transaction` is creating, after claiming
+    /// the account's reservation (see [`crate::keychain_journal`]): if the process dies before the
+    /// commit, the next sweep removes the entry.
+    ///
+    /// # Errors
+    /// [`Error::Conflict`] when the account was not reserved; [`Error::Keychain`]; [`Error::Store`].
+    pub(crate) fn set_new(
+        &mut self,
+        transaction: &rusqlite::Transaction<'_>,
+        account: String,
+        value: Option<&SecretString>,
+    ) -> Result<()> {
+        crate::keychain_journal::claim(transaction, &account)?;
+        self.set(account, value)
+    }
+
     /// Restores every changed entry, newest first; best effort (the original error is what matters).
     pub(crate) fn rollback(self) {
         for (account, old) in self.previous.into_iter().rev() {

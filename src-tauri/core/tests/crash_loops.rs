@@ -529,7 +529,7 @@ async fn import_loop() -> Tally {
     let document = source
         .export_project(1, Some(SecretString::from(PASSPHRASE)))
         .unwrap();
-    let (mut killed, mut complete) = (0, 0);
+    let (mut killed, mut complete, mut orphans_checked) = (0, 0, 0);
     for _ in 0..KILLS {
         let dir = tempfile::tempdir().unwrap();
         clear_keychain(1..=60, "token");
@@ -543,6 +543,18 @@ async fn import_loop() -> Tally {
         .unwrap();
         killed += usize::from(running);
         integrity(&core);
+        // The next start sweeps: no keychain entry is left for an id whose row was never committed.
+        drop(Patchbay::open(dir.path()).unwrap());
+        let keychain = Keychain::new(APP_IDENTIFIER);
+        for id in 1..=60 {
+            if core.get_integration(id).is_err() {
+                assert!(
+                    keychain.get(&account(id, "token")).unwrap().is_none(),
+                    "a keychain orphan for integration {id}, never committed"
+                );
+                orphans_checked += 1;
+            }
+        }
         for project in core.list_projects().unwrap() {
             if !project.name.starts_with("Import ") {
                 continue;
@@ -574,7 +586,7 @@ async fn import_loop() -> Tally {
     Tally {
         mode: "project import (with an encrypted secret)",
         killed_running: killed,
-        detail: format!("{complete} imports committed, all whole; none partial"),
+        detail: format!("{complete} imports committed, all whole; none partial; no keychain entry for any of {orphans_checked} uncommitted ids after the next start"),
     }
 }
 
