@@ -86,15 +86,41 @@ pub fn mark_process_start() {
     PROCESS_START.get_or_init(std::time::Instant::now);
 }
 
+/// Milliseconds since the process started (since [`mark_process_start`]).
+pub fn since_start_ms() -> u128 {
+    PROCESS_START
+        .get()
+        .map_or(0, |start| start.elapsed().as_millis())
+}
+
+/// Where the page's time went, in ms since the page started loading (`performance.now()`).
+#[derive(serde::Deserialize, Default)]
+pub struct PageMarks {
+    /// The UI's script started running.
+    script: f64,
+    /// The first page of integrations was asked for.
+    request: f64,
+    /// The first page of integrations arrived.
+    data: f64,
+    /// It was painted.
+    painted: f64,
+}
+
 /// Called by the UI once, after the first page of integrations was painted; logs the startup time
-/// (`UI ready after N ms`, also what the desktop benchmark waits for on stderr) and builds the tray.
+/// (`UI ready after N ms`, also what the desktop benchmark waits for on stderr) with the page's own
+/// marks, and builds the tray.
 #[tauri::command]
-pub fn ui_ready(app: tauri::AppHandle) {
+pub fn ui_ready(app: tauri::AppHandle, marks: Option<PageMarks>) {
     if !UI_READY.swap(true, std::sync::atomic::Ordering::SeqCst) {
-        let elapsed = PROCESS_START
-            .get()
-            .map_or(0, |start| start.elapsed().as_millis());
-        log::info!("UI ready after {elapsed} ms");
+        let elapsed = since_start_ms();
+        let marks = marks.unwrap_or_default();
+        log::info!(
+            "UI ready after {elapsed} ms (page: script at {:.0} ms, list asked at {:.0} ms, first data at {:.0} ms, painted at {:.0} ms)",
+            marks.script,
+            marks.request,
+            marks.data,
+            marks.painted
+        );
         crate::tray::build_once(&app);
     }
 }

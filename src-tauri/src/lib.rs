@@ -119,7 +119,9 @@ pub fn run() {
             std::thread::Builder::new()
                 .name("open-database".into())
                 .spawn(move || {
+                    log::info!("setup after {} ms", commands::since_start_ms());
                     opener.state::<AppState>().set(open_services());
+                    log::info!("database open after {} ms", commands::since_start_ms());
                     start_background_work(&opener);
                 })?;
             let later = handle.clone();

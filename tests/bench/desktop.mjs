@@ -75,7 +75,7 @@ function start(app) {
       seen += chunk;
       if (/UI ready after|^ready$/m.test(seen)) {
         clearTimeout(timer);
-        resolve({ child, dataDir, ms: performance.now() - started });
+        resolve({ child, dataDir, ms: performance.now() - started, log: seen });
       }
     };
     child.stdout.on("data", watch);
@@ -155,6 +155,9 @@ try {
     for (const app of ["minimal", "patchbay"]) {
       const running = await start(app);
       starts[app].push(running.ms);
+      // Where the app's startup went, from its own log (setup hook, database, the page's marks).
+      const marks = running.log.match(/(setup after|database open after|UI ready after) .*/g);
+      if (marks) console.error(`${app} ${running.ms.toFixed(0)} ms: ${marks.join("; ")}`);
       await stop(running);
     }
   }

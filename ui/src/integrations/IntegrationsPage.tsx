@@ -1,7 +1,7 @@
 // The Integrations page: a server-side paginated, sortable, filterable table (TanStack Table in manual
 // mode over `list_integrations`), row actions, the provider catalog and the generated form.
 import { useEffect, useMemo, useRef, useState } from "react";
-import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { keepPreviousData, useMutation, useQuery, useQueryClient, type QueryClient } from "@tanstack/react-query";
 import { createColumnHelper, getCoreRowModel, useReactTable } from "@tanstack/react-table";
 import { api, type Integration, type IntegrationQuery, type Project, type ProviderSpec } from "../api";
 import type { HealthStatus } from "../bindings/HealthStatus";
@@ -11,9 +11,8 @@ import { DataTable, serverSorting } from "../shared/DataTable";
 import { relativeTime } from "../shared/format";
 import { Pager } from "../shared/Pager";
 
-let readySent = false;
 import { useToast } from "../shared/toasts";
-import { usePersistentState } from "../shared/usePersistentState";
+import { readPersistent, usePersistentState } from "../shared/usePersistentState";
 import { HealthIndicator } from "./HealthIndicator";
 import { HistoryDialog } from "./HistoryDialog";
 import { RoutesDialog } from "../n8n/RoutesDialog";
@@ -21,6 +20,11 @@ import { SyncDialog } from "../crm/SyncDialog";
 import { RowMenu } from "../shared/RowMenu";
 import { IntegrationForm, type FormMode } from "./IntegrationForm";
 import { ProviderCatalog } from "./ProviderCatalog";
+
+/** When this module's script ran, in ms since the page started loading (for the startup log). */
+const scriptStarted = performance.now();
+let readySent = false;
+let firstRequest: number | undefined;
 
 export interface ListState {
   page: number;
@@ -49,12 +53,27 @@ export function toQuery(state: ListState, projectId: number | null): Integration
   };
 }
 
+const LIST_STATE_KEY = "patchbay.integrations.list";
+
+/** Fetches one page of integrations (and notes when the first one was asked for, for the startup log). */
+function fetchPage(query: IntegrationQuery) {
+  if (!readySent) firstRequest ??= performance.now();
+  return api.listIntegrations(query);
+}
+
+/** Asks for the first screen's page before React's first render, so the IPC overlaps that render: the
+ * same query the page's first render makes (its saved list state, all projects until they load). */
+export function prefetchFirstPage(queryClient: QueryClient) {
+  const query = toQuery(readPersistent(LIST_STATE_KEY, INITIAL_LIST_STATE), null);
+  void queryClient.prefetchQuery({ queryKey: ["integrations", query], queryFn: () => fetchPage(query) });
+}
+
 const column = createColumnHelper<Integration>();
 
 export function IntegrationsPage({ projectId, projects }: { projectId: number | null; projects: Project[] }) {
   const toast = useToast();
   const queryClient = useQueryClient();
-  const [state, setState] = usePersistentState<ListState>("patchbay.integrations.list", INITIAL_LIST_STATE);
+  const [state, setState] = usePersistentState<ListState>(LIST_STATE_KEY, INITIAL_LIST_STATE);
   const [searchText, setSearchText] = useState(state.search);
   const [form, setForm] = useState<{ spec: ProviderSpec; mode: FormMode } | null>(null);
   const [catalogOpen, setCatalogOpen] = useState(false);
@@ -84,14 +103,21 @@ export function IntegrationsPage({ projectId, projects }: { projectId: number | 
   }, [projectId, setState]);
 
   const query = toQuery(state, projectId);
-  const list = useQuery({ queryKey: ["integrations", query], queryFn: () => api.listIntegrations(query), placeholderData: keepPreviousData });
+  const list = useQuery({
+    queryKey: ["integrations", query],
+    queryFn: () => fetchPage(query),
+    placeholderData: keepPreviousData,
+  });
   const providers = useQuery({ queryKey: ["providers"], queryFn: api.listProviders, staleTime: Infinity });
   const hasList = Boolean(list.data);
   useEffect(() => {
     // The startup mark: once, after the first page has been painted.
     if (hasList && !readySent) {
       readySent = true;
-      requestAnimationFrame(() => setTimeout(() => void api.uiReady().catch(() => undefined), 0));
+      const data = performance.now();
+      requestAnimationFrame(() =>
+        setTimeout(() => void api.uiReady({ script: scriptStarted, request: firstRequest ?? NaN, data, painted: performance.now() }).catch(() => undefined), 0),
+      );
     }
   }, [hasList]);
   const providerById = useMemo(() => new Map((providers.data ?? []).map((p) => [p.id, p])), [providers.data]);
