@@ -99,9 +99,6 @@ pub fn run() {
                     .map(|dir| dir.display().to_string())
                     .unwrap_or_default()
             );
-            if let Some(window) = app.get_webview_window("main") {
-                use_document_viewer_cache(&window);
-            }
             if std::env::args().any(|arg| arg == autostart::HIDDEN_ARG) {
                 // Launched at login: stay in the tray.
                 if let Some(window) = app.get_webview_window("main") {
@@ -206,24 +203,4 @@ pub fn run() {
         eprintln!("patchbay: the app failed to start: {error}");
         std::process::exit(1);
     }
-}
-
-/// One local page and no browsing: WebKit's `DocumentViewer` cache model turns off the page and resource
-/// caches a browser keeps (the default model is `WebBrowser`), which lowers the web process's memory.
-/// Linux only; WKWebView and WebView2 size their caches themselves.
-fn use_document_viewer_cache(window: &tauri::WebviewWindow) {
-    #[cfg(target_os = "linux")]
-    {
-        let applied = window.with_webview(|webview| {
-            use webkit2gtk::{CacheModel, WebContextExt, WebViewExt};
-            if let Some(context) = webview.inner().context() {
-                context.set_cache_model(CacheModel::DocumentViewer);
-            }
-        });
-        if let Err(error) = applied {
-            log::warn!("cannot set the webview's cache model: {error}");
-        }
-    }
-    #[cfg(not(target_os = "linux"))]
-    let _ = window;
 }
