@@ -117,7 +117,15 @@ pub fn run() {
                 .name("open-database".into())
                 .spawn(move || {
                     log::info!("setup after {} ms", commands::since_start_ms());
-                    opener.state::<AppState>().set(open_services());
+                    // A panic must still settle the state, or every command would wait for it forever.
+                    let opened = std::panic::catch_unwind(open_services).unwrap_or_else(|_| {
+                        Err(patchbay_core::ErrorPayload {
+                            kind: patchbay_core::ErrorKind::Internal,
+                            message: "opening the database failed unexpectedly: see the log file, then restart Patchbay".into(),
+                            field: None,
+                        })
+                    });
+                    opener.state::<AppState>().set(opened);
                     log::info!("database open after {} ms", commands::since_start_ms());
                     start_background_work(&opener);
                 })?;
