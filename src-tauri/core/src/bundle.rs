@@ -538,41 +538,35 @@ impl Patchbay {
             .to_owned();
         check_references(&document)?;
 
-        let mut connection = self.store.lock();
-        crate::keychain_journal::reserve(
-            &mut connection,
-            "integrations",
-            document.integrations.len(),
-            crate::integrations::any_secret_accounts,
-        )?;
-        crate::keychain_journal::reserve(
-            &mut connection,
-            "webhook_endpoints",
-            document.webhooks.len(),
-            |id| vec![crate::outbox::secret_account(id)],
-        )?;
-        let transaction = connection.transaction()?;
-        let existing = projects::find_by_name(&transaction, &project_name)?;
-        report_clashes(&transaction, existing.as_ref().map(|p| p.id), &document)?;
-        let (project, project_created) = match existing {
-            Some(project) => (project, false),
-            None => (projects::create(&transaction, &project_name)?, true),
+        let integrations = crate::keychain_journal::NewIds {
+            table: "integrations",
+            count: document.integrations.len(),
+            accounts_of: &crate::integrations::any_secret_accounts,
         };
-        let mut undo = KeychainUndo::new(&self.credentials);
-        let written = self.write_document(&transaction, project.id, &document, &values, &mut undo);
-        let report = written.and_then(|mut report| {
-            transaction.commit()?;
-            report.project_created = project_created;
-            Ok(report)
-        });
-        if report.is_err() {
-            undo.rollback();
-        }
-        report.map(|mut report| {
-            report.project_id = project.id;
-            report.project_name = project.name;
-            report
-        })
+        let webhooks = crate::keychain_journal::NewIds {
+            table: "webhook_endpoints",
+            count: document.webhooks.len(),
+            accounts_of: &|id| vec![crate::outbox::secret_account(id)],
+        };
+        crate::keychain_journal::create(
+            &mut self.store.lock(),
+            &self.credentials,
+            &[integrations, webhooks],
+            |transaction, undo| {
+                let existing = projects::find_by_name(transaction, &project_name)?;
+                report_clashes(transaction, existing.as_ref().map(|p| p.id), &document)?;
+                let (project, project_created) = match existing {
+                    Some(project) => (project, false),
+                    None => (projects::create(transaction, &project_name)?, true),
+                };
+                let mut report =
+                    self.write_document(transaction, project.id, &document, &values, undo)?;
+                report.project_created = project_created;
+                report.project_id = project.id;
+                report.project_name = project.name;
+                Ok(report)
+            },
+        )
     }
 
     fn write_document(

@@ -537,17 +537,19 @@ impl Patchbay {
     /// [`Error::Keychain`] when the keychain is locked or absent (nothing is written);
     /// [`Error::Store`] when SQLite fails.
     pub fn create_integration(&self, input: NewIntegration) -> Result<Integration> {
-        let mut connection = self.store.lock();
-        keychain_journal::reserve(&mut connection, "integrations", 1, any_secret_accounts)?;
-        let transaction = connection.transaction()?;
-        let mut undo = KeychainUndo::new(&self.credentials);
-        let created = self
-            .insert_integration(&transaction, input, &mut undo, SecretsRequired::Yes)
-            .and_then(|created| transaction.commit().map(|()| created).map_err(Error::from));
-        if created.is_err() {
-            undo.rollback();
-        }
-        created
+        let ids = keychain_journal::NewIds {
+            table: "integrations",
+            count: 1,
+            accounts_of: &any_secret_accounts,
+        };
+        keychain_journal::create(
+            &mut self.store.lock(),
+            &self.credentials,
+            &[ids],
+            |transaction, undo| {
+                self.insert_integration(transaction, input, undo, SecretsRequired::Yes)
+            },
+        )
     }
 
     /// Validates `input` and inserts it inside `transaction`, writing its secrets through `undo`; the

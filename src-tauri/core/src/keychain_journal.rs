@@ -13,13 +13,73 @@
 //!   under SQLite's write lock, so it never races a creation that is between its keychain write and its
 //!   commit.
 
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 
-use crate::secrets::Credentials;
+use crate::secrets::{Credentials, KeychainUndo};
 use crate::{Error, Result};
+
+/// The ids a creation takes from one `AUTOINCREMENT` table, and the keychain accounts an id may use.
+pub(crate) struct NewIds<'a> {
+    /// The table.
+    pub table: &'static str,
+    /// How many rows the creation inserts into it.
+    pub count: usize,
+    /// An id's possible keychain accounts.
+    pub accounts_of: &'a dyn Fn(i64) -> Vec<String>,
+}
+
+/// Runs a creation of rows with keychain entries: reserves the accounts of `ids`, runs `write` in one
+/// transaction with a [`KeychainUndo`] (which must write new rows' entries with
+/// [`KeychainUndo::set_new`]), commits — or undoes the keychain writes — and then drops the reservations
+/// that no longer protect anything (so the next sweep has nothing to do for them).
+///
+/// # Errors
+/// Whatever `write` returns; [`Error::Store`] when SQLite fails.
+pub(crate) fn create<T>(
+    connection: &mut Connection,
+    credentials: &Credentials,
+    ids: &[NewIds<'_>],
+    write: impl FnOnce(&Transaction<'_>, &mut KeychainUndo<'_>) -> Result<T>,
+) -> Result<T> {
+    let mut reserved = Vec::new();
+    for new in ids {
+        reserved.extend(reserve(connection, new.table, new.count, new.accounts_of)?);
+    }
+    let mut undo = KeychainUndo::new(credentials);
+    let result = {
+        let transaction = connection.transaction()?;
+        match write(&transaction, &mut undo) {
+            Ok(value) => transaction.commit().map(|()| value).map_err(Error::from),
+            Err(error) => Err(error),
+        }
+    };
+    // After a failure, the entries the undo touches keep their tombstones in case restoring one fails.
+    let keep = if result.is_err() {
+        let touched = undo.accounts();
+        undo.rollback();
+        touched
+    } else {
+        Vec::new()
+    };
+    release(connection, &reserved, &keep);
+    result
+}
+
+/// Drops the tombstones in `reserved` except `keep`; best effort (a leftover only costs the sweep a
+/// keychain lookup).
+fn release(connection: &Connection, reserved: &[String], keep: &[String]) {
+    if let Ok(mut delete) =
+        connection.prepare_cached("DELETE FROM keychain_tombstones WHERE account = ?1")
+    {
+        for account in reserved.iter().filter(|account| !keep.contains(account)) {
+            let _ = delete.execute([account]);
+        }
+    }
+}
 
 /// Tombstones the keychain accounts of the next `count` ids of `table` (an `AUTOINCREMENT` table), in a
 /// transaction of its own that commits before any keychain write. `accounts_of` lists an id's accounts.
+/// Returns the accounts this call tombstoned (not those that already had a tombstone).
 ///
 /// # Errors
 /// [`Error::Store`] when SQLite fails.
@@ -28,7 +88,7 @@ pub(crate) fn reserve(
     table: &str,
     count: usize,
     accounts_of: impl Fn(i64) -> Vec<String>,
-) -> Result<()> {
+) -> Result<Vec<String>> {
     let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let last: i64 = transaction
         .query_row(
@@ -39,18 +99,21 @@ pub(crate) fn reserve(
         .optional()?
         .unwrap_or(0);
     let now = crate::store::now_ms();
+    let mut inserted = Vec::new();
     {
         let mut insert = transaction.prepare_cached(
             "INSERT OR IGNORE INTO keychain_tombstones (account, created_at) VALUES (?1, ?2)",
         )?;
         for id in (last + 1..).take(count) {
             for account in accounts_of(id) {
-                insert.execute(params![account, now])?;
+                if insert.execute(params![account, now])? == 1 {
+                    inserted.push(account);
+                }
             }
         }
     }
     transaction.commit()?;
-    Ok(())
+    Ok(inserted)
 }
 
 /// Takes the reservation of `account` inside the transaction that creates its row: the tombstone goes
@@ -176,17 +239,32 @@ mod tests {
         assert_eq!(left, 0);
     }
 
+    fn tombstones(core: &Patchbay) -> i64 {
+        core.store
+            .lock()
+            .query_row("SELECT COUNT(*) FROM keychain_tombstones", [], |row| {
+                row.get(0)
+            })
+            .unwrap()
+    }
+
     #[test]
     fn committed_creations_keep_their_secret_through_sweeps() {
         let dir = tempfile::tempdir().unwrap();
         let (core, keychain) = core(dir.path());
-        // A failed creation leaves its reservation; the next one reuses the id and claims it.
+        // Neither a failed nor a committed creation leaves work for the sweep.
         let mut invalid = kommo("Bad");
         invalid.config.clear();
         assert!(core.create_integration(invalid).is_err());
+        assert_eq!(tombstones(&core), 0);
         let created = core.create_integration(kommo("CRM")).unwrap();
         assert_eq!(created.id, 1);
-        core.sweep_keychain_tombstones().unwrap();
+        assert_eq!(
+            tombstones(&core),
+            0,
+            "unused reservations are dropped after the commit"
+        );
+        assert_eq!(core.sweep_keychain_tombstones().unwrap(), 0);
         assert_eq!(keychain.accounts(), [account(1, "token")]);
         assert_eq!(
             secrecy::ExposeSecret::expose_secret(&core.reveal_secret(1, "token").unwrap()),

@@ -299,18 +299,17 @@ impl Patchbay {
     /// # Errors
     /// [`Error::Validation`] on `name`, `url`, `events` or `headers`; [`Error::Keychain`].
     pub fn add_endpoint(&self, input: &EndpointInput) -> Result<Endpoint> {
-        let mut connection = self.store.lock();
-        crate::keychain_journal::reserve(&mut connection, "webhook_endpoints", 1, |id| {
-            vec![secret_account(id)]
-        })?;
-        let transaction = connection.transaction()?;
-        let mut undo = KeychainUndo::new(&self.credentials);
-        let added = insert_endpoint(&transaction, input, &mut undo)
-            .and_then(|endpoint| transaction.commit().map(|()| endpoint).map_err(Error::from));
-        if added.is_err() {
-            undo.rollback();
-        }
-        added
+        let ids = crate::keychain_journal::NewIds {
+            table: "webhook_endpoints",
+            count: 1,
+            accounts_of: &|id| vec![secret_account(id)],
+        };
+        crate::keychain_journal::create(
+            &mut self.store.lock(),
+            &self.credentials,
+            &[ids],
+            |transaction, undo| insert_endpoint(transaction, input, undo),
+        )
     }
 
     /// Every endpoint.

@@ -291,6 +291,14 @@ impl<'a> KeychainUndo<'a> {
         self.set(account, value)
     }
 
+    /// The accounts changed so far.
+    pub(crate) fn accounts(&self) -> Vec<String> {
+        self.previous
+            .iter()
+            .map(|(account, _)| account.clone())
+            .collect()
+    }
+
     /// Restores every changed entry, newest first; best effort (the original error is what matters).
     pub(crate) fn rollback(self) {
         for (account, old) in self.previous.into_iter().rev() {
