@@ -7,7 +7,7 @@ mod support;
 use std::collections::BTreeMap;
 
 use patchbay_core::bundle::{self, ImportOptions, ProjectExport};
-use patchbay_core::crm::bridge::{BridgeInput, FieldRule, Mapping, OnRerun, RuleSource, Transform};
+use patchbay_core::crm::bridge::{OnRerun, Transform};
 use patchbay_core::n8n::routes::RouteInput;
 use patchbay_core::outbox::EndpointInput;
 use patchbay_core::secrets::{Backend, Credentials, Keychain, MemoryBackend};
@@ -89,24 +89,7 @@ fn fixture(core: &Patchbay) -> i64 {
     );
     core.save_bridge(
         None,
-        &BridgeInput {
-            name: "Partner → Main".into(),
-            source_integration_id: partner,
-            target_integration_id: main,
-            trigger_stage: "C1:WON".into(),
-            mapping: Mapping {
-                fields: vec![FieldRule {
-                    target: "TITLE".into(),
-                    source: RuleSource::Field {
-                        field: "TITLE".into(),
-                    },
-                    transform: Transform::Trim,
-                }],
-                stages: BTreeMap::from([("C1:WON".to_owned(), "C4:NEW".to_owned())]),
-                target_category: Some("4".into()),
-            },
-            on_rerun: OnRerun::Update,
-        },
+        &support::won_deals_bridge(partner, main, Transform::Trim, OnRerun::Update),
     )
     .unwrap();
     core.create_template(&TemplateInput {

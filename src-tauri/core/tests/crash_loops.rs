@@ -15,9 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use patchbay_core::bundle::ImportOptions;
-use patchbay_core::crm::bridge::{
-    BridgeInput, FieldRule, Mapping, OnRerun, RuleSource, Transfer, Transform,
-};
+use patchbay_core::crm::bridge::{OnRerun, Transfer, Transform};
 use patchbay_core::crm::records::RecordQuery;
 use patchbay_core::crm::sync::{Entity, Sync};
 use patchbay_core::outbox::{Deliverer, DeliveryQuery, EndpointInput};
@@ -154,6 +152,24 @@ fn run_and_kill(mode: &str, dir: &Path, delay: Duration, document: Option<&str>)
     running
 }
 
+/// Runs the worker in `dir`, SIGKILLs it after `delay` and checks the database's integrity; returns
+/// whether the worker was still running when killed.
+async fn kill_worker(
+    core: &Patchbay,
+    mode: &'static str,
+    dir: &Path,
+    delay: Duration,
+    document: Option<String>,
+) -> bool {
+    let dir = dir.to_owned();
+    let running =
+        tokio::task::spawn_blocking(move || run_and_kill(mode, &dir, delay, document.as_deref()))
+            .await
+            .unwrap();
+    integrity(core);
+    running
+}
+
 fn integrity(core: &Patchbay) {
     let verdict: String = core
         .store()
@@ -211,13 +227,7 @@ async fn sync_loop() -> Tally {
             &[("base_url", &kommo.server.url())],
             &[("token", "crash-token")],
         );
-        let path = dir.path().to_owned();
-        let running =
-            tokio::task::spawn_blocking(move || run_and_kill("sync", &path, delay(100..900), None))
-                .await
-                .unwrap();
-        killed += usize::from(running);
-        integrity(&core);
+        killed += usize::from(kill_worker(&core, "sync", dir.path(), delay(100..900), None).await);
         core.interrupt_stale_runs(now_ms() + STALE_AFTER_MS + 1)
             .unwrap();
         let run = Sync::new(Arc::clone(&core))
@@ -270,34 +280,10 @@ async fn bridge_loop() -> Tally {
         );
         core.save_bridge(
             None,
-            &BridgeInput {
-                name: "Partner → Main".into(),
-                source_integration_id: source_id,
-                target_integration_id: target_id,
-                trigger_stage: "C1:WON".into(),
-                mapping: Mapping {
-                    fields: vec![FieldRule {
-                        target: "TITLE".into(),
-                        source: RuleSource::Field {
-                            field: "TITLE".into(),
-                        },
-                        transform: Transform::None,
-                    }],
-                    stages: BTreeMap::from([("C1:WON".to_owned(), "C4:NEW".to_owned())]),
-                    target_category: Some("4".into()),
-                },
-                on_rerun: OnRerun::Skip,
-            },
+            &support::won_deals_bridge(source_id, target_id, Transform::None, OnRerun::Skip),
         )
         .unwrap();
-        let path = dir.path().to_owned();
-        let running = tokio::task::spawn_blocking(move || {
-            run_and_kill("bridge", &path, delay(80..500), None)
-        })
-        .await
-        .unwrap();
-        killed += usize::from(running);
-        integrity(&core);
+        killed += usize::from(kill_worker(&core, "bridge", dir.path(), delay(80..500), None).await);
         core.interrupt_stale_runs(now_ms() + STALE_AFTER_MS + 1)
             .unwrap();
         let report = Transfer::new(Arc::clone(&core))
@@ -358,14 +344,8 @@ async fn outbox_loop() -> Tally {
             secret: None,
         })
         .unwrap();
-        let path = dir.path().to_owned();
-        let running = tokio::task::spawn_blocking(move || {
-            run_and_kill("outbox", &path, delay(100..1_200), None)
-        })
-        .await
-        .unwrap();
-        killed += usize::from(running);
-        integrity(&core);
+        killed +=
+            usize::from(kill_worker(&core, "outbox", dir.path(), delay(100..1_200), None).await);
         // Every committed integration has its event, written in the same transaction.
         let integrations = core
             .list_integrations(&IntegrationQuery {
@@ -442,14 +422,8 @@ async fn update_loop() -> Tally {
             secrets: BTreeMap::from([("token".to_owned(), SecretString::from("t0"))]),
         })
         .unwrap();
-        let path = dir.path().to_owned();
-        let running = tokio::task::spawn_blocking(move || {
-            run_and_kill("update", &path, delay(100..1_000), None)
-        })
-        .await
-        .unwrap();
-        killed += usize::from(running);
-        integrity(&core);
+        killed +=
+            usize::from(kill_worker(&core, "update", dir.path(), delay(100..1_000), None).await);
         let integration = core.get_integration(1).unwrap();
         assert_eq!(integration.secrets_set, ["token"]);
         let version: usize = integration.config["subdomain"][1..].parse().unwrap();
@@ -478,14 +452,8 @@ async fn template_loop() -> Tally {
         let dir = tempfile::tempdir().unwrap();
         let core = Patchbay::open(dir.path()).unwrap();
         core.create_template(&template(0)).unwrap();
-        let path = dir.path().to_owned();
-        let running = tokio::task::spawn_blocking(move || {
-            run_and_kill("template", &path, delay(100..1_000), None)
-        })
-        .await
-        .unwrap();
-        killed += usize::from(running);
-        integrity(&core);
+        killed +=
+            usize::from(kill_worker(&core, "template", dir.path(), delay(100..1_000), None).await);
         let saved = core.get_template(1).unwrap();
         let version: usize = saved
             .subject
@@ -534,15 +502,16 @@ async fn import_loop() -> Tally {
         let dir = tempfile::tempdir().unwrap();
         clear_keychain(1..=60, "token");
         let core = Patchbay::open(dir.path()).unwrap();
-        let path = dir.path().to_owned();
-        let text = document.clone();
-        let running = tokio::task::spawn_blocking(move || {
-            run_and_kill("import", &path, delay(300..2_500), Some(&text))
-        })
-        .await
-        .unwrap();
-        killed += usize::from(running);
-        integrity(&core);
+        killed += usize::from(
+            kill_worker(
+                &core,
+                "import",
+                dir.path(),
+                delay(300..2_500),
+                Some(document.clone()),
+            )
+            .await,
+        );
         // The next start sweeps: no keychain entry is left for an id whose row was never committed.
         drop(Patchbay::open(dir.path()).unwrap());
         let keychain = Keychain::new(APP_IDENTIFIER);

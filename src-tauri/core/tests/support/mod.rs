@@ -15,6 +15,35 @@ use patchbay_core::{NewIntegration, Patchbay, SecretString};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
+/// The bridge the tests use: "Partner → Main", deals entering `C1:WON` go to pipeline 4 at `C4:NEW`
+/// with their title copied through `transform`.
+pub fn won_deals_bridge(
+    source_integration_id: i64,
+    target_integration_id: i64,
+    transform: patchbay_core::crm::bridge::Transform,
+    on_rerun: patchbay_core::crm::bridge::OnRerun,
+) -> patchbay_core::crm::bridge::BridgeInput {
+    use patchbay_core::crm::bridge::{BridgeInput, FieldRule, Mapping, RuleSource};
+    BridgeInput {
+        name: "Partner → Main".into(),
+        source_integration_id,
+        target_integration_id,
+        trigger_stage: "C1:WON".into(),
+        mapping: Mapping {
+            fields: vec![FieldRule {
+                target: "TITLE".into(),
+                source: RuleSource::Field {
+                    field: "TITLE".into(),
+                },
+                transform,
+            }],
+            stages: BTreeMap::from([("C1:WON".to_owned(), "C4:NEW".to_owned())]),
+            target_category: Some("4".into()),
+        },
+        on_rerun,
+    }
+}
+
 /// What a server does with each connection.
 #[derive(Clone)]
 pub enum Behaviour {
