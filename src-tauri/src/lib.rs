@@ -7,6 +7,7 @@ pub mod commands;
 pub mod logs;
 pub mod navigation;
 pub mod notifications;
+pub mod rendering;
 pub mod tray;
 pub mod updates;
 
@@ -75,6 +76,7 @@ fn start_background_work(handle: &tauri::AppHandle) {
 /// Builds and runs the app until it is quit from the tray (closing the window only hides it).
 pub fn run() {
     commands::mark_process_start();
+    let compositing = rendering::choose();
     let result = tauri::Builder::default()
         // A second launch focuses the running window instead of starting another scheduler.
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
@@ -90,7 +92,7 @@ pub fn run() {
         .manage(updates::PendingUpdate::default())
         .manage(bundle::LastExport::default())
         .manage(commands::PreviewCache::default())
-        .setup(|app| {
+        .setup(move |app| {
             let handle = app.handle().clone();
             log::info!(
                 "Patchbay {} started (data in {})",
@@ -99,6 +101,7 @@ pub fn run() {
                     .map(|dir| dir.display().to_string())
                     .unwrap_or_default()
             );
+            log::info!("webview drawing: {compositing:?}");
             if std::env::args().any(|arg| arg == autostart::HIDDEN_ARG) {
                 // Launched at login: stay in the tray.
                 if let Some(window) = app.get_webview_window("main") {
