@@ -285,3 +285,99 @@ async fn a_second_sync_of_the_same_integration_is_refused_while_one_runs() {
         "free again after the run"
     );
 }
+
+/// A page mixing new, unchanged and edited records, in every order the upsert's insert-first streak
+/// can meet them (a known record right after a new one, a new one right after a known one): each is
+/// counted once, in the right column, and stored once with its latest data.
+#[test]
+fn a_mixed_page_counts_and_stores_each_record_once() {
+    use patchbay_core::crm::records::{Counts, Fetched};
+    use patchbay_core::crm::sync::SyncCursor;
+    use patchbay_core::runs::RunKind;
+
+    let core = core();
+    let id = add(
+        &core,
+        "bitrix24",
+        "Portal",
+        &[],
+        &[("webhook_url", "http://127.0.0.1:9/rest/1/x/")],
+    );
+    let run = core
+        .start_run(RunKind::CrmSync, "test", None, Some(id), None)
+        .unwrap();
+    let deal = |n: u64, title: &str| {
+        Fetched::new(
+            "deal",
+            n.to_string(),
+            title.to_owned(),
+            None,
+            json!({"ID": n.to_string(), "TITLE": title}),
+        )
+    };
+    let cursor = SyncCursor {
+        entities: vec![Entity::Deals],
+        index: 0,
+        position: None,
+        since: None,
+        counts: Counts::default(),
+    };
+    let first: Vec<Fetched> = (1..=4).map(|n| deal(n, &format!("Deal {n}"))).collect();
+    let counts = core
+        .commit_sync_page(run.id, id, "bitrix24", &first, &cursor)
+        .unwrap();
+    assert_eq!(
+        (counts.created, counts.updated, counts.unchanged),
+        (4, 0, 0)
+    );
+
+    let second = vec![
+        deal(5, "Deal 5"),
+        deal(1, "Deal 1"),
+        deal(6, "Deal 6"),
+        deal(2, "Deal 2 (edited)"),
+        deal(7, "Deal 7"),
+        deal(8, "Deal 8"),
+        deal(3, "Deal 3"),
+        deal(4, "Deal 4 (edited)"),
+    ];
+    let counts = core
+        .commit_sync_page(run.id, id, "bitrix24", &second, &cursor)
+        .unwrap();
+    assert_eq!(
+        (
+            counts.fetched,
+            counts.created,
+            counts.updated,
+            counts.unchanged
+        ),
+        (8, 4, 2, 2)
+    );
+    let stored = core
+        .list_records(&RecordQuery {
+            per_page: 100,
+            ..RecordQuery::of(id, Some("deal"))
+        })
+        .unwrap();
+    let mut names: Vec<(String, String)> = stored
+        .items
+        .into_iter()
+        .map(|r| (r.external_id, r.name))
+        .collect();
+    names.sort_by_key(|(external_id, _)| external_id.parse::<u64>().unwrap());
+    let expected: Vec<(String, String)> = [
+        "Deal 1",
+        "Deal 2 (edited)",
+        "Deal 3",
+        "Deal 4 (edited)",
+        "Deal 5",
+        "Deal 6",
+        "Deal 7",
+        "Deal 8",
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, name)| ((i + 1).to_string(), (*name).to_owned()))
+    .collect();
+    assert_eq!(names, expected);
+}

@@ -1,8 +1,6 @@
 //! `crm_records`: synced records and the id map, with idempotent upserts and a paginated browser.
 
-use std::collections::HashMap;
-
-use rusqlite::{params, Transaction};
+use rusqlite::{params, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -87,10 +85,12 @@ impl Counts {
     }
 }
 
-/// Records looked up per statement (2 parameters each, well under SQLite's 32,766).
-const LOOKUP_CHUNK: usize = 500;
-
 /// Upserts records inside `transaction`; identical data counts as unchanged.
+///
+/// A record is looked up by its key, then touched (`last_sync`, same data), updated by id (other
+/// data) or inserted. Records of one sync come in runs (a first sync is all new, a re-sync mostly
+/// known), so after a new record the next one is inserted straight away (`ON CONFLICT DO NOTHING`),
+/// one probe of the unique key instead of two, and looked up only if it turns out to exist.
 ///
 /// # Errors
 /// [`Error::Store`].
@@ -105,65 +105,69 @@ pub fn upsert(
         fetched: records.len() as u64,
         ..Counts::default()
     };
-    // One lookup per page: the stored data of every record of the page that exists already.
-    let mut existing: HashMap<(&str, &str), String> = HashMap::with_capacity(records.len());
-    for chunk in records.chunks(LOOKUP_CHUNK) {
-        let placeholders = vec!["(?, ?)"; chunk.len()].join(", ");
-        let mut select = transaction.prepare_cached(&format!(
-            "SELECT entity_type, external_id, data FROM crm_records
-             WHERE integration_id = ? AND (entity_type, external_id) IN (VALUES {placeholders})"
-        ))?;
-        let mut values: Vec<&dyn rusqlite::ToSql> = vec![&integration_id];
-        for record in chunk {
-            values.push(&record.entity_type);
-            values.push(&record.external_id);
-        }
-        let mut rows = select.query(values.as_slice())?;
-        while let Some(row) = rows.next()? {
-            let (kind, id, data): (String, String, String) =
-                (row.get(0)?, row.get(1)?, row.get(2)?);
-            if let Some(record) = chunk
-                .iter()
-                .find(|r| r.entity_type == kind && r.external_id == id)
-            {
-                existing.insert((record.entity_type, record.external_id.as_str()), data);
-            }
-        }
-    }
     let mut insert = transaction.prepare_cached(
         "INSERT INTO crm_records (integration_id, system, entity_type, external_id, name, data, remote_updated_at, last_sync, sync_status, pipeline, stage, amount)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'synced', ?9, ?10, ?11)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'synced', ?9, ?10, ?11)
+         ON CONFLICT (integration_id, entity_type, external_id) DO NOTHING",
+    )?;
+    let mut stored = transaction.prepare_cached(
+        "SELECT id, data FROM crm_records WHERE integration_id = ?1 AND entity_type = ?2 AND external_id = ?3",
     )?;
     let mut update = transaction.prepare_cached(
-        "UPDATE crm_records SET system = ?2, name = ?5, data = ?6, remote_updated_at = ?7, last_sync = ?8, sync_status = 'synced',
-             pipeline = ?9, stage = ?10, amount = ?11
-         WHERE integration_id = ?1 AND entity_type = ?3 AND external_id = ?4",
+        "UPDATE crm_records SET system = ?2, name = ?3, data = ?4, remote_updated_at = ?5, last_sync = ?6, sync_status = 'synced',
+             pipeline = ?7, stage = ?8, amount = ?9
+         WHERE id = ?1",
     )?;
-    let mut touch = transaction.prepare_cached("UPDATE crm_records SET last_sync = ?4 WHERE integration_id = ?1 AND entity_type = ?2 AND external_id = ?3")?;
+    let mut touch =
+        transaction.prepare_cached("UPDATE crm_records SET last_sync = ?2 WHERE id = ?1")?;
+    let mut data = Vec::with_capacity(1024);
+    let mut expect_new = false;
     for record in records {
-        let data = serde_json::to_string(&record.data)
+        data.clear();
+        serde_json::to_writer(&mut data, &record.data)
             .map_err(|error| Error::Internal(error.to_string()))?;
-        match existing.get(&(record.entity_type, record.external_id.as_str())) {
-            Some(old) if *old == data => {
-                touch.execute(params![
-                    integration_id,
-                    record.entity_type,
-                    record.external_id,
-                    now_ms
-                ])?;
+        // serde_json writes UTF-8 only.
+        let data =
+            std::str::from_utf8(&data).map_err(|error| Error::Internal(error.to_string()))?;
+        let mut insert = || {
+            insert.execute(params![
+                integration_id,
+                system,
+                record.entity_type,
+                record.external_id,
+                record.name,
+                data,
+                record.remote_updated_at,
+                now_ms,
+                record.pipeline,
+                record.stage,
+                record.amount
+            ])
+        };
+        if expect_new && insert()? == 1 {
+            counts.created += 1;
+            continue;
+        }
+        let found: Option<(i64, bool)> = stored
+            .query_row(
+                params![integration_id, record.entity_type, record.external_id],
+                |row| Ok((row.get(0)?, row.get_ref(1)?.as_str()? == data)),
+            )
+            .optional()?;
+        expect_new = found.is_none();
+        match found {
+            None => {
+                insert()?;
+                counts.created += 1;
+            }
+            Some((id, true)) => {
+                touch.execute(params![id, now_ms])?;
                 counts.unchanged += 1;
             }
-            found => {
-                let statement = if found.is_some() {
-                    &mut update
-                } else {
-                    &mut insert
-                };
-                statement.execute(params![
-                    integration_id,
+            Some((id, false)) => {
+                update.execute(params![
+                    id,
                     system,
-                    record.entity_type,
-                    record.external_id,
                     record.name,
                     data,
                     record.remote_updated_at,
@@ -172,11 +176,7 @@ pub fn upsert(
                     record.stage,
                     record.amount
                 ])?;
-                if found.is_some() {
-                    counts.updated += 1
-                } else {
-                    counts.created += 1
-                }
+                counts.updated += 1;
             }
         }
     }
