@@ -14,7 +14,8 @@ let app;
 let driver;
 
 before(async () => {
-  app = await startApp({ port: 4444 });
+  // A screenshot needs WebKit's compositor (WebKitWebDriver never answers without it; see screenshots.mjs).
+  app = await startApp({ port: 4444, env: process.env.PATCHBAY_E2E_SCREENSHOT ? { WEBKIT_DISABLE_COMPOSITING_MODE: "0" } : {} });
   driver = app.driver;
 });
 

@@ -42,8 +42,14 @@ async function seed(dataDir) {
   await new Promise((resolve) => execFile(cli, ["--data-dir", dataDir, "check", "--all"], () => resolve()));
 }
 
+// WebKitWebDriver takes screenshots from WebKit's compositor: when WebKit draws without it (what Patchbay
+// chooses on a machine without a GPU, src-tauri/src/rendering.rs) the screenshot command never answers.
+// These screenshots are taken with compositing on; the pixels are the same.
+const compositing = { WEBKIT_DISABLE_COMPOSITING_MODE: "0" };
+
 async function shoot(theme) {
-  const app = await startApp({ port: theme === "dark" ? 4464 : 4474, seed, env: theme === "dark" ? { GTK_THEME: "Adwaita:dark" } : {} });
+  const env = theme === "dark" ? { ...compositing, GTK_THEME: "Adwaita:dark" } : compositing;
+  const app = await startApp({ port: theme === "dark" ? 4464 : 4474, seed, env });
   const { driver } = app;
   const save = async (name) => {
     await new Promise((r) => setTimeout(r, 400));
@@ -94,7 +100,8 @@ async function shoot(theme) {
     await click(driver, By.xpath("//*[@role='menuitem'][normalize-space()='CRM sync…']"));
     await click(driver, byText("button", "Start sync"));
     await driver.wait(until.elementLocated(By.xpath("//div[contains(@class,'facts-box')]//span[normalize-space()='succeeded']")), 30_000);
-    await driver.findElement(By.css("select[aria-label='Stage'] option[value='C1:WON']")).click();
+    // The stage filter's options arrive after the sync's records.
+    await click(driver, By.css("select[aria-label='Stage'] option[value='C1:WON']"));
     await save("crm-records");
     await click(driver, byText("button", "Bridges to other portals…"));
     await click(driver, byText("button", "New bridge"));
