@@ -8,6 +8,7 @@ pub mod logs;
 pub mod navigation;
 pub mod notifications;
 pub mod rendering;
+pub mod reveal;
 pub mod tray;
 pub mod updates;
 
@@ -16,6 +17,7 @@ use std::sync::Arc;
 use patchbay_core::health::service::HealthService;
 use patchbay_core::Patchbay;
 use tauri::{Manager, WindowEvent};
+use tauri_plugin_window_state::StateFlags;
 
 use commands::{AppState, Services};
 
@@ -83,7 +85,12 @@ pub fn run() {
             tray::show_window(app)
         }))
         .plugin(navigation::guard())
-        .plugin(tauri_plugin_window_state::Builder::default().build())
+        // Size, position and maximised state; whether the window shows is `reveal`'s choice.
+        .plugin(
+            tauri_plugin_window_state::Builder::default()
+                .with_state_flags(StateFlags::all() - StateFlags::VISIBLE)
+                .build(),
+        )
         .plugin(logs::plugin())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_updater::Builder::new().build())
@@ -104,9 +111,9 @@ pub fn run() {
             log::info!("webview drawing: {compositing:?}");
             if std::env::args().any(|arg| arg == autostart::HIDDEN_ARG) {
                 // Launched at login: stay in the tray.
-                if let Some(window) = app.get_webview_window("main") {
-                    let _ = window.hide();
-                }
+                reveal::stay_hidden();
+            } else {
+                reveal::fallback(&handle);
             }
             // Release builds check for updates in the background (tests and benchmarks never reach out).
             if cfg!(not(debug_assertions)) && std::env::var_os("PATCHBAY_NO_UPDATE_CHECK").is_none()
@@ -139,6 +146,7 @@ pub fn run() {
             });
             Ok(())
         })
+        .on_page_load(reveal::on_page_load)
         .on_window_event(|window, event| {
             if let WindowEvent::CloseRequested { api, .. } = event {
                 // Keep checking from the tray; "Quit Patchbay" in the tray menu ends the app.

@@ -10,6 +10,7 @@ import type { Transform } from "../bindings/Transform";
 import type { TransferReport } from "../bindings/TransferReport";
 import { ConfirmDialog, Dialog } from "../shared/Dialog";
 import { relativeTime } from "../shared/format";
+import { LocalTime } from "../shared/LocalTime";
 import { useToast } from "../shared/toasts";
 
 const TRANSFORMS: Transform[] = ["none", "trim", "uppercase", "lowercase", "number"];
@@ -116,7 +117,9 @@ export function BridgesDialog({ source, portals, onClose }: { source: Integratio
                   <code>{bridge.trigger_stage}</code>
                 </td>
                 <td>{bridge.transferred}</td>
-                <td>{relativeTime(bridge.updated_at)}</td>
+                <td>
+                  <LocalTime at={bridge.updated_at}>{relativeTime(bridge.updated_at)}</LocalTime>
+                </td>
                 <td className="actions nowrap">
                   <button className="btn" disabled={run.isPending} onClick={() => run.mutate({ bridge, dryRun: true })}>
                     Dry run

@@ -9,6 +9,7 @@ import type { RecordQuery } from "../bindings/RecordQuery";
 import type { RecordSort } from "../bindings/RecordSort";
 import { DataTable, serverSorting } from "../shared/DataTable";
 import { relativeTime } from "../shared/format";
+import { LocalTime } from "../shared/LocalTime";
 import { Pager } from "../shared/Pager";
 import { usePersistentState } from "../shared/usePersistentState";
 
@@ -28,7 +29,10 @@ const columns = [
   column.accessor("remote_updated_at", {
     id: "updated",
     header: "Updated in CRM",
-    cell: (c) => (c.getValue() == null ? "—" : relativeTime((c.getValue() as number) * 1000)),
+    cell: (c) => {
+      const value = c.getValue();
+      return value == null ? "—" : <LocalTime at={value * 1000}>{relativeTime(value * 1000)}</LocalTime>;
+    },
   }),
   column.accessor("external_id", { header: "CRM id", enableSorting: false, cell: (c) => <code>{c.getValue()}</code> }),
 ];

@@ -1,5 +1,6 @@
 import type { Integration } from "../api";
 import { relativeTime } from "../shared/format";
+import { useLazyTitle } from "../shared/LocalTime";
 
 /** Grace after a missed check, ms: a result older than the check interval plus this fades — the status
  * may no longer be true (the scheduler should have checked again by then). */
@@ -9,10 +10,9 @@ const SYMBOL = { healthy: "✓", unhealthy: "✗", degraded: "!", unknown: "?" }
 const LABEL = { healthy: "Healthy", unhealthy: "Error", degraded: "Degraded", unknown: "Never checked" } as const;
 
 export function HealthIndicator({ integration, testing, now = Date.now() }: { integration: Integration; testing?: boolean; now?: number }) {
-  if (testing) return <span className="health unknown" role="img" aria-label="Testing…" title="Testing…">⟳</span>;
   const { status, last_checked_at, last_latency_ms, last_detail } = integration;
   const stale = last_checked_at !== null && now - last_checked_at > integration.check_interval_s * 1000 + GRACE_MS;
-  const title =
+  const tooltip = useLazyTitle(() =>
     last_checked_at === null
       ? "Never checked"
       : [
@@ -21,9 +21,11 @@ export function HealthIndicator({ integration, testing, now = Date.now() }: { in
           last_detail,
         ]
           .filter(Boolean)
-          .join("\n");
+          .join("\n"),
+  );
+  if (testing) return <span className="health unknown" role="img" aria-label="Testing…" title="Testing…">⟳</span>;
   return (
-    <span className={`health ${status}${stale ? " stale" : ""}`} role="img" aria-label={LABEL[status]} title={title} data-stale={stale}>
+    <span className={`health ${status}${stale ? " stale" : ""}`} role="img" aria-label={LABEL[status]} {...tooltip} data-stale={stale}>
       {SYMBOL[status]}
     </span>
   );

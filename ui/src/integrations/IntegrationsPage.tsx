@@ -9,6 +9,7 @@ import type { SortKey } from "../bindings/SortKey";
 import { ConfirmDialog, Dialog } from "../shared/Dialog";
 import { DataTable, serverSorting } from "../shared/DataTable";
 import { relativeTime } from "../shared/format";
+import { LocalTime } from "../shared/LocalTime";
 import { Pager } from "../shared/Pager";
 
 import { useToast } from "../shared/toasts";
@@ -260,13 +261,13 @@ export function IntegrationsPage({ projectId, projects }: { projectId: number | 
         header: "Last check",
         cell: (info) => {
           const value = info.getValue();
-          return value === null ? <span className="muted">never</span> : <span title={new Date(value).toLocaleString()}>{relativeTime(value)}</span>;
+          return value === null ? <span className="muted">never</span> : <LocalTime at={value}>{relativeTime(value)}</LocalTime>;
         },
       }),
       column.accessor("updated_at", {
         id: "updated",
         header: "Updated",
-        cell: (info) => <span title={new Date(info.getValue()).toLocaleString()}>{relativeTime(info.getValue())}</span>,
+        cell: (info) => <LocalTime at={info.getValue()}>{relativeTime(info.getValue())}</LocalTime>,
       }),
       column.display({
         id: "actions",

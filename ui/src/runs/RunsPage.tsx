@@ -12,6 +12,7 @@ import type { RunStatus } from "../bindings/RunStatus";
 import { DataTable, serverSorting } from "../shared/DataTable";
 import { Dialog } from "../shared/Dialog";
 import { relativeTime } from "../shared/format";
+import { LocalTime } from "../shared/LocalTime";
 import { Pager } from "../shared/Pager";
 import { usePersistentState } from "../shared/usePersistentState";
 
@@ -107,7 +108,7 @@ export function RunsPage({ projectId }: { projectId: number | null }) {
       header: "Started",
       cell: (info) => {
         const value = info.getValue();
-        return value === null ? "—" : <span title={new Date(value).toLocaleString()}>{relativeTime(value)}</span>;
+        return value === null ? "—" : <LocalTime at={value}>{relativeTime(value)}</LocalTime>;
       },
     }),
     column.accessor("kind", { id: "kind", header: "Kind", cell: (info) => KIND_LABEL[info.getValue()] }),

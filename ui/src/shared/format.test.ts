@@ -15,5 +15,16 @@ describe("relativeTime", () => {
     expect(relativeTime(now - 10_000, now)).toBe("just now");
     expect(relativeTime(now - 5 * 60_000, now)).toBe("5 min ago");
     expect(relativeTime(now - 3 * 3_600_000, now)).toBe("3 h ago");
+    expect(relativeTime(now - 47 * 3_600_000, now)).toBe("47 h ago");
+    expect(relativeTime(now - 12 * 86_400_000, now)).toBe("12 d ago");
+    expect(relativeTime(now - 100 * 86_400_000, now)).toBe("3 mo ago");
+    expect(relativeTime(now - 3 * 365 * 86_400_000, now)).toBe("3 y ago");
+  });
+
+  it("says a time ahead as ahead (a next sync, a next check)", () => {
+    const now = 1_700_000_000_000;
+    expect(relativeTime(now + 10_000, now)).toBe("in a moment");
+    expect(relativeTime(now + 5 * 60_000, now)).toBe("in 5 min");
+    expect(relativeTime(now + 3 * 86_400_000, now)).toBe("in 3 d");
   });
 });

@@ -1,12 +1,20 @@
-/** "5 min ago", "2 h ago", "just now" for a unix-ms time. */
+/** "just now", "5 min ago", "2 h ago", "12 d ago", "3 mo ago", "2 y ago" for a unix-ms time; "in 5 min"
+ * and so on for a time ahead. Computed without the engine's locale data (see `LocalTime` for the full
+ * date, which uses it, on hover). */
 export function relativeTime(unixMs: number, now = Date.now()): string {
   const seconds = Math.round((now - unixMs) / 1000);
-  if (seconds < 45) return "just now";
-  const minutes = Math.round(seconds / 60);
-  if (minutes < 60) return `${minutes} min ago`;
+  const ahead = seconds < 0;
+  const say = (count: number, unit: string) => (ahead ? `in ${count} ${unit}` : `${count} ${unit} ago`);
+  if (Math.abs(seconds) < 45) return ahead ? "in a moment" : "just now";
+  const minutes = Math.max(1, Math.round(Math.abs(seconds) / 60));
+  if (minutes < 60) return say(minutes, "min");
   const hours = Math.round(minutes / 60);
-  if (hours < 48) return `${hours} h ago`;
-  return new Date(unixMs).toLocaleDateString();
+  if (hours < 48) return say(hours, "h");
+  const days = Math.round(hours / 24);
+  if (days < 60) return say(days, "d");
+  const months = Math.round(days / 30.44);
+  if (months < 24) return say(months, "mo");
+  return say(Math.round(days / 365.25), "y");
 }
 
 /** "Showing 11–20 of 134", or "No results". */

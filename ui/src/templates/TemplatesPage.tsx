@@ -8,6 +8,7 @@ import type { Template } from "../bindings/Template";
 import type { TemplateSort } from "../bindings/TemplateSort";
 import { DataTable, serverSorting } from "../shared/DataTable";
 import { relativeTime } from "../shared/format";
+import { LocalTime } from "../shared/LocalTime";
 import { Pager } from "../shared/Pager";
 import { usePersistentState } from "../shared/usePersistentState";
 import { TemplateEditor } from "./TemplateEditor";
@@ -31,7 +32,7 @@ export function TemplatesPage({ projectId }: { projectId: number | null }) {
     }),
     column.accessor("subject", { id: "subject", header: "Subject", enableSorting: false }),
     column.accessor("format", { id: "format", header: "Format", enableSorting: false, cell: (info) => <span className="badge">{info.getValue().toUpperCase()}</span> }),
-    column.accessor("updated_at", { id: "updated", header: "Updated", cell: (info) => relativeTime(info.getValue()) }),
+    column.accessor("updated_at", { id: "updated", header: "Updated", cell: (info) => <LocalTime at={info.getValue()}>{relativeTime(info.getValue())}</LocalTime> }),
   ];
   const { sorting, onSortingChange } = serverSorting<TemplateSort>(state.sort, state.desc, (sort, desc) => setState((s) => ({ ...s, sort, desc, page: 1 })));
   const table = useReactTable({ data: list.data?.items ?? [], columns, getCoreRowModel: getCoreRowModel(), manualPagination: true, manualSorting: true, state: { sorting }, onSortingChange, enableSortingRemoval: false });
