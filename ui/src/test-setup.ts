@@ -1,5 +1,5 @@
 import { afterEach } from "vitest";
-import { cleanup } from "@testing-library/react";
+import { cleanup } from "@testing-library/preact";
 import { clearMocks } from "@tauri-apps/api/mocks";
 
 afterEach(() => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { render, screen, waitFor, within } from "@testing-library/react";
+import { render, screen, waitFor, within } from "@testing-library/preact";
 import userEvent from "@testing-library/user-event";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { mockIPC } from "@tauri-apps/api/mocks";
@@ -127,7 +127,8 @@ describe("IntegrationsPage", () => {
     expect((await screen.findByTestId("showing")).textContent).toBe("Showing 1–10 of 23");
     await user.click(screen.getByRole("button", { name: "Next page" }));
     await waitFor(() => expect(screen.getByTestId("showing").textContent).toBe("Showing 11–20 of 23"));
-    expect(screen.getByText("Service 11")).toBeTruthy();
+    // The rows follow when page 2 arrives (page 1 stays on screen, busy, until then).
+    expect(await screen.findByText("Service 11")).toBeTruthy();
     await user.type(screen.getByRole("searchbox", { name: "Search integrations" }), "Service 2");
     await waitFor(() => expect(screen.getByTestId("showing").textContent).toBe("Showing 1–4 of 4"));
     const last = calls.filter((c) => c.cmd === "list_integrations").at(-1)!;

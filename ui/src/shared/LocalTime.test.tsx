@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { fireEvent, render, screen } from "@testing-library/react";
+import { fireEvent, render, screen } from "@testing-library/preact";
 import { LocalTime } from "./LocalTime";
 
 describe("LocalTime", () => {
@@ -18,8 +18,7 @@ describe("LocalTime", () => {
     const focused = screen.getByText("keyboard").parentElement!;
     expect(format).not.toHaveBeenCalled();
     expect(hovered.getAttribute("title")).toBeNull();
-    // React's pointerenter is derived from pointerover.
-    fireEvent.pointerOver(hovered);
+    fireEvent.pointerEnter(hovered);
     expect(hovered.getAttribute("title")).toBe(new Date(at).toLocaleString());
     expect(focused.getAttribute("title")).toBeNull();
     fireEvent.focus(screen.getByText("keyboard"));

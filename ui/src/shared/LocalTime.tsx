@@ -6,7 +6,8 @@ import { useState, type ReactNode } from "react";
 export function useLazyTitle(make: () => string) {
   const [title, setTitle] = useState<string>();
   const fill = () => setTitle(make());
-  return { title, onPointerEnter: fill, onFocus: fill };
+  // Focus does not bubble: the capture phase also sees a focused child (a button inside the element).
+  return { title, onPointerEnter: fill, onFocusCapture: fill };
 }
 
 /** `children` (e.g. "5 min ago") with the full local date and time of `at` (unix ms) as its tooltip. */
