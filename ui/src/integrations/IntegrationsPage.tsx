@@ -64,9 +64,9 @@ function fetchPage(query: IntegrationQuery) {
 
 /** Asks for the first screen's page before React's first render, so the IPC overlaps that render: the
  * same query the page's first render makes (its saved list state, all projects until they load). */
-export function prefetchFirstPage(queryClient: QueryClient) {
+export function prefetchFirstPage(queryClient: QueryClient): Promise<void> {
   const query = toQuery(readPersistent(LIST_STATE_KEY, INITIAL_LIST_STATE), null);
-  void queryClient.prefetchQuery({ queryKey: ["integrations", query], queryFn: () => fetchPage(query) });
+  return queryClient.prefetchQuery({ queryKey: ["integrations", query], queryFn: () => fetchPage(query) });
 }
 
 const column = createColumnHelper<Integration>();
