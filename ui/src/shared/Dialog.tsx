@@ -1,10 +1,12 @@
 // A modal dialog: focus moves in on open and returns on close; Escape and a click on the backdrop
 // cancel; Tab stays inside.
-import { useEffect, useRef, type ReactNode } from "react";
+import { useLayoutEffect, useRef, type ReactNode } from "react";
 
 export function Dialog(props: { title: string; onClose: () => void; children: ReactNode; wide?: boolean }) {
   const ref = useRef<HTMLDivElement>(null);
-  useEffect(() => {
+  // At commit, not after the first paint (when Preact runs passive effects): a click or key in between
+  // must not be followed by focus jumping to the first field.
+  useLayoutEffect(() => {
     const previous = document.activeElement as HTMLElement | null;
     const first = ref.current?.querySelector<HTMLElement>("[autofocus], input, select, textarea, button");
     first?.focus();

@@ -1,6 +1,6 @@
 // A "More" menu for a table row: a button that opens a list of actions; closes on a click outside,
 // Escape (focus returns to the button) or after an action. Arrow keys move between items.
-import { useEffect, useRef, useState } from "react";
+import { useLayoutEffect, useRef, useState } from "react";
 
 export interface MenuAction {
   label: string;
@@ -12,7 +12,8 @@ export function RowMenu({ label, actions }: { label: string; actions: MenuAction
   const [open, setOpen] = useState(false);
   const ref = useRef<HTMLDivElement>(null);
   const button = useRef<HTMLButtonElement>(null);
-  useEffect(() => {
+  // The first item takes focus at commit, before the menu is painted (see Dialog).
+  useLayoutEffect(() => {
     if (!open) return;
     ref.current?.querySelector<HTMLButtonElement>("[role='menuitem']")?.focus();
     const onDown = (event: MouseEvent) => {
