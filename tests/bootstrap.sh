@@ -78,6 +78,9 @@ case "$mode" in
     cargo clippy --workspace -- -D warnings
     echo "== dependencies: licenses, bans and sources (cargo-deny; advisories run in GitHub CI)"
     command -v cargo-deny >/dev/null || cargo install cargo-deny --locked
+    # cargo-deny reads the metadata of every target's dependencies (Windows and Android ones too):
+    # fetch them first, or a fresh machine that has only built for Linux fails offline.
+    cargo fetch --locked --quiet
     cargo deny --offline check licenses bans sources
     echo "== generated TypeScript types are up to date"
     cargo test -p patchbay-core -p patchbay-app --lib -q export_bindings >/dev/null
