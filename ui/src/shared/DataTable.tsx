@@ -1,5 +1,14 @@
 // A TanStack table rendered with sortable headers (a button per sortable column, ▲/▼ and aria-sort).
-import { flexRender, type Table } from "@tanstack/react-table";
+import type { ReactNode } from "react";
+import type { Table } from "@tanstack/react-table";
+
+/** A column's header or cell, called as a function. TanStack's `flexRender` mounts a function as a
+ * component: columns defined during a render (new functions each time, or a `useMemo` that recomputes
+ * when the providers load) then remount every cell, dropping focus, open row menus and the element a
+ * click was aimed at. No cell renderer uses hooks. */
+function slot<C>(template: unknown, context: C): ReactNode {
+  return typeof template === "function" ? (template as (context: C) => ReactNode)(context) : (template as ReactNode);
+}
 
 export function DataTable<T>(props: { table: Table<T>; label: string; busy?: boolean; rowProps?: (row: T) => Record<string, unknown> }) {
   const { table } = props;
@@ -14,11 +23,11 @@ export function DataTable<T>(props: { table: Table<T>; label: string; busy?: boo
                 <th key={header.id} aria-sort={sorted ? (sorted === "asc" ? "ascending" : "descending") : undefined}>
                   {header.column.getCanSort() ? (
                     <button className="sort" onClick={header.column.getToggleSortingHandler()} data-column={header.id}>
-                      {flexRender(header.column.columnDef.header, header.getContext())}
+                      {slot(header.column.columnDef.header, header.getContext())}
                       {sorted === "asc" ? " ▲" : sorted === "desc" ? " ▼" : ""}
                     </button>
                   ) : (
-                    flexRender(header.column.columnDef.header, header.getContext())
+                    slot(header.column.columnDef.header, header.getContext())
                   )}
                 </th>
               );
@@ -31,7 +40,7 @@ export function DataTable<T>(props: { table: Table<T>; label: string; busy?: boo
           <tr key={row.id} {...(props.rowProps?.(row.original) ?? {})}>
             {row.getVisibleCells().map((cell) => (
               <td key={cell.id} className={cell.column.id === "actions" ? "actions" : cell.column.id === "detail" ? "wrap" : undefined}>
-                {flexRender(cell.column.columnDef.cell, cell.getContext())}
+                {slot(cell.column.columnDef.cell, cell.getContext())}
               </td>
             ))}
           </tr>
