@@ -60,8 +60,8 @@ test("sync a portal, browse its deals, bridge them to another portal once", asyn
   await click(By.css("table[aria-label='Synced records'] button[data-column='amount']"));
   await wait(By.css("table[aria-label='Synced records'] th[aria-sort='descending'] button[data-column='amount']"));
   await wait(By.xpath("//table[@aria-label='Synced records']//tbody/tr[1]/td[1][normalize-space()='Deal 300']"));
-  const stage = await driver.findElement(By.css("select[aria-label='Stage']"));
-  await stage.findElement(By.xpath(".//option[@value='C1:WON']")).click();
+  // The stage menu is filled by its own query, refetched as the sync progressed: wait for the option.
+  await click(By.xpath("//select[@aria-label='Stage']/option[@value='C1:WON']"));
   await wait(By.xpath("//section[@aria-label='Synced records']//*[@data-testid='showing'][contains(., 'of 33')]"));
   const stages = await driver.findElements(By.xpath("//table[@aria-label='Synced records']//tbody/tr/td[3]"));
   for (const cell of stages) assert.equal(await cell.getText(), "Won");
@@ -71,8 +71,7 @@ test("sync a portal, browse its deals, bridge them to another portal once", asyn
   await wait(byText("p", "No bridge from this portal yet."));
   await click(byText("button", "New bridge"));
   await type(By.xpath("//label[contains(., 'Name')]/input"), "Partner wins → main");
-  const target = await driver.findElement(By.xpath("//label[contains(., 'Target portal')]/select"));
-  await target.findElement(By.xpath(".//option[contains(., 'Main portal')]")).click();
+  await click(By.xpath("//label[contains(., 'Target portal')]/select/option[contains(., 'Main portal')]"));
   await type(By.xpath("//label[contains(., 'Trigger stage')]/input"), "C1:WON");
   // Saving without a target stage names the problem and keeps the form.
   await click(byText("button", "Save bridge"));
@@ -80,7 +79,7 @@ test("sync a portal, browse its deals, bridge them to another portal once", asyn
   await type(By.xpath("//label[contains(., 'Stage of the created deals')]/input"), "NEW");
   await click(byText("button", "Add field"));
   await type(By.css("input[aria-label='Target field 4']"), "COMMENTS");
-  await driver.findElement(By.css("select[aria-label='Source kind 4'] option[value='constant']")).click();
+  await click(By.css("select[aria-label='Source kind 4'] option[value='constant']"));
   await type(By.css("input[aria-label='Source 4']"), "From the partner portal");
   await click(byText("button", "Save bridge"));
   await wait(By.xpath("//table[@aria-label='Bridges']//td[normalize-space()='Partner wins → main']"));

@@ -63,8 +63,18 @@ export function RecordsBrowser({ integrationId, refreshKey }: { integrationId: n
   });
   const options = (entity: "pipeline" | "stage") =>
     api.listRecords({ integration_id: integrationId, entity_type: entity, pipeline: null, stage: null, search: null, sort: "title", desc: false, page: 1, per_page: 100 });
-  const pipelines = useQuery({ queryKey: ["records-options", integrationId, "pipeline", refreshKey], queryFn: () => options("pipeline") });
-  const stages = useQuery({ queryKey: ["records-options", integrationId, "stage", refreshKey], queryFn: () => options("stage") });
+  // Each progress of a sync refetches the options; the ones shown stay until the new ones arrive, so the
+  // menus never empty under the pointer.
+  const pipelines = useQuery({
+    queryKey: ["records-options", integrationId, "pipeline", refreshKey],
+    queryFn: () => options("pipeline"),
+    placeholderData: keepPreviousData,
+  });
+  const stages = useQuery({
+    queryKey: ["records-options", integrationId, "stage", refreshKey],
+    queryFn: () => options("stage"),
+    placeholderData: keepPreviousData,
+  });
   const stageOptions = useMemo(
     () => (stages.data?.items ?? []).filter((s) => !state.pipeline || s.pipeline === state.pipeline),
     [stages.data, state.pipeline],
