@@ -132,13 +132,29 @@ export function patchbay(dataDir, args, input) {
 
 export const byText = (tag, text) => By.xpath(`//${tag}[normalize-space()=${JSON.stringify(text)}]`);
 
+/** Clicks the element `locator` finds once it is enabled. An element replaced by a re-render between
+ * the find and the click is found again (at most three times), as a user's second click would. */
 export async function click(driver, locator) {
-  const element = await driver.wait(until.elementLocated(locator), 10_000);
-  await driver.wait(until.elementIsEnabled(element), 10_000);
-  await element.click();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const element = await driver.wait(until.elementLocated(locator), 10_000);
+      await driver.wait(until.elementIsEnabled(element), 10_000);
+      await element.click();
+      return;
+    } catch (error) {
+      if (error.name !== "StaleElementReferenceError" || attempt === 3) throw error;
+    }
+  }
 }
 
-export async function rowNames(driver) {
-  const cells = await driver.findElements(By.css("table.grid tbody tr td:nth-child(2)"));
-  return Promise.all(cells.map((cell) => cell.getText()));
+/** The rendered text of every element matching the CSS `selector`, read in one script. Finding the
+ * elements and then reading each one races the list's refetch after a change (a deleted row's cell is
+ * gone before its text is read: StaleElementReferenceError, seen in CI); one script reads a snapshot. */
+export function texts(driver, selector) {
+  return driver.executeScript((css) => [...document.querySelectorAll(css)].map((element) => element.innerText.trim()), selector);
+}
+
+/** The names in the integrations table, top to bottom. */
+export function rowNames(driver) {
+  return texts(driver, "table.grid tbody tr td:nth-child(2)");
 }
