@@ -101,6 +101,8 @@ async fn main() {
         .collect();
     let (mut created_rates, mut unchanged_rates, mut browse) = (Vec::new(), Vec::new(), Vec::new());
     let mut updated_rates = Vec::new();
+    let mut by_sort: std::collections::BTreeMap<String, Vec<f64>> =
+        std::collections::BTreeMap::new();
     let mut batch_rates = Vec::new();
     let fresh = || {
         let dir = tempfile::tempdir().expect("tempdir");
@@ -150,7 +152,9 @@ async fn main() {
                         ..RecordQuery::of(integration_id, Some("deal"))
                     })
                     .expect("list");
-                browse.push(started.elapsed().as_secs_f64() * 1000.0);
+                let ms = started.elapsed().as_secs_f64() * 1000.0;
+                browse.push(ms);
+                by_sort.entry(format!("{sort:?}")).or_default().push(ms);
                 assert_eq!(page.items.len(), 25);
             }
         }
@@ -186,6 +190,14 @@ async fn main() {
         browse.len(),
         browse.last().copied().unwrap_or_default(),
         verdict(browse_median <= 100.0)
+    );
+    let per_sort: Vec<String> = by_sort
+        .into_iter()
+        .map(|(sort, times)| format!("{sort} {:.1}", median(times)))
+        .collect();
+    println!(
+        "| the same by sort (median of both directions and {RUNS} runs, ms) | {} | — | reported |",
+        per_sort.join(", ")
     );
 
     let portal = FakeBitrix24::start(10_000, 0, "bench").await;

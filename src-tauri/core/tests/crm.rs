@@ -381,3 +381,141 @@ fn a_mixed_page_counts_and_stores_each_record_once() {
     .collect();
     assert_eq!(names, expected);
 }
+
+/// The records browser pages through every sort in both directions without skipping or repeating a
+/// record: ties broken by id, records without a value first in ascending order (last descending), and
+/// each row carrying its pipeline and stage names (a deal in an unsynced stage has none).
+#[test]
+fn records_browser_pages_follow_every_sort_with_names_joined() {
+    use patchbay_core::crm::records::{Counts, Fetched, RecordSort};
+    use patchbay_core::crm::sync::SyncCursor;
+    use patchbay_core::runs::RunKind;
+
+    let core = core();
+    let id = add(
+        &core,
+        "bitrix24",
+        "Portal",
+        &[],
+        &[("webhook_url", "http://127.0.0.1:9/rest/1/x/")],
+    );
+    let run = core
+        .start_run(RunKind::CrmSync, "test", None, Some(id), None)
+        .unwrap();
+    let named =
+        |entity_type: &'static str, external_id: &str, name: &str, pipeline: &str| Fetched {
+            pipeline: Some(pipeline.to_owned()),
+            ..Fetched::new(
+                entity_type,
+                external_id.to_owned(),
+                name.to_owned(),
+                None,
+                json!({}),
+            )
+        };
+    let stages = [
+        ("C0:NEW", "incoming"),
+        ("C0:WON", "Won"),
+        ("C1:NEW", "Qualified"),
+    ];
+    let mut setup = vec![
+        named("pipeline", "0", "General", "0"),
+        named("pipeline", "1", "Partners", "1"),
+    ];
+    setup.extend(
+        stages
+            .iter()
+            .map(|(stage, name)| named("stage", stage, name, &stage[1..2])),
+    );
+    // 37 deals: mixed-case titles, a stage without a record, amounts and update times with ties and gaps.
+    let stage_of = |n: u64| ["C0:NEW", "C0:WON", "C1:NEW", "C1:GONE"][(n % 4) as usize];
+    let amount_of = |n: u64| (n % 5 != 0).then_some((n * 7 % 11) as i64);
+    let updated_of = |n: u64| (n % 7 != 0).then_some(1_000 + (n % 6) as i64);
+    let title_of = |n: u64| format!("{} deal {n:02}", if n % 2 == 0 { "alpha" } else { "Beta" });
+    let deals: Vec<u64> = (1..=37).collect();
+    let cursor = SyncCursor {
+        entities: vec![Entity::Deals],
+        index: 0,
+        position: None,
+        since: None,
+        counts: Counts::default(),
+    };
+    setup.extend(deals.iter().map(|&n| Fetched {
+        stage: Some(stage_of(n).to_owned()),
+        amount: amount_of(n).map(|a| a as f64),
+        ..named("deal", &n.to_string(), &title_of(n), &stage_of(n)[1..2])
+    }));
+    core.commit_sync_page(run.id, id, "bitrix24", &setup, &cursor)
+        .unwrap();
+    // Remote update times are the CRM's: set them through an edit of the same deals.
+    let edited: Vec<Fetched> = deals
+        .iter()
+        .map(|&n| Fetched {
+            stage: Some(stage_of(n).to_owned()),
+            amount: amount_of(n).map(|a| a as f64),
+            remote_updated_at: updated_of(n),
+            data: json!({"edited": true}),
+            ..named("deal", &n.to_string(), &title_of(n), &stage_of(n)[1..2])
+        })
+        .collect();
+    core.commit_sync_page(run.id, id, "bitrix24", &edited, &cursor)
+        .unwrap();
+
+    fn ordered<K: Ord>(deals: &[u64], key: impl Fn(u64) -> Option<K>) -> Vec<String> {
+        let mut sorted = deals.to_vec();
+        // Deals were stored in number order, so the internal id (the tie-break) follows the number.
+        sorted.sort_by(|a, b| key(*a).cmp(&key(*b)).then(a.cmp(b)));
+        sorted.iter().map(u64::to_string).collect()
+    }
+    let stage_name = |n: u64| {
+        stages
+            .iter()
+            .find(|(stage, _)| *stage == stage_of(n))
+            .map(|(_, name)| name.to_lowercase())
+    };
+    for (sort, ascending) in [
+        (
+            RecordSort::Title,
+            ordered(&deals, |n| Some(title_of(n).to_lowercase())),
+        ),
+        (RecordSort::Stage, ordered(&deals, stage_name)),
+        (RecordSort::Amount, ordered(&deals, amount_of)),
+        (RecordSort::Updated, ordered(&deals, updated_of)),
+    ] {
+        for desc in [false, true] {
+            let mut seen = Vec::new();
+            for page in 1..=4 {
+                let got = core
+                    .list_records(&RecordQuery {
+                        sort,
+                        desc,
+                        page,
+                        per_page: 10,
+                        ..RecordQuery::of(id, Some("deal"))
+                    })
+                    .unwrap();
+                assert_eq!(got.total, 37);
+                for record in got.items {
+                    let n: u64 = record.external_id.parse().unwrap();
+                    let pipeline = if stage_of(n).starts_with("C0") {
+                        "General"
+                    } else {
+                        "Partners"
+                    };
+                    assert_eq!(record.pipeline_name.as_deref(), Some(pipeline), "deal {n}");
+                    let expected_stage = stages
+                        .iter()
+                        .find(|(s, _)| *s == stage_of(n))
+                        .map(|(_, name)| *name);
+                    assert_eq!(record.stage_name.as_deref(), expected_stage, "deal {n}");
+                    seen.push(record.external_id);
+                }
+            }
+            let mut expected = ascending.clone();
+            if desc {
+                expected.reverse();
+            }
+            assert_eq!(seen, expected, "{sort:?} desc={desc}");
+        }
+    }
+}

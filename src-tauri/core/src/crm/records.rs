@@ -271,9 +271,9 @@ impl RecordQuery {
     }
 }
 
-const RECORD_JOINS: &str = "FROM crm_records r
-    LEFT JOIN crm_records p ON p.integration_id = r.integration_id AND p.entity_type = 'pipeline' AND p.external_id = r.pipeline
-    LEFT JOIN crm_records s ON s.integration_id = r.integration_id AND s.entity_type = 'stage' AND s.external_id = r.stage";
+/// A record's pipeline (`p`) and stage (`s`), each a synced record of the same integration.
+const PIPELINE_JOIN: &str = "LEFT JOIN crm_records p ON p.integration_id = r.integration_id AND p.entity_type = 'pipeline' AND p.external_id = r.pipeline";
+const STAGE_JOIN: &str = "LEFT JOIN crm_records s ON s.integration_id = r.integration_id AND s.entity_type = 'stage' AND s.external_id = r.stage";
 
 impl Patchbay {
     /// One page of an integration's synced records, filtered by type, pipeline, stage and a search.
@@ -319,10 +319,21 @@ impl Patchbay {
             rusqlite::params_from_iter(values.iter()),
             |r| r.get(0),
         )?;
+        // The page's ids first, joined only with what the sort needs; then those rows with their
+        // pipeline and stage names. Joining before the LIMIT looked up the pipeline and stage of every
+        // matching record: 2 × 100,000 probes for a page of 25 deals sorted by amount.
+        let sort_join = if query.sort == RecordSort::Stage {
+            STAGE_JOIN
+        } else {
+            ""
+        };
         let mut statement = connection.prepare_cached(&format!(
             "SELECT r.id, r.system, r.entity_type, r.external_id, r.name, r.pipeline, p.name, r.stage, s.name,
                     r.amount, r.remote_updated_at, r.last_sync, r.sync_status
-             {RECORD_JOINS} WHERE {filter} ORDER BY {order} {direction}, r.id {direction} LIMIT ? OFFSET ?"
+             FROM (SELECT r.id FROM crm_records r {sort_join} WHERE {filter}
+                   ORDER BY {order} {direction}, r.id {direction} LIMIT ? OFFSET ?) page
+             JOIN crm_records r ON r.id = page.id {PIPELINE_JOIN} {STAGE_JOIN}
+             ORDER BY {order} {direction}, r.id {direction}"
         ))?;
         values.push(i64::from(per_page).into());
         values.push((i64::from(page - 1) * i64::from(per_page)).into());
