@@ -94,16 +94,21 @@ pub fn since_start_ms() -> u128 {
 }
 
 /// Where the page's time went, in ms since the page started loading (`performance.now()`).
-#[derive(serde::Deserialize, Default)]
+#[derive(serde::Deserialize, Default, ts_rs::TS)]
+#[ts(export)]
 pub struct PageMarks {
     /// The UI's script started running.
-    script: f64,
+    pub script: f64,
     /// The first page of integrations was asked for.
-    request: f64,
-    /// The first page of integrations arrived.
-    data: f64,
-    /// It was painted.
-    painted: f64,
+    pub request: f64,
+    /// The first page of integrations arrived over IPC.
+    pub data: f64,
+    /// The first render that shows it was committed to the DOM (before style, layout and paint).
+    pub committed: f64,
+    /// The effects after that commit ran (Preact runs them after the next frame was painted).
+    pub effects: f64,
+    /// The frame after that was painted: the mark sent with `ui_ready`.
+    pub painted: f64,
 }
 
 /// Called by the UI once, after the first page of integrations was painted; logs the startup time
@@ -115,10 +120,12 @@ pub fn ui_ready(app: tauri::AppHandle, marks: Option<PageMarks>) {
         let elapsed = since_start_ms();
         let marks = marks.unwrap_or_default();
         log::info!(
-            "UI ready after {elapsed} ms (page: script at {:.0} ms, list asked at {:.0} ms, first data at {:.0} ms, painted at {:.0} ms)",
+            "UI ready after {elapsed} ms (page: script at {:.0} ms, list asked at {:.0} ms, first data at {:.0} ms, committed at {:.0} ms, effects at {:.0} ms, painted at {:.0} ms)",
             marks.script,
             marks.request,
             marks.data,
+            marks.committed,
+            marks.effects,
             marks.painted
         );
         crate::tray::build_once(&app);

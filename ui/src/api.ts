@@ -7,6 +7,7 @@ import type { IntegrationQuery } from "./bindings/IntegrationQuery";
 import type { IntegrationUpdate } from "./bindings/IntegrationUpdate";
 import type { NewIntegration } from "./bindings/NewIntegration";
 import type { Page } from "./bindings/Page";
+import type { PageMarks } from "./bindings/PageMarks";
 import type { Project } from "./bindings/Project";
 import type { ProviderSpec } from "./bindings/ProviderSpec";
 import type { CheckAllSummary } from "./bindings/CheckAllSummary";
@@ -139,7 +140,7 @@ export const api = {
   listDeliveries: (query: DeliveryQuery) => call<Page<Delivery>>("list_deliveries", { query }),
   redeliver: (id: number) => call<null>("redeliver", { id }),
   openLogsFolder: () => call<string>("open_logs_folder"),
-  uiReady: (marks: { script: number; request: number; data: number; painted: number }) => call<null>("ui_ready", { marks }),
+  uiReady: (marks: PageMarks) => call<null>("ui_ready", { marks }),
   exportProject: (projectId: number, passphrase: string | null) => call<string>("export_project", { projectId, passphrase }),
   revealExport: () => call<null>("reveal_export"),
   inspectImport: (text: string) => call<ExportSummary>("inspect_import", { text }),

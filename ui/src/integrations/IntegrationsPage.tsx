@@ -1,6 +1,6 @@
 // The Integrations page: a server-side paginated, sortable, filterable table (TanStack Table in manual
 // mode over `list_integrations`), row actions, the provider catalog and the generated form.
-import { useEffect, useMemo, useRef, useState } from "react";
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { keepPreviousData, useMutation, useQuery, useQueryClient, type QueryClient } from "@tanstack/react-query";
 import { createColumnHelper, getCoreRowModel, useReactTable } from "@tanstack/react-table";
 import { api, type Integration, type IntegrationQuery, type Project, type ProviderSpec } from "../api";
@@ -26,6 +26,8 @@ import { ProviderCatalog } from "./ProviderCatalog";
 const scriptStarted = performance.now();
 let readySent = false;
 let firstRequest: number | undefined;
+let firstResponse: number | undefined;
+let firstCommit: number | undefined;
 
 export interface ListState {
   page: number;
@@ -58,8 +60,9 @@ const LIST_STATE_KEY = "patchbay.integrations.list";
 
 /** Fetches one page of integrations (and notes when the first one was asked for, for the startup log). */
 function fetchPage(query: IntegrationQuery) {
-  if (!readySent) firstRequest ??= performance.now();
-  return api.listIntegrations(query);
+  if (readySent || firstRequest !== undefined) return api.listIntegrations(query);
+  firstRequest = performance.now();
+  return api.listIntegrations(query).finally(() => (firstResponse ??= performance.now()));
 }
 
 /** Asks for the first screen's page before React's first render, so the IPC overlaps that render: the
@@ -111,13 +114,29 @@ export function IntegrationsPage({ projectId, projects }: { projectId: number | 
   });
   const providers = useQuery({ queryKey: ["providers"], queryFn: api.listProviders, staleTime: Infinity });
   const hasList = Boolean(list.data);
+  useLayoutEffect(() => {
+    if (hasList) firstCommit ??= performance.now();
+  }, [hasList]);
   useEffect(() => {
     // The startup mark: once, after the first page has been painted.
     if (hasList && !readySent) {
       readySent = true;
-      const data = performance.now();
+      const effects = performance.now();
       requestAnimationFrame(() =>
-        setTimeout(() => void api.uiReady({ script: scriptStarted, request: firstRequest ?? NaN, data, painted: performance.now() }).catch(() => undefined), 0),
+        setTimeout(
+          () =>
+            void api
+              .uiReady({
+                script: scriptStarted,
+                request: firstRequest ?? NaN,
+                data: firstResponse ?? NaN,
+                committed: firstCommit ?? NaN,
+                effects,
+                painted: performance.now(),
+              })
+              .catch(() => undefined),
+          0,
+        ),
       );
     }
   }, [hasList]);
