@@ -105,9 +105,7 @@ pub struct PageMarks {
     pub data: f64,
     /// The first render that shows it was committed to the DOM (before style, layout and paint).
     pub committed: f64,
-    /// The effects after that commit ran (Preact runs them after the next frame was painted).
-    pub effects: f64,
-    /// The frame after that was painted: the mark sent with `ui_ready`.
+    /// The frame that shows it was painted: the mark sent with `ui_ready`.
     pub painted: f64,
 }
 
@@ -120,12 +118,11 @@ pub fn ui_ready(app: tauri::AppHandle, marks: Option<PageMarks>) {
         let elapsed = since_start_ms();
         let marks = marks.unwrap_or_default();
         log::info!(
-            "UI ready after {elapsed} ms (page: script at {:.0} ms, list asked at {:.0} ms, first data at {:.0} ms, committed at {:.0} ms, effects at {:.0} ms, painted at {:.0} ms)",
+            "UI ready after {elapsed} ms (page: script at {:.0} ms, list asked at {:.0} ms, first data at {:.0} ms, committed at {:.0} ms, painted at {:.0} ms)",
             marks.script,
             marks.request,
             marks.data,
             marks.committed,
-            marks.effects,
             marks.painted
         );
         crate::tray::build_once(&app);

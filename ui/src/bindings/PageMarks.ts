@@ -21,10 +21,6 @@ data: number,
  */
 committed: number, 
 /**
- * The effects after that commit ran (Preact runs them after the next frame was painted).
- */
-effects: number, 
-/**
- * The frame after that was painted: the mark sent with `ui_ready`.
+ * The frame that shows it was painted: the mark sent with `ui_ready`.
  */
 painted: number, };
