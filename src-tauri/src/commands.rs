@@ -93,20 +93,26 @@ pub fn since_start_ms() -> u128 {
         .map_or(0, |start| start.elapsed().as_millis())
 }
 
-/// Where the page's time went, in ms since the page started loading (`performance.now()`).
+/// Where the page's time went, in ms since the page started loading (`performance.now()`); a mark the
+/// page did not take is `null` (the tray and the log line must not depend on every mark being there).
 #[derive(serde::Deserialize, Default, ts_rs::TS)]
 #[ts(export)]
 pub struct PageMarks {
     /// The UI's script started running.
-    pub script: f64,
+    pub script: Option<f64>,
     /// The first page of integrations was asked for.
-    pub request: f64,
+    pub request: Option<f64>,
     /// The first page of integrations arrived over IPC.
-    pub data: f64,
+    pub data: Option<f64>,
     /// The first render that shows it was committed to the DOM (before style, layout and paint).
-    pub committed: f64,
+    pub committed: Option<f64>,
     /// The frame that shows it was painted: the mark sent with `ui_ready`.
-    pub painted: f64,
+    pub painted: Option<f64>,
+}
+
+/// A page mark for the startup log: whole ms, or `?` when the page did not take it.
+fn mark(ms: Option<f64>) -> String {
+    ms.map_or_else(|| "?".to_owned(), |ms| format!("{ms:.0}"))
 }
 
 /// Called by the UI once, after the first page of integrations was painted; logs the startup time
@@ -118,12 +124,12 @@ pub fn ui_ready(app: tauri::AppHandle, marks: Option<PageMarks>) {
         let elapsed = since_start_ms();
         let marks = marks.unwrap_or_default();
         log::info!(
-            "UI ready after {elapsed} ms (page: script at {:.0} ms, list asked at {:.0} ms, first data at {:.0} ms, committed at {:.0} ms, painted at {:.0} ms)",
-            marks.script,
-            marks.request,
-            marks.data,
-            marks.committed,
-            marks.painted
+            "UI ready after {elapsed} ms (page: script at {} ms, list asked at {} ms, first data at {} ms, committed at {} ms, painted at {} ms)",
+            mark(marks.script),
+            mark(marks.request),
+            mark(marks.data),
+            mark(marks.committed),
+            mark(marks.painted)
         );
         crate::tray::build_once(&app);
     }
@@ -803,4 +809,22 @@ pub async fn list_deliveries(
 #[tauri::command]
 pub async fn redeliver(state: State<'_, AppState>, id: i64) -> CommandResult<()> {
     blocking(state, move |core| core.redeliver(id)).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{mark, PageMarks};
+
+    #[test]
+    fn page_marks_the_page_did_not_take_arrive_as_null_and_log_as_a_question_mark() {
+        // `performance.now()` marks the page never took are sent as `null` (JSON has no NaN).
+        let marks: PageMarks = serde_json::from_str(
+            r#"{"script": 23.6, "request": null, "data": null, "committed": 55.2, "painted": 87.9}"#,
+        )
+        .expect("marks with nulls deserialize");
+        assert_eq!(mark(marks.script), "24");
+        assert_eq!(mark(marks.request), "?");
+        assert_eq!(mark(marks.data), "?");
+        assert_eq!(mark(marks.painted), "88");
+    }
 }

@@ -124,7 +124,7 @@ export function IntegrationsPage({ projectId, projects }: { projectId: number | 
       setTimeout(
         () =>
           void api
-            .uiReady({ script: scriptStarted, request: firstRequest ?? NaN, data: firstResponse ?? NaN, committed, painted: performance.now() })
+            .uiReady({ script: scriptStarted, request: firstRequest ?? null, data: firstResponse ?? null, committed, painted: performance.now() })
             .catch(() => undefined),
         0,
       ),
