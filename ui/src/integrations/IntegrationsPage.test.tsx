@@ -5,7 +5,8 @@ import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { mockIPC } from "@tauri-apps/api/mocks";
 import type { Integration, IntegrationQuery, ProviderSpec } from "../api";
 import { ToastProvider } from "../shared/toasts";
-import { IntegrationsPage, INITIAL_LIST_STATE, toQuery } from "./IntegrationsPage";
+import { IntegrationsPage } from "./IntegrationsPage";
+import { INITIAL_LIST_STATE, toQuery } from "./listState";
 
 const providers: ProviderSpec[] = [
   {

@@ -1,10 +1,9 @@
 // The Integrations page: a server-side paginated, sortable, filterable table (TanStack Table in manual
 // mode over `list_integrations`), row actions, the provider catalog and the generated form.
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
-import { keepPreviousData, useMutation, useQuery, useQueryClient, type QueryClient } from "@tanstack/react-query";
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { createColumnHelper, getCoreRowModel, useReactTable } from "@tanstack/react-table";
-import { api, type Integration, type IntegrationQuery, type Project, type ProviderSpec } from "../api";
-import type { HealthStatus } from "../bindings/HealthStatus";
+import { api, type Integration, type Project, type ProviderSpec } from "../api";
 import type { SortKey } from "../bindings/SortKey";
 import { ConfirmDialog, Dialog } from "../shared/Dialog";
 import { DataTable, serverSorting } from "../shared/DataTable";
@@ -13,7 +12,7 @@ import { LocalTime } from "../shared/LocalTime";
 import { Pager } from "../shared/Pager";
 
 import { useToast } from "../shared/toasts";
-import { readPersistent, usePersistentState } from "../shared/usePersistentState";
+import { usePersistentState } from "../shared/usePersistentState";
 import { HealthIndicator } from "./HealthIndicator";
 import { HistoryDialog } from "./HistoryDialog";
 import { RoutesDialog } from "../n8n/RoutesDialog";
@@ -21,55 +20,7 @@ import { SyncDialog } from "../crm/SyncDialog";
 import { RowMenu } from "../shared/RowMenu";
 import { IntegrationForm, type FormMode } from "./IntegrationForm";
 import { ProviderCatalog } from "./ProviderCatalog";
-
-/** When this module's script ran, in ms since the page started loading (for the startup log). */
-const scriptStarted = performance.now();
-let readySent = false;
-let firstRequest: number | undefined;
-let firstResponse: number | undefined;
-
-export interface ListState {
-  page: number;
-  perPage: number;
-  sort: SortKey;
-  desc: boolean;
-  provider: string;
-  status: "" | HealthStatus;
-  active: "" | "true" | "false";
-  search: string;
-}
-export const INITIAL_LIST_STATE: ListState = { page: 1, perPage: 10, sort: "name", desc: false, provider: "", status: "", active: "", search: "" };
-
-/** The backend query for a list state and project filter. */
-export function toQuery(state: ListState, projectId: number | null): IntegrationQuery {
-  return {
-    page: state.page,
-    per_page: state.perPage,
-    sort: state.sort,
-    desc: state.desc,
-    ...(projectId !== null && { project_id: projectId }),
-    ...(state.provider && { provider: state.provider }),
-    ...(state.status && { status: state.status }),
-    ...(state.active && { active: state.active === "true" }),
-    ...(state.search.trim() && { search: state.search.trim() }),
-  };
-}
-
-const LIST_STATE_KEY = "patchbay.integrations.list";
-
-/** Fetches one page of integrations (and notes when the first one was asked for, for the startup log). */
-function fetchPage(query: IntegrationQuery) {
-  if (readySent || firstRequest !== undefined) return api.listIntegrations(query);
-  firstRequest = performance.now();
-  return api.listIntegrations(query).finally(() => (firstResponse ??= performance.now()));
-}
-
-/** Asks for the first screen's page before React's first render, so the IPC overlaps that render: the
- * same query the page's first render makes (its saved list state, all projects until they load). */
-export function prefetchFirstPage(queryClient: QueryClient): Promise<void> {
-  const query = toQuery(readPersistent(LIST_STATE_KEY, INITIAL_LIST_STATE), null);
-  return queryClient.prefetchQuery({ queryKey: ["integrations", query], queryFn: () => fetchPage(query) });
-}
+import { INITIAL_LIST_STATE, LIST_STATE_KEY, fetchPage, pageMarks, startup, toQuery, type ListState } from "./listState";
 
 const column = createColumnHelper<Integration>();
 
@@ -117,18 +68,10 @@ export function IntegrationsPage({ projectId, projects }: { projectId: number | 
     // The startup mark, once: at the commit that first shows a page of integrations, then after the frame
     // that paints it (a task queued from the next animation frame) — how the desktop benchmark's minimal
     // app marks its own first paint.
-    if (!hasList || readySent) return;
-    readySent = true;
+    if (!hasList || startup.readySent) return;
+    startup.readySent = true;
     const committed = performance.now();
-    requestAnimationFrame(() =>
-      setTimeout(
-        () =>
-          void api
-            .uiReady({ script: scriptStarted, request: firstRequest ?? null, data: firstResponse ?? null, committed, painted: performance.now() })
-            .catch(() => undefined),
-        0,
-      ),
-    );
+    requestAnimationFrame(() => setTimeout(() => void api.uiReady(pageMarks(committed)).catch(() => undefined), 0));
   }, [hasList]);
   const providerById = useMemo(() => new Map((providers.data ?? []).map((p) => [p.id, p])), [providers.data]);
 

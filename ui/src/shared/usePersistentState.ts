@@ -1,14 +1,5 @@
 import { useEffect, useState } from "react";
-
-/** The value saved under `key`, merged over `initial` so new keys get defaults. */
-export function readPersistent<T extends object>(key: string, initial: T): T {
-  try {
-    const stored = localStorage.getItem(key);
-    return stored ? { ...initial, ...(JSON.parse(stored) as Partial<T>) } : initial;
-  } catch {
-    return initial;
-  }
-}
+import { readPersistent } from "./persistent";
 
 /** useState that survives restarts (localStorage), merged over `initial` so new keys get defaults. */
 export function usePersistentState<T extends object>(key: string, initial: T) {

@@ -2,8 +2,7 @@ import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { App } from "./App";
-import { api } from "./api";
-import { prefetchFirstPage } from "./integrations/IntegrationsPage";
+import { firstScreen } from "./firstScreen";
 import { ToastProvider } from "./shared/toasts";
 import "./shared/styles.css";
 
@@ -14,11 +13,14 @@ const queryClient = new QueryClient({
 /** The longest the first render waits for the first screen's data, ms. */
 const FIRST_DATA_WAIT_MS = 250;
 
-// The first screen's data is asked for before anything renders, and the first render waits for it
-// (up to FIRST_DATA_WAIT_MS): a "loading" frame painted meanwhile would cost WebKit about as much as
-// the list's own frame and delay it.
+// The first screen's data was asked for before this module was evaluated (src/firstScreen.ts); the first
+// render waits for it (up to FIRST_DATA_WAIT_MS): a "loading" frame painted meanwhile would cost WebKit
+// about as much as the list's own frame and delay it.
 const firstData = Promise.race([
-  Promise.all([prefetchFirstPage(queryClient), queryClient.prefetchQuery({ queryKey: ["projects"], queryFn: api.listProjects })]),
+  Promise.all([
+    queryClient.prefetchQuery({ queryKey: ["integrations", firstScreen.query], queryFn: () => firstScreen.page }),
+    queryClient.prefetchQuery({ queryKey: ["projects"], queryFn: () => firstScreen.projects }),
+  ]),
   new Promise((resolve) => setTimeout(resolve, FIRST_DATA_WAIT_MS)),
 ]);
 
