@@ -191,7 +191,7 @@ export function IntegrationsPage({ projectId, projects }: { projectId: number | 
         id: "name",
         header: "Name",
         cell: (info) => (
-          <button className="btn small" style={{ border: "none", background: "none", fontWeight: "var(--weight-strong)" }} onClick={() => openForm(info.row.original, "edit")}>
+          <button className="btn small row-title" onClick={() => openForm(info.row.original, "edit")}>
             {info.getValue()}
           </button>
         ),

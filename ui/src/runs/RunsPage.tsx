@@ -117,7 +117,7 @@ export function RunsPage({ projectId }: { projectId: number | null }) {
       header: "Run",
       enableSorting: false,
       cell: (info) => (
-        <button className="btn small" style={{ border: "none", background: "none", fontWeight: 600 }} onClick={() => setOpenRun(info.row.original.id)}>
+        <button className="btn small row-title" onClick={() => setOpenRun(info.row.original.id)}>
           {info.getValue()}
         </button>
       ),

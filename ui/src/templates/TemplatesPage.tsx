@@ -25,7 +25,7 @@ export function TemplatesPage({ projectId }: { projectId: number | null }) {
       id: "name",
       header: "Name",
       cell: (info) => (
-        <button className="btn small" style={{ border: "none", background: "none", fontWeight: 600 }} onClick={() => setEditing(info.row.original)}>
+        <button className="btn small row-title" onClick={() => setEditing(info.row.original)}>
           {info.getValue()}
         </button>
       ),
