@@ -14,7 +14,10 @@ import { Pager } from "../shared/Pager";
 import { usePersistentState } from "../shared/usePersistentState";
 
 const column = createColumnHelper<CrmRecord>();
-const amount = new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 });
+/** The amount format, made on first use: an `Intl` object loads the engine's locale data (ICU), which
+ * the app's start need not pay for while this module is only loaded (docs/performance.md, session 11). */
+let amountFormat: Intl.NumberFormat | undefined;
+const amount = (value: number) => (amountFormat ??= new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 })).format(value);
 
 const columns = [
   column.accessor("name", { id: "title", header: "Title", cell: (c) => c.getValue() || <span className="muted">(no name)</span> }),
@@ -25,7 +28,7 @@ const columns = [
     cell: (c) => c.getValue() ?? (c.row.original.stage ? <code>{c.row.original.stage}</code> : "—"),
   }),
   column.accessor("pipeline_name", { header: "Pipeline", enableSorting: false, cell: (c) => c.getValue() ?? c.row.original.pipeline ?? "—" }),
-  column.accessor("amount", { header: "Amount", cell: (c) => (c.getValue() == null ? "—" : amount.format(c.getValue() as number)) }),
+  column.accessor("amount", { header: "Amount", cell: (c) => (c.getValue() == null ? "—" : amount(c.getValue() as number)) }),
   column.accessor("remote_updated_at", {
     id: "updated",
     header: "Updated in CRM",
