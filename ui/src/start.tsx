@@ -19,7 +19,9 @@ const FIRST_DATA_WAIT_MS = 250;
 const firstData = Promise.race([
   Promise.all([
     queryClient.prefetchQuery({ queryKey: ["integrations", firstScreen.query], queryFn: () => firstScreen.page }),
+    queryClient.prefetchQuery({ queryKey: ["integrations", firstScreen.activeQuery], queryFn: () => firstScreen.activeCount }),
     queryClient.prefetchQuery({ queryKey: ["projects"], queryFn: () => firstScreen.projects }),
+    queryClient.prefetchQuery({ queryKey: ["providers"], queryFn: () => firstScreen.providers }),
   ]),
   new Promise((resolve) => setTimeout(resolve, FIRST_DATA_WAIT_MS)),
 ]);

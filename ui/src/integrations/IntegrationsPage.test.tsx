@@ -155,7 +155,7 @@ describe("IntegrationsPage", () => {
     const user = userEvent.setup();
     await user.click(await screen.findByRole("button", { name: "Add your first integration" }));
     await user.click(screen.getByRole("button", { name: "Add n8n" }));
-    await user.type(screen.getByLabelText("Name"), "Flows");
+    await user.type(await screen.findByLabelText("Name"), "Flows"); // the form loads on first use
     await user.type(screen.getByLabelText(/Base URL/), "n8n.local");
     await user.type(screen.getByLabelText(/API key/, { selector: "input" }), "secret-key");
     await user.click(screen.getByRole("button", { name: "Create integration" }));
@@ -201,6 +201,24 @@ describe("health actions", () => {
     const button = await screen.findByRole("button", { name: "Check all" });
     await waitFor(() => expect((button as HTMLButtonElement).disabled).toBe(true));
     expect(button.getAttribute("title")).toBe("No active integrations in this view to check");
+  });
+
+  it("does not say nothing is active while the count has not come", async () => {
+    const rows = [integration(1, "Counted later")];
+    mockIPC((cmd, args) => {
+      const query = (args as { query?: IntegrationQuery } | undefined)?.query;
+      if (cmd === "list_providers") return providers;
+      // The count of active integrations never answers; the page itself does.
+      if (cmd === "list_integrations" && query?.active === true) return new Promise(() => {});
+      if (cmd === "list_integrations") return { items: rows, total: rows.length, page: 1, per_page: 10 };
+      return null;
+    });
+    renderPage();
+    await screen.findByText("Counted later");
+    const button = screen.getByRole("button", { name: "Check all" }) as HTMLButtonElement;
+    expect(button.disabled).toBe(false);
+    expect(button.getAttribute("title")).toBe("Check the active integrations in this view");
+    expect(screen.queryByText("No active integrations to check")).toBeNull();
   });
 
   it("runs Check all over the current filter and shows the summary", async () => {

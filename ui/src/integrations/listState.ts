@@ -35,6 +35,12 @@ export function toQuery(state: ListState, projectId: number | null): Integration
   };
 }
 
+/** The query that counts the active integrations in a list state's view (its filters, active only): what
+ * "Check all" would check. */
+export function toActiveQuery(state: ListState, projectId: number | null): IntegrationQuery {
+  return toQuery({ ...state, active: "true", page: 1, perPage: 1 }, projectId);
+}
+
 /** The startup log's marks that the list takes (ms since the page started loading). */
 export const startup: { script: number; request?: number; data?: number; readySent: boolean } = {
   script: performance.now(),
