@@ -137,18 +137,30 @@ impl Patchbay {
             }
             status => status,
         };
-        transaction.prepare_cached(
-            "UPDATE integrations SET status = ?2, last_checked_at = ?3, last_latency_ms = ?4, last_detail = ?5,
-                 last_error_kind = ?6, consecutive_failures = ?7, next_check_at = ?3 + check_interval_s * 1000
-             WHERE id = ?1")?.execute(
-            params![id, status.as_str(), result.checked_at, result.latency_ms, result.detail,
-                result.error_kind.map(CheckErrorKind::as_str), failures],
-        )?;
+        // `status` is written only when it changes: SQLite rewrites the entries of every index over a column
+        // the UPDATE sets (here the two status-sorted ones), changed or not — fewer index pages in the
+        // write-ahead log for most checks (docs/performance.md, session 11).
+        let error_kind = result.error_kind.map(CheckErrorKind::as_str);
+        if status == current.status {
+            transaction.prepare_cached(
+                "UPDATE integrations SET last_checked_at = ?2, last_latency_ms = ?3, last_detail = ?4,
+                     last_error_kind = ?5, consecutive_failures = ?6, next_check_at = ?2 + check_interval_s * 1000
+                 WHERE id = ?1")?.execute(
+                params![id, result.checked_at, result.latency_ms, result.detail, error_kind, failures],
+            )?;
+        } else {
+            transaction.prepare_cached(
+                "UPDATE integrations SET status = ?2, last_checked_at = ?3, last_latency_ms = ?4, last_detail = ?5,
+                     last_error_kind = ?6, consecutive_failures = ?7, next_check_at = ?3 + check_interval_s * 1000
+                 WHERE id = ?1")?.execute(
+                params![id, status.as_str(), result.checked_at, result.latency_ms, result.detail, error_kind, failures],
+            )?;
+        }
         transaction.prepare_cached(
             "INSERT INTO health_checks (integration_id, status, latency_ms, detail, error_kind, trigger, checked_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?.execute(
             params![id, result.status.as_str(), result.latency_ms, result.detail,
-                result.error_kind.map(CheckErrorKind::as_str), trigger.as_str(), result.checked_at],
+                error_kind, trigger.as_str(), result.checked_at],
         )?;
         transaction
             .prepare_cached(
