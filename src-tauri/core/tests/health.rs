@@ -536,6 +536,88 @@ async fn scheduler_checks_due_integrations_and_respects_pause() {
     assert!(service.is_paused());
 }
 
+fn next_check_at(core: &Patchbay, id: i64) -> i64 {
+    core.store()
+        .lock()
+        .query_row(
+            "SELECT next_check_at FROM integrations WHERE id = ?1",
+            [id],
+            |row| row.get(0),
+        )
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_scheduler_round_stores_fast_results_without_waiting_for_a_slow_probe() {
+    let fast = Server::always(Reply::new(200, "ok")).await;
+    let slow = Server::always(Reply::new(200, "ok").after(Duration::from_millis(1_000))).await;
+    let down = refused_port().await;
+    let core = core();
+    let fast_id = add(&core, "http", "Fast", &[("url", &fast.url())], &[]);
+    let down_url = format!("http://127.0.0.1:{down}/");
+    let down_id = add(&core, "http", "Down", &[("url", &down_url)], &[]);
+    let slow_id = add(&core, "http", "Slow", &[("url", &slow.url())], &[]);
+    let claimed = core
+        .claim_due(patchbay_core::store::now_ms() + 1, 10)
+        .unwrap();
+    assert_eq!(claimed, vec![fast_id, down_id, slow_id]);
+    let claimed_due = next_check_at(&core, fast_id);
+
+    let service = service(Arc::clone(&core));
+    let mut events = service.subscribe();
+    let deleted_meanwhile = slow_id + 1_000;
+    let round = tokio::spawn(Arc::clone(&service).check_round(vec![
+        fast_id,
+        down_id,
+        slow_id,
+        deleted_meanwhile,
+    ]));
+    let mut first_two = Vec::new();
+    for _ in 0..2 {
+        let update = tokio::time::timeout(Duration::from_secs(5), events.recv())
+            .await
+            .expect("a result within 5 s")
+            .unwrap();
+        first_two.push(update);
+    }
+    assert!(
+        core.health_history(slow_id, 1).unwrap().is_empty(),
+        "the fast results were stored before the slow probe answered"
+    );
+    first_two.sort_by_key(|update| update.integration.id);
+    assert_eq!(first_two[0].integration.id, fast_id);
+    assert_eq!(first_two[0].integration.status, HealthStatus::Healthy);
+    assert_eq!(first_two[1].integration.id, down_id);
+    assert_eq!(
+        first_two[1].integration.status,
+        HealthStatus::Unhealthy,
+        "a never-checked integration shows its first failure at once"
+    );
+    round.await.unwrap();
+    let last = events.try_recv().unwrap();
+    assert_eq!(last.integration.id, slow_id);
+    assert_eq!(last.integration.status, HealthStatus::Healthy);
+    assert!(
+        events.try_recv().is_err(),
+        "no result for the deleted integration"
+    );
+    for id in [fast_id, down_id, slow_id] {
+        let history = core.health_history(id, 10).unwrap();
+        assert_eq!(history.len(), 1, "integration {id}");
+        assert_eq!(history[0].trigger, CheckTrigger::Scheduled);
+    }
+    assert_eq!(
+        next_check_at(&core, fast_id),
+        claimed_due,
+        "a scheduled result keeps the due time its claim set"
+    );
+    service.check(fast_id, CheckTrigger::Manual).await.unwrap();
+    assert!(
+        next_check_at(&core, fast_id) > claimed_due,
+        "a manual check moves the next scheduled one"
+    );
+}
+
 #[tokio::test]
 async fn first_failure_of_a_never_checked_integration_shows_at_once() {
     let core = core();

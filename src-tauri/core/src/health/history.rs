@@ -98,7 +98,9 @@ impl Patchbay {
 
     /// Stores `result` in the history and updates the integration's status. Scheduled and check-all
     /// results turn a healthy or degraded integration `unhealthy` only after `failures_before_unhealthy`
-    /// consecutive failures; manual results, and failures of never-checked integrations, apply at once. The next scheduled check is set one interval after this one.
+    /// consecutive failures; manual results, and failures of never-checked integrations, apply at once. A manual
+    /// or check-all result moves the next scheduled check to one interval after it; a scheduled one keeps the
+    /// due time its claim set.
     ///
     /// # Errors
     /// [`crate::Error::NotFound`] when the integration was deleted meanwhile; [`crate::Error::Store`].
@@ -111,73 +113,42 @@ impl Patchbay {
     ) -> Result<HealthUpdate> {
         let mut connection = self.store.lock();
         let transaction = connection.transaction()?;
-        let current = load(&transaction, id)?;
-        // Cached statements: the scheduler records several checks a second.
-        let failures: i64 = transaction
-            .prepare_cached("SELECT consecutive_failures FROM integrations WHERE id = ?1")?
-            .query_row([id], |r| r.get(0))?;
-        let failures = if result.status == HealthStatus::Unhealthy {
-            failures + 1
-        } else {
-            0
-        };
-        // Retries only shield a known-good state from a blip; a never-checked integration shows its
-        // first failure at once.
-        let shielded = matches!(
-            current.status,
-            HealthStatus::Healthy | HealthStatus::Degraded
-        );
-        let status = match result.status {
-            HealthStatus::Unhealthy
-                if shielded
-                    && trigger != CheckTrigger::Manual
-                    && failures < i64::from(failures_before_unhealthy.max(1)) =>
-            {
-                current.status
+        let update = record_in(&transaction, id, result, trigger, failures_before_unhealthy)?;
+        transaction.commit()?;
+        Ok(update)
+    }
+
+    /// Stores several results as [`Patchbay::record_check`] does, in one transaction: the scheduler's
+    /// results that finish together cost one commit instead of one each. Returns one outcome per result,
+    /// in order; an integration deleted meanwhile is [`crate::Error::NotFound`] and the others are stored.
+    ///
+    /// # Errors
+    /// [`crate::Error::Store`]: then none of the results is stored.
+    pub fn record_checks(
+        &self,
+        results: &[(i64, CheckResult)],
+        trigger: CheckTrigger,
+        failures_before_unhealthy: u32,
+    ) -> Result<Vec<Result<HealthUpdate>>> {
+        let mut connection = self.store.lock();
+        let transaction = connection.transaction()?;
+        let mut outcomes = Vec::with_capacity(results.len());
+        for (id, result) in results {
+            match record_in(
+                &transaction,
+                *id,
+                result,
+                trigger,
+                failures_before_unhealthy,
+            ) {
+                // Nothing of this result was written: `load` fails before any write.
+                Err(error @ crate::Error::NotFound { .. }) => outcomes.push(Err(error)),
+                Err(error) => return Err(error),
+                Ok(update) => outcomes.push(Ok(update)),
             }
-            status => status,
-        };
-        // `status` is written only when it changes: SQLite rewrites the entries of every index over a column
-        // the UPDATE sets (here the two status-sorted ones), changed or not — fewer index pages in the
-        // write-ahead log for most checks (docs/performance.md, session 11).
-        let error_kind = result.error_kind.map(CheckErrorKind::as_str);
-        if status == current.status {
-            transaction.prepare_cached(
-                "UPDATE integrations SET last_checked_at = ?2, last_latency_ms = ?3, last_detail = ?4,
-                     last_error_kind = ?5, consecutive_failures = ?6, next_check_at = ?2 + check_interval_s * 1000
-                 WHERE id = ?1")?.execute(
-                params![id, result.checked_at, result.latency_ms, result.detail, error_kind, failures],
-            )?;
-        } else {
-            transaction.prepare_cached(
-                "UPDATE integrations SET status = ?2, last_checked_at = ?3, last_latency_ms = ?4, last_detail = ?5,
-                     last_error_kind = ?6, consecutive_failures = ?7, next_check_at = ?3 + check_interval_s * 1000
-                 WHERE id = ?1")?.execute(
-                params![id, status.as_str(), result.checked_at, result.latency_ms, result.detail, error_kind, failures],
-            )?;
-        }
-        transaction.prepare_cached(
-            "INSERT INTO health_checks (integration_id, status, latency_ms, detail, error_kind, trigger, checked_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?.execute(
-            params![id, result.status.as_str(), result.latency_ms, result.detail,
-                error_kind, trigger.as_str(), result.checked_at],
-        )?;
-        transaction
-            .prepare_cached(
-                "DELETE FROM health_checks WHERE integration_id = ?1 AND id <= (
-                 SELECT id FROM health_checks WHERE integration_id = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)",
-            )?
-            .execute(params![id, HISTORY_LIMIT])?;
-        let integration = load(&transaction, id)?;
-        if integration.status != current.status {
-            crate::integrations::audit(&transaction, "integration_health_changed", &integration)?;
         }
         transaction.commit()?;
-        Ok(HealthUpdate {
-            integration,
-            result: result.clone(),
-            previous_status: current.status,
-        })
+        Ok(outcomes)
     }
 
     /// The newest results of integration `id`, newest first.
@@ -254,13 +225,8 @@ impl Patchbay {
     /// [`crate::Error::Store`].
     pub fn claim_due(&self, now_ms: i64, limit: u32) -> Result<Vec<i64>> {
         let connection = self.store.lock();
-        let mut statement = connection.prepare_cached(
-            "UPDATE integrations SET next_check_at = ?1 + check_interval_s * 1000
-             WHERE id IN (SELECT id FROM integrations WHERE active = 1 AND next_check_at <= ?1
-                          ORDER BY next_check_at LIMIT ?2)
-             RETURNING id",
-        )?;
-        let ids = statement.query_map(params![now_ms, limit], |row| row.get(0))?;
+        let mut statement = connection.prepare_cached(&claim_sql(limit))?;
+        let ids = statement.query_map([now_ms], |row| row.get(0))?;
         Ok(ids.collect::<rusqlite::Result<_>>()?)
     }
 
@@ -270,12 +236,10 @@ impl Patchbay {
     /// [`crate::Error::Store`].
     pub fn next_due_at(&self) -> Result<Option<i64>> {
         let connection = self.store.lock();
-        Ok(connection
-            .query_row(
-                "SELECT MIN(next_check_at) FROM integrations WHERE active = 1",
-                [],
-                |row| row.get(0),
-            )
+        let mut statement = connection
+            .prepare_cached("SELECT MIN(next_check_at) FROM integrations WHERE active = 1")?;
+        Ok(statement
+            .query_row([], |row| row.get(0))
             .optional()?
             .flatten())
     }
@@ -312,6 +276,108 @@ impl Patchbay {
             .map(|p| p.spec().label.to_owned())
             .unwrap_or_else(|_| provider.to_owned())
     }
+}
+
+/// One result of [`Patchbay::record_check`] inside the caller's transaction. Reads the integration
+/// before writing anything, so [`crate::Error::NotFound`] leaves no partial write.
+fn record_in(
+    connection: &rusqlite::Transaction<'_>,
+    id: i64,
+    result: &CheckResult,
+    trigger: CheckTrigger,
+    failures_before_unhealthy: u32,
+) -> Result<HealthUpdate> {
+    let current = load(connection, id)?;
+    // Cached statements: the scheduler records several checks a second.
+    let failures: i64 = connection
+        .prepare_cached("SELECT consecutive_failures FROM integrations WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))?;
+    let failures = if result.status == HealthStatus::Unhealthy {
+        failures + 1
+    } else {
+        0
+    };
+    // Retries only shield a known-good state from a blip; a never-checked integration shows its
+    // first failure at once.
+    let shielded = matches!(
+        current.status,
+        HealthStatus::Healthy | HealthStatus::Degraded
+    );
+    let status = match result.status {
+        HealthStatus::Unhealthy
+            if shielded
+                && trigger != CheckTrigger::Manual
+                && failures < i64::from(failures_before_unhealthy.max(1)) =>
+        {
+            current.status
+        }
+        status => status,
+    };
+    // Each UPDATE touches only the columns that change: SQLite rewrites the entries of every index over a
+    // column an UPDATE sets, changed value or not (docs/performance.md, sessions 11–12). So `status` (two
+    // status-sorted indexes) is set only when it changed, and a scheduled check leaves `next_check_at` (the
+    // due-time index) as [`Patchbay::claim_due`] already moved it one interval ahead.
+    let error_kind = result.error_kind.map(CheckErrorKind::as_str);
+    connection
+        .prepare_cached(
+            "UPDATE integrations SET last_checked_at = ?2, last_latency_ms = ?3, last_detail = ?4,
+                 last_error_kind = ?5, consecutive_failures = ?6
+             WHERE id = ?1",
+        )?
+        .execute(params![
+            id,
+            result.checked_at,
+            result.latency_ms,
+            result.detail,
+            error_kind,
+            failures
+        ])?;
+    if trigger != CheckTrigger::Scheduled {
+        connection
+            .prepare_cached(
+                "UPDATE integrations SET next_check_at = ?2 + check_interval_s * 1000 WHERE id = ?1",
+            )?
+            .execute(params![id, result.checked_at])?;
+    }
+    if status != current.status {
+        connection
+            .prepare_cached("UPDATE integrations SET status = ?2 WHERE id = ?1")?
+            .execute(params![id, status.as_str()])?;
+    }
+    connection.prepare_cached(
+        "INSERT INTO health_checks (integration_id, status, latency_ms, detail, error_kind, trigger, checked_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?.execute(
+        params![id, result.status.as_str(), result.latency_ms, result.detail,
+            error_kind, trigger.as_str(), result.checked_at],
+    )?;
+    connection
+        .prepare_cached(
+            "DELETE FROM health_checks WHERE integration_id = ?1 AND id <= (
+             SELECT id FROM health_checks WHERE integration_id = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)",
+        )?
+        .execute(params![id, HISTORY_LIMIT])?;
+    let integration = load(connection, id)?;
+    if integration.status != current.status {
+        crate::integrations::audit(connection, "integration_health_changed", &integration)?;
+    }
+    Ok(HealthUpdate {
+        integration,
+        result: result.clone(),
+        previous_status: current.status,
+    })
+}
+
+/// The claim statement of [`Patchbay::claim_due`]. The limit is part of the text, not a bound parameter:
+/// SQLite recompiles a statement whose `LIMIT` is a parameter every time it is bound again (its planner
+/// reads the bound value), which cost the idle scheduler a parse and plan every second (docs/performance.md,
+/// session 12). A `u32` cannot inject SQL.
+fn claim_sql(limit: u32) -> String {
+    format!(
+        "UPDATE integrations SET next_check_at = ?1 + check_interval_s * 1000
+         WHERE id IN (SELECT id FROM integrations WHERE active = 1 AND next_check_at <= ?1
+                      ORDER BY next_check_at LIMIT {limit})
+         RETURNING id"
+    )
 }
 
 /// How many active integrations are in each status.
@@ -352,5 +418,52 @@ impl Patchbay {
             }
         }
         Ok(counts)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secrets::{Credentials, MemoryBackend};
+    use crate::store::Store;
+
+    fn core_with_due(count: i64) -> Patchbay {
+        let core = Patchbay::with_parts(
+            Store::open_in_memory().unwrap(),
+            Credentials::new(Box::new(MemoryBackend::default())),
+        );
+        for i in 0..count {
+            core.store
+                .lock()
+                .execute(
+                    "INSERT INTO integrations (project_id, provider, name, config, created_at, updated_at,
+                     next_check_at) VALUES (1, 'http', ?1, '{}', 0, 0, ?2)",
+                    params![format!("Service {i}"), i * 1_000],
+                )
+                .unwrap();
+        }
+        core
+    }
+
+    #[test]
+    fn claiming_due_checks_every_second_reuses_one_compiled_statement() {
+        let core = core_with_due(10);
+        let mut claimed = Vec::new();
+        for second in 0..10 {
+            claimed.extend(core.claim_due(second * 1_000, 256).unwrap());
+        }
+        assert_eq!(
+            claimed,
+            (1..=10).collect::<Vec<i64>>(),
+            "each due integration once"
+        );
+        let connection = core.store.lock();
+        let statement = connection.prepare_cached(&claim_sql(256)).unwrap();
+        assert_eq!(
+            statement.get_status(rusqlite::StatementStatus::RePrepare),
+            0,
+            "re-binding the claim's time must not recompile it"
+        );
+        assert!(statement.get_status(rusqlite::StatementStatus::VmStep) > 0);
     }
 }

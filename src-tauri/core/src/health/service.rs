@@ -25,6 +25,8 @@ pub const MANUAL_TESTS_PER_MINUTE: u32 = 10;
 pub const CACHE_MS: i64 = 60_000;
 /// Checks running at once.
 pub const DEFAULT_CONCURRENCY: usize = 64;
+/// Scheduled results that finish within this time of the first one are stored in one transaction.
+pub const ROUND_GATHER: Duration = Duration::from_millis(100);
 /// Default consecutive failures before a scheduled check marks an integration unhealthy.
 pub const DEFAULT_FAILURES_BEFORE_UNHEALTHY: u32 = 2;
 
@@ -166,6 +168,70 @@ impl HealthService {
             .await?;
         let _ = self.events.send(update.clone());
         Ok(update)
+    }
+
+    /// Probes the integrations `ids` of one scheduler claim ([`Patchbay::claim_due`]), bounded by the
+    /// shared parallelism, and records the results: those that finish within [`ROUND_GATHER`] of each
+    /// other are stored in one transaction ([`Patchbay::record_checks`]), so a slow probe never holds back
+    /// the others' results. Failures to load or store a check are logged; the integration is checked again
+    /// at its next due time.
+    pub async fn check_round(self: Arc<Self>, ids: Vec<i64>) {
+        let targets = self
+            .blocking(move |core| {
+                Ok(ids
+                    .into_iter()
+                    .map(|id| (id, core.check_target(id)))
+                    .collect::<Vec<_>>())
+            })
+            .await
+            .unwrap_or_default();
+        let mut probes = tokio::task::JoinSet::new();
+        for (id, target) in targets {
+            match target {
+                Ok(target) => {
+                    let service = Arc::clone(&self);
+                    probes.spawn(async move {
+                        let _permit = service.permits.acquire().await;
+                        (id, run_check(&target, &service.context).await)
+                    });
+                }
+                Err(error) => log::debug!("scheduled check of integration {id}: {error}"),
+            }
+        }
+        while let Some(first) = probes.join_next().await {
+            let mut finished = vec![first];
+            let until = tokio::time::Instant::now() + ROUND_GATHER;
+            while let Ok(Some(next)) = tokio::time::timeout_at(until, probes.join_next()).await {
+                finished.push(next);
+            }
+            let results: Vec<(i64, CheckResult)> = finished
+                .into_iter()
+                .filter_map(|joined| {
+                    joined
+                        .map_err(|error| log::warn!("scheduled check task failed: {error}"))
+                        .ok()
+                })
+                .collect();
+            let failures = self.failures_before_unhealthy.load(Ordering::Relaxed);
+            let recorded = self
+                .blocking(move |core| {
+                    core.record_checks(&results, CheckTrigger::Scheduled, failures)
+                })
+                .await;
+            match recorded {
+                Ok(outcomes) => {
+                    for outcome in outcomes {
+                        match outcome {
+                            Ok(update) => {
+                                let _ = self.events.send(update);
+                            }
+                            Err(error) => log::debug!("scheduled check not recorded: {error}"),
+                        }
+                    }
+                }
+                Err(error) => log::warn!("scheduled check results not recorded: {error}"),
+            }
+        }
     }
 
     /// The user's "Test": a result younger than 60 s comes from cache unless `force`; at most
@@ -365,26 +431,28 @@ impl HealthService {
                 MAX_SLEEP
             } else {
                 let now = now_ms();
-                match self.blocking(move |core| core.claim_due(now, 256)).await {
-                    Ok(ids) => {
-                        for id in ids {
+                // One trip to the blocking pool a wake: claim what is due and read the next due time.
+                let claimed = self
+                    .blocking(move |core| Ok((core.claim_due(now, 256)?, core.next_due_at()?)))
+                    .await;
+                match claimed {
+                    Ok((ids, next)) => {
+                        if !ids.is_empty() {
                             let service = Arc::clone(&self);
-                            tokio::spawn(async move {
-                                service.check(id, CheckTrigger::Scheduled).await
-                            });
+                            tokio::spawn(async move { service.check_round(ids).await });
                         }
-                    }
-                    Err(error) => log::warn!("{error}"),
-                }
-                match self.blocking(|core| core.next_due_at()).await {
-                    Ok(Some(next)) => {
                         // At most one wake a second: checks due within it are claimed together.
-                        Duration::from_millis(
-                            u64::try_from(next - now_ms()).unwrap_or(0).max(1_000),
-                        )
-                        .min(MAX_SLEEP)
+                        next.map_or(MAX_SLEEP, |next| {
+                            Duration::from_millis(
+                                u64::try_from(next - now_ms()).unwrap_or(0).max(1_000),
+                            )
+                            .min(MAX_SLEEP)
+                        })
                     }
-                    _ => MAX_SLEEP,
+                    Err(error) => {
+                        log::warn!("{error}");
+                        MAX_SLEEP
+                    }
                 }
             };
             let slept = tokio::time::Instant::now();
