@@ -318,7 +318,8 @@ impl Patchbay {
     /// [`Error::Store`].
     pub fn list_endpoints(&self) -> Result<Vec<Endpoint>> {
         let connection = self.store.lock();
-        let mut statement = connection.prepare(&format!("{ENDPOINT_SELECT} ORDER BY name"))?;
+        let mut statement =
+            connection.prepare_cached(&format!("{ENDPOINT_SELECT} ORDER BY name"))?;
         let endpoints = statement
             .query_map([], endpoint_row)?
             .collect::<rusqlite::Result<_>>()?;
@@ -539,6 +540,10 @@ impl Deliverer {
                 .await
                 .map_err(|e| Error::Internal(e.to_string()))??
         };
+        if due.is_empty() {
+            // The usual idle poll: no endpoint list, no second trip to the blocking pool.
+            return Ok(0);
+        }
         let endpoints = {
             let core = std::sync::Arc::clone(core);
             tokio::task::spawn_blocking(move || core.list_endpoints())
