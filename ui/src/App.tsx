@@ -1,6 +1,7 @@
 import { lazy, Suspense, useEffect, useState } from "react";
-import { useQuery, useQueryClient, type QueryClient } from "@tanstack/react-query";
-import { api, onHealthUpdates, onRunProgress, onUpdateAvailable, type HealthUpdate, type Integration, type Page as ListPage } from "./api";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { api, onHealthUpdates, onRunProgress, onUpdateAvailable } from "./api";
+import { healthApplier } from "./integrations/healthEvents";
 import { useToast } from "./shared/toasts";
 import { IntegrationsPage } from "./integrations/IntegrationsPage";
 import { ProjectSwitcher } from "./projects/ProjectSwitcher";
@@ -11,36 +12,6 @@ const RunsPage = lazy(() => import("./runs/RunsPage").then((m) => ({ default: m.
 const WebhooksPage = lazy(() => import("./webhooks/WebhooksPage").then((m) => ({ default: m.WebhooksPage })));
 const TemplatesPage = lazy(() => import("./templates/TemplatesPage").then((m) => ({ default: m.TemplatesPage })));
 const SettingsPage = lazy(() => import("./settings/SettingsPage").then((m) => ({ default: m.SettingsPage })));
-
-/** How often the visible lists are refetched while health results only refresh rows in place, ms. */
-const HEALTH_REFRESH_MS = 30_000;
-
-/** Applies a batch of health results: rows on screen take their new state in place (no refetch); a
- * change of status — which moves rows between filters and sort positions and changes the counts —
- * refetches the lists at once, anything else at most every {@link HEALTH_REFRESH_MS}. */
-function healthApplier(queryClient: QueryClient) {
-  let timer: ReturnType<typeof setTimeout> | null = null;
-  let due = Infinity;
-  const refresh = (delay: number) => {
-    const at = Date.now() + delay;
-    if (timer && due <= at) return;
-    if (timer) clearTimeout(timer);
-    due = at;
-    timer = setTimeout(() => {
-      timer = null;
-      due = Infinity;
-      void queryClient.invalidateQueries({ queryKey: ["integrations"] });
-      void queryClient.invalidateQueries({ queryKey: ["history"] });
-    }, delay);
-  };
-  return (updates: HealthUpdate[]) => {
-    const fresh = new Map<number, Integration>(updates.map((u) => [u.integration.id, u.integration]));
-    queryClient.setQueriesData<ListPage<Integration>>({ queryKey: ["integrations"] }, (page) =>
-      page?.items?.some((i) => fresh.has(i.id)) ? { ...page, items: page.items.map((i) => fresh.get(i.id) ?? i) } : page,
-    );
-    refresh(updates.some((u) => u.previous_status !== u.integration.status) ? 0 : HEALTH_REFRESH_MS);
-  };
-}
 
 const PAGES = { integrations: "Integrations", templates: "Templates", runs: "Runs", webhooks: "Webhooks", settings: "Settings" } as const;
 type Page = keyof typeof PAGES;

@@ -12,6 +12,7 @@ import type { Project } from "./bindings/Project";
 import type { ProviderSpec } from "./bindings/ProviderSpec";
 import type { CheckAllSummary } from "./bindings/CheckAllSummary";
 import type { HealthRecord } from "./bindings/HealthRecord";
+import type { HealthBatch } from "./bindings/HealthBatch";
 import type { HealthUpdate } from "./bindings/HealthUpdate";
 import type { Settings } from "./bindings/Settings";
 import type { TestOutcome } from "./bindings/TestOutcome";
@@ -170,14 +171,12 @@ export function onRunProgress(handler: (run: Run) => void): Promise<UnlistenFn> 
 export const HEALTH_EVENTS = ["integration_batch_update", "integration_health_changed"] as const;
 
 /** Calls `handler` with every batch of health results; returns a function that stops listening. */
-export async function onHealthUpdates(handler: (updates: HealthUpdate[]) => void): Promise<UnlistenFn> {
-  const stops = await Promise.all(
-    HEALTH_EVENTS.map((name) => listen<{ updates: HealthUpdate[] }>(name, (event) => handler(event.payload.updates))),
-  );
+export async function onHealthUpdates(handler: (batch: HealthBatch) => void): Promise<UnlistenFn> {
+  const stops = await Promise.all(HEALTH_EVENTS.map((name) => listen<HealthBatch>(name, (event) => handler(event.payload))));
   return () => stops.forEach((stop) => stop());
 }
 
 export type {
-  CheckAllSummary, ErrorPayload, HealthRecord, HealthUpdate, Integration, IntegrationQuery, IntegrationUpdate, NewIntegration, Page, Project,
+  CheckAllSummary, ErrorPayload, HealthBatch, HealthRecord, HealthUpdate, Integration, IntegrationQuery, IntegrationUpdate, NewIntegration, Page, Project,
   ProviderSpec, Settings, TestOutcome,
 };
