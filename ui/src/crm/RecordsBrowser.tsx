@@ -2,12 +2,11 @@
 // the server, sortable by title / stage / amount / updated, filtered by type, pipeline and stage, searched.
 import { useEffect, useMemo, useState } from "react";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
-import { createColumnHelper, getCoreRowModel, useReactTable } from "@tanstack/react-table";
 import { api } from "../api";
 import type { CrmRecord } from "../bindings/CrmRecord";
 import type { RecordQuery } from "../bindings/RecordQuery";
-import type { RecordSort } from "../bindings/RecordSort";
-import { DataTable, serverSorting } from "../shared/DataTable";
+import { createColumnHelper } from "@tanstack/react-table";
+import { DataTable, useServerTable } from "../shared/DataTable";
 import { relativeTime } from "../shared/format";
 import { LocalTime } from "../shared/LocalTime";
 import { Pager } from "../shared/Pager";
@@ -82,17 +81,7 @@ export function RecordsBrowser({ integrationId, refreshKey }: { integrationId: n
     () => (stages.data?.items ?? []).filter((s) => !state.pipeline || s.pipeline === state.pipeline),
     [stages.data, state.pipeline],
   );
-  const { sorting, onSortingChange } = serverSorting<RecordSort>(state.sort, state.desc, (sort, desc) => setState((s) => ({ ...s, sort, desc, page: 1 })));
-  const table = useReactTable({
-    data: list.data?.items ?? [],
-    columns,
-    getCoreRowModel: getCoreRowModel(),
-    manualPagination: true,
-    manualSorting: true,
-    state: { sorting },
-    onSortingChange,
-    enableSortingRemoval: false,
-  });
+  const table = useServerTable({ data: list.data?.items, columns, state, setState });
   const set = (patch: Partial<Filters>) => setState((s) => ({ ...s, ...patch, page: 1 }));
   const total = list.data ? Number(list.data.total) : 0;
   const filtered = Boolean(state.pipeline || state.stage || debounced);

@@ -2,11 +2,10 @@
 // mode over `list_integrations`), row actions, the provider catalog and the generated form.
 import { lazy, Suspense, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { createColumnHelper, getCoreRowModel, useReactTable } from "@tanstack/react-table";
 import { api, type Integration, type Project, type ProviderSpec } from "../api";
-import type { SortKey } from "../bindings/SortKey";
 import { ConfirmDialog, Dialog } from "../shared/Dialog";
-import { DataTable, serverSorting } from "../shared/DataTable";
+import { createColumnHelper } from "@tanstack/react-table";
+import { DataTable, useServerTable } from "../shared/DataTable";
 import { relativeTime } from "../shared/format";
 import { LocalTime } from "../shared/LocalTime";
 import { Pager } from "../shared/Pager";
@@ -265,18 +264,7 @@ export function IntegrationsPage({ projectId, projects }: { projectId: number | 
     [providerById, testing],
   );
 
-  const { sorting, onSortingChange } = serverSorting<SortKey>(state.sort, state.desc, (sort, desc) => setState((s) => ({ ...s, sort, desc, page: 1 })));
-  const table = useReactTable({
-    data: list.data?.items ?? [],
-    columns,
-    getCoreRowModel: getCoreRowModel(),
-    manualPagination: true,
-    manualSorting: true,
-    rowCount: list.data ? Number(list.data.total) : 0,
-    state: { sorting, columnVisibility: { project: projectId === null } },
-    onSortingChange,
-    enableSortingRemoval: false,
-  });
+  const table = useServerTable({ data: list.data?.items, columns, state, setState, columnVisibility: { project: projectId === null } });
 
   const total = list.data ? Number(list.data.total) : 0;
   const shown = list.data?.items.length ?? 0;

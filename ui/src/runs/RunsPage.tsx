@@ -2,14 +2,14 @@
 // kind, status and duration; a run's detail shows progress, log lines and error, live.
 import { useState } from "react";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
-import { createColumnHelper, getCoreRowModel, useReactTable } from "@tanstack/react-table";
 import { api } from "../api";
 import type { Run } from "../bindings/Run";
 import type { RunKind } from "../bindings/RunKind";
 import type { RunQuery } from "../bindings/RunQuery";
 import type { RunSort } from "../bindings/RunSort";
 import type { RunStatus } from "../bindings/RunStatus";
-import { DataTable, serverSorting } from "../shared/DataTable";
+import { createColumnHelper } from "@tanstack/react-table";
+import { DataTable, useServerTable } from "../shared/DataTable";
 import { Dialog } from "../shared/Dialog";
 import { relativeTime } from "../shared/format";
 import { LocalTime } from "../shared/LocalTime";
@@ -127,17 +127,7 @@ export function RunsPage({ projectId }: { projectId: number | null }) {
     column.accessor("duration_ms", { id: "duration", header: "Duration", cell: (info) => formatDuration(info.getValue()) }),
     column.accessor((run) => run.error ?? run.summary ?? "", { id: "detail", header: "Result", enableSorting: false }),
   ];
-  const { sorting, onSortingChange } = serverSorting<RunSort>(state.sort, state.desc, (sort, desc) => setState((s) => ({ ...s, sort, desc, page: 1 })));
-  const table = useReactTable({
-    data: list.data?.items ?? [],
-    columns,
-    getCoreRowModel: getCoreRowModel(),
-    manualPagination: true,
-    manualSorting: true,
-    state: { sorting },
-    onSortingChange,
-    enableSortingRemoval: false,
-  });
+  const table = useServerTable({ data: list.data?.items, columns, state, setState });
   const total = list.data ? Number(list.data.total) : 0;
   const filtered = Boolean(state.kind || state.status);
   return (

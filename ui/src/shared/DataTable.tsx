@@ -1,6 +1,6 @@
 // A TanStack table rendered with sortable headers (a button per sortable column, ▲/▼ and aria-sort).
 import type { ReactNode } from "react";
-import type { Table } from "@tanstack/react-table";
+import { getCoreRowModel, useReactTable, type ColumnDef, type RowData, type SortingState, type Table, type VisibilityState } from "@tanstack/react-table";
 
 /** A column's header or cell, called as a function. TanStack's `flexRender` mounts a function as a
  * component: columns defined during a render (new functions each time, or a `useMemo` that recomputes
@@ -10,7 +10,7 @@ function slot<C>(template: unknown, context: C): ReactNode {
   return typeof template === "function" ? (template as (context: C) => ReactNode)(context) : (template as ReactNode);
 }
 
-export function DataTable<T>(props: { table: Table<T>; label: string; busy?: boolean; rowProps?: (row: T) => Record<string, unknown> }) {
+export function DataTable<T extends RowData>(props: { table: Table<T>; label: string; busy?: boolean; rowProps?: (row: T) => Record<string, unknown> }) {
   const { table } = props;
   return (
     <table className="grid" aria-label={props.label} aria-busy={props.busy}>
@@ -50,16 +50,34 @@ export function DataTable<T>(props: { table: Table<T>; label: string; busy?: boo
   );
 }
 
-/** Sorting handler for a server-sorted table: clicking toggles asc/desc, never "unsorted". */
-export function serverSorting<K extends string>(sort: K, desc: boolean, set: (sort: K, desc: boolean) => void) {
-  const sorting = [{ id: sort, desc }];
-  return {
-    sorting,
-    onSortingChange: (updater: unknown) => {
-      const next = typeof updater === "function" ? (updater as (s: typeof sorting) => typeof sorting)(sorting) : (updater as typeof sorting);
+const NO_ROWS: never[] = [];
+const coreRowModel = getCoreRowModel();
+
+/** A table over one page of rows the backend has sorted (`manualSorting`): the list state's `sort` and
+ * `desc` are the table's sorting, and a click on a header sets them (and goes back to page 1), toggling
+ * ascending/descending, never "unsorted". `columnVisibility` maps column ids to shown/hidden. */
+export function useServerTable<T extends RowData, S extends { sort: string; desc: boolean; page: number }>(options: {
+  data: T[] | undefined;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the columns' value types differ
+  columns: ColumnDef<T, any>[];
+  state: S;
+  setState: (update: (s: S) => S) => void;
+  columnVisibility?: VisibilityState;
+}) {
+  const { state, setState } = options;
+  const sorting: SortingState = [{ id: state.sort, desc: state.desc }];
+  return useReactTable({
+    data: options.data ?? NO_ROWS,
+    columns: options.columns,
+    getCoreRowModel: coreRowModel,
+    manualPagination: true,
+    manualSorting: true,
+    enableSortingRemoval: false,
+    state: { sorting, columnVisibility: options.columnVisibility ?? {} },
+    onSortingChange: (updater) => {
+      const next = typeof updater === "function" ? updater(sorting) : updater;
       const first = next[0];
-      if (!first) set(sort, !desc);
-      else set(first.id as K, first.desc);
+      setState((s) => ({ ...s, sort: (first?.id ?? s.sort) as S["sort"], desc: first ? first.desc : !s.desc, page: 1 }));
     },
-  };
+  });
 }

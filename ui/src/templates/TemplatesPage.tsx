@@ -2,11 +2,11 @@
 // sandboxed preview.
 import { useState } from "react";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
-import { createColumnHelper, getCoreRowModel, useReactTable } from "@tanstack/react-table";
 import { api } from "../api";
 import type { Template } from "../bindings/Template";
 import type { TemplateSort } from "../bindings/TemplateSort";
-import { DataTable, serverSorting } from "../shared/DataTable";
+import { createColumnHelper } from "@tanstack/react-table";
+import { DataTable, useServerTable } from "../shared/DataTable";
 import { relativeTime } from "../shared/format";
 import { LocalTime } from "../shared/LocalTime";
 import { Pager } from "../shared/Pager";
@@ -34,8 +34,7 @@ export function TemplatesPage({ projectId }: { projectId: number | null }) {
     column.accessor("format", { id: "format", header: "Format", enableSorting: false, cell: (info) => <span className="badge">{info.getValue().toUpperCase()}</span> }),
     column.accessor("updated_at", { id: "updated", header: "Updated", cell: (info) => <LocalTime at={info.getValue()}>{relativeTime(info.getValue())}</LocalTime> }),
   ];
-  const { sorting, onSortingChange } = serverSorting<TemplateSort>(state.sort, state.desc, (sort, desc) => setState((s) => ({ ...s, sort, desc, page: 1 })));
-  const table = useReactTable({ data: list.data?.items ?? [], columns, getCoreRowModel: getCoreRowModel(), manualPagination: true, manualSorting: true, state: { sorting }, onSortingChange, enableSortingRemoval: false });
+  const table = useServerTable({ data: list.data?.items, columns, state, setState });
   if (editing) {
     return <TemplateEditor template={editing === "new" ? null : editing} projectId={projectId} onClose={() => setEditing(null)} onSaved={(saved) => setEditing(saved)} />;
   }

@@ -3,12 +3,12 @@
 // redelivery of delivered or dead events.
 import { useState } from "react";
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { createColumnHelper, getCoreRowModel, useReactTable } from "@tanstack/react-table";
 import { api, ApiError } from "../api";
 import type { Delivery } from "../bindings/Delivery";
 import type { DeliverySort } from "../bindings/DeliverySort";
 import type { Endpoint } from "../bindings/Endpoint";
-import { DataTable, serverSorting } from "../shared/DataTable";
+import { createColumnHelper } from "@tanstack/react-table";
+import { DataTable, useServerTable } from "../shared/DataTable";
 import { ConfirmDialog, Dialog } from "../shared/Dialog";
 import { relativeTime } from "../shared/format";
 import { Pager } from "../shared/Pager";
@@ -155,17 +155,7 @@ function DeliveryLog({ endpoints }: { endpoints: Endpoint[] }) {
         ),
     }),
   ];
-  const { sorting, onSortingChange } = serverSorting<DeliverySort>(state.sort, state.desc, (sort, desc) => setState((s) => ({ ...s, sort, desc, page: 1 })));
-  const table = useReactTable({
-    data: list.data?.items ?? [],
-    columns,
-    getCoreRowModel: getCoreRowModel(),
-    manualPagination: true,
-    manualSorting: true,
-    state: { sorting },
-    onSortingChange,
-    enableSortingRemoval: false,
-  });
+  const table = useServerTable({ data: list.data?.items, columns, state, setState });
   const total = list.data ? Number(list.data.total) : 0;
   return (
     <>
