@@ -13,7 +13,7 @@ use tokio::sync::{broadcast, Notify, Semaphore};
 use ts_rs::TS;
 
 use super::history::{CheckTrigger, HealthUpdate};
-use super::{run_check, CheckContext, CheckResult};
+use super::{run_check, CheckContext, CheckResult, CheckTarget};
 use crate::integrations::{HealthStatus, IntegrationQuery};
 use crate::runs::{Run, RunKind, RunStatus};
 use crate::store::now_ms;
@@ -145,15 +145,20 @@ impl HealthService {
     /// [`Error::NotFound`], [`Error::Keychain`], [`Error::Store`].
     pub async fn check(&self, id: i64, trigger: CheckTrigger) -> Result<HealthUpdate> {
         let target = self.blocking(move |core| core.check_target(id)).await?;
-        let result = {
-            let _permit = self
-                .permits
-                .acquire()
-                .await
-                .map_err(|error| Error::Internal(error.to_string()))?;
-            run_check(&target, &self.context).await
-        };
+        let result = self.probe(&target).await;
         self.record(id, result, trigger).await
+    }
+
+    /// Probes `target` once one of the shared parallelism's permits is free (the semaphore is never
+    /// closed, so waiting cannot fail).
+    async fn probe(&self, target: &CheckTarget) -> CheckResult {
+        let _permit = self.permits.acquire().await;
+        run_check(target, &self.context).await
+    }
+
+    /// Sends a recorded result to the subscribers; having none is not an error.
+    fn publish(&self, update: HealthUpdate) {
+        let _ = self.events.send(update);
     }
 
     async fn record(
@@ -166,7 +171,7 @@ impl HealthService {
         let update = self
             .blocking(move |core| core.record_check(id, &result, trigger, failures))
             .await?;
-        let _ = self.events.send(update.clone());
+        self.publish(update.clone());
         Ok(update)
     }
 
@@ -190,10 +195,7 @@ impl HealthService {
             match target {
                 Ok(target) => {
                     let service = Arc::clone(&self);
-                    probes.spawn(async move {
-                        let _permit = service.permits.acquire().await;
-                        (id, run_check(&target, &service.context).await)
-                    });
+                    probes.spawn(async move { (id, service.probe(&target).await) });
                 }
                 Err(error) => log::debug!("scheduled check of integration {id}: {error}"),
             }
@@ -222,9 +224,7 @@ impl HealthService {
                 Ok(outcomes) => {
                     for outcome in outcomes {
                         match outcome {
-                            Ok(update) => {
-                                let _ = self.events.send(update);
-                            }
+                            Ok(update) => self.publish(update),
                             Err(error) => log::debug!("scheduled check not recorded: {error}"),
                         }
                     }
