@@ -6,6 +6,7 @@ import { useToast } from "./shared/toasts";
 import { IntegrationsPage } from "./integrations/IntegrationsPage";
 import { ProjectSwitcher } from "./projects/ProjectSwitcher";
 import { usePersistentState } from "./shared/usePersistentState";
+import { BrandMark } from "./shared/BrandMark";
 
 // Only the Integrations page is in the first bundle: the others load when first opened (a faster start).
 const RunsPage = lazy(() => import("./runs/RunsPage").then((m) => ({ default: m.RunsPage })));
@@ -52,7 +53,7 @@ export function App() {
     <div className="app">
       <nav className="sidebar" aria-label="Main">
         <div className="brand">
-          <img src="/icon.svg" alt="" /> Patchbay
+          <BrandMark /> Patchbay
         </div>
         {(Object.keys(PAGES) as Page[]).map((id) => (
           <button key={id} className="nav-item" aria-current={page === id ? "page" : undefined} onClick={() => setPage(id)}>
