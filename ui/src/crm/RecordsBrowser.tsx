@@ -2,10 +2,10 @@
 // the server, sortable by title / stage / amount / updated, filtered by type, pipeline and stage, searched.
 import { useEffect, useMemo, useState } from "react";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { createColumnHelper } from "@tanstack/react-table";
 import { api } from "../api";
 import type { CrmRecord } from "../bindings/CrmRecord";
 import type { RecordQuery } from "../bindings/RecordQuery";
-import { createColumnHelper } from "@tanstack/react-table";
 import { DataTable, useServerTable } from "../shared/DataTable";
 import { relativeTime } from "../shared/format";
 import { LocalTime } from "../shared/LocalTime";

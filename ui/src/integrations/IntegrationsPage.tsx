@@ -2,9 +2,9 @@
 // mode over `list_integrations`), row actions, the provider catalog and the generated form.
 import { lazy, Suspense, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { createColumnHelper } from "@tanstack/react-table";
 import { api, type Integration, type Project, type ProviderSpec } from "../api";
 import { ConfirmDialog, Dialog } from "../shared/Dialog";
-import { createColumnHelper } from "@tanstack/react-table";
 import { DataTable, useServerTable } from "../shared/DataTable";
 import { relativeTime } from "../shared/format";
 import { LocalTime } from "../shared/LocalTime";

@@ -2,13 +2,13 @@
 // kind, status and duration; a run's detail shows progress, log lines and error, live.
 import { useState } from "react";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { createColumnHelper } from "@tanstack/react-table";
 import { api } from "../api";
 import type { Run } from "../bindings/Run";
 import type { RunKind } from "../bindings/RunKind";
 import type { RunQuery } from "../bindings/RunQuery";
 import type { RunSort } from "../bindings/RunSort";
 import type { RunStatus } from "../bindings/RunStatus";
-import { createColumnHelper } from "@tanstack/react-table";
 import { DataTable, useServerTable } from "../shared/DataTable";
 import { Dialog } from "../shared/Dialog";
 import { relativeTime } from "../shared/format";

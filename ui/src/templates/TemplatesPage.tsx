@@ -2,10 +2,10 @@
 // sandboxed preview.
 import { useState } from "react";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { createColumnHelper } from "@tanstack/react-table";
 import { api } from "../api";
 import type { Template } from "../bindings/Template";
 import type { TemplateSort } from "../bindings/TemplateSort";
-import { createColumnHelper } from "@tanstack/react-table";
 import { DataTable, useServerTable } from "../shared/DataTable";
 import { relativeTime } from "../shared/format";
 import { LocalTime } from "../shared/LocalTime";

@@ -3,11 +3,11 @@
 // redelivery of delivered or dead events.
 import { useState } from "react";
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { createColumnHelper } from "@tanstack/react-table";
 import { api, ApiError } from "../api";
 import type { Delivery } from "../bindings/Delivery";
 import type { DeliverySort } from "../bindings/DeliverySort";
 import type { Endpoint } from "../bindings/Endpoint";
-import { createColumnHelper } from "@tanstack/react-table";
 import { DataTable, useServerTable } from "../shared/DataTable";
 import { ConfirmDialog, Dialog } from "../shared/Dialog";
 import { relativeTime } from "../shared/format";
