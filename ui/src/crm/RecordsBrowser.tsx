@@ -126,7 +126,7 @@ export function RecordsBrowser({ integrationId, refreshKey }: { integrationId: n
       ) : list.data && total === 0 ? (
         <p className="muted">{filtered ? "No record matches these filters." : "Nothing synced yet — start a sync above."}</p>
       ) : (
-        <DataTable table={table} label="Synced records" busy={list.isFetching} />
+        <DataTable table={table} label="Synced records" busy={list.isPlaceholderData} />
       )}
       {total > 0 && (
         <Pager

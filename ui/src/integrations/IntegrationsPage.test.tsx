@@ -40,12 +40,14 @@ function integration(id: number, name: string, extra: Partial<Integration> = {})
   };
 }
 
-/** A fake backend holding `rows`, answering list queries like the real one (for the fields used here). */
-function backend(rows: Integration[]) {
+/** A fake backend holding `rows`, answering list queries like the real one (for the fields used here).
+ * While `hold` is set, list queries wait for it. */
+function backend(rows: Integration[], hold: { until?: Promise<void> } = {}) {
   const calls: { cmd: string; args: Record<string, unknown> }[] = [];
-  mockIPC((cmd, args) => {
+  mockIPC(async (cmd, args) => {
     const payload = (args ?? {}) as Record<string, unknown>;
     calls.push({ cmd, args: payload });
+    if (cmd === "list_integrations" && hold.until) await hold.until;
     switch (cmd) {
       case "list_providers":
         return providers;
@@ -90,8 +92,7 @@ function backend(rows: Integration[]) {
   return calls;
 }
 
-function renderPage() {
-  const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+function renderPage(client = new QueryClient({ defaultOptions: { queries: { retry: false } } })) {
   return render(
     <QueryClientProvider client={client}>
       <ToastProvider>
@@ -135,6 +136,36 @@ describe("IntegrationsPage", () => {
     const last = calls.filter((c) => c.cmd === "list_integrations").at(-1)!;
     expect(last.args.query).toMatchObject({ page: 1, search: "Service 2" });
     expect(JSON.parse(localStorage.getItem("patchbay.integrations.list")!)).toMatchObject({ search: "Service 2", page: 1 });
+  });
+
+  it("marks the list busy while another page loads, not while the same page refreshes", async () => {
+    const rows = Array.from({ length: 23 }, (_, i) => integration(i + 1, `Service ${String(i + 1).padStart(2, "0")}`));
+    const hold: { until?: Promise<void> } = {};
+    const calls = backend(rows, hold);
+    const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+    renderPage(client);
+    const user = userEvent.setup();
+    await screen.findByText("Service 01");
+    const table = screen.getByRole("table", { name: "Integrations" });
+    const lists = () => calls.filter((c) => c.cmd === "list_integrations").length;
+    let release = () => {};
+    // A background refresh (what a batch of health results starts): the rows stay and are not busy.
+    hold.until = new Promise((resolve) => (release = resolve));
+    const before = lists();
+    void client.invalidateQueries({ queryKey: ["integrations"] });
+    await waitFor(() => expect(lists()).toBeGreaterThan(before));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(table.getAttribute("aria-busy")).not.toBe("true");
+    release();
+    // Another page: page 1's rows stay on screen, marked busy, until page 2 arrives.
+    hold.until = new Promise((resolve) => (release = resolve));
+    await user.click(screen.getByRole("button", { name: "Next page" }));
+    await waitFor(() => expect(table.getAttribute("aria-busy")).toBe("true"));
+    expect(screen.getByText("Service 01")).toBeTruthy();
+    release();
+    hold.until = undefined;
+    expect(await screen.findByText("Service 11")).toBeTruthy();
+    await waitFor(() => expect(table.getAttribute("aria-busy")).not.toBe("true"));
   });
 
   it("toggles the sort direction when a column header is clicked", async () => {

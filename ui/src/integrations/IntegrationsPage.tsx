@@ -365,7 +365,7 @@ export function IntegrationsPage({ projectId, projects }: { projectId: number | 
           )}
         </div>
       ) : (
-        <DataTable table={table} label="Integrations" busy={list.isFetching} rowProps={(row) => ({ "data-integration-id": row.id })} />
+        <DataTable table={table} label="Integrations" busy={list.isPlaceholderData} rowProps={(row) => ({ "data-integration-id": row.id })} />
       )}
 
       {total > 0 && (

@@ -157,7 +157,7 @@ export function RunsPage({ projectId }: { projectId: number | null }) {
           <p className="muted">“Check all”, n8n triggers and CRM syncs appear here with their progress and logs.</p>
         </div>
       ) : (
-        <DataTable table={table} label="Runs" busy={list.isFetching} />
+        <DataTable table={table} label="Runs" busy={list.isPlaceholderData} />
       )}
       {total > 0 && (
         <Pager

@@ -10,6 +10,10 @@ function slot<C>(template: unknown, context: C): ReactNode {
   return typeof template === "function" ? (template as (context: C) => ReactNode)(context) : (template as ReactNode);
 }
 
+/** A list's table. `busy` (aria-busy) is for rows that are about to be replaced: the previous page's, shown while
+ * the page, sort or filter the user chose loads (TanStack Query's `isPlaceholderData`). A background refresh of
+ * the same rows (after a batch of health results, the deliveries' polling) is not marked: reading `isFetching`
+ * would render the whole list once more per refresh only to set and clear the attribute. */
 export function DataTable<T extends RowData>(props: { table: Table<T>; label: string; busy?: boolean; rowProps?: (row: T) => Record<string, unknown> }) {
   const { table } = props;
   return (

@@ -57,7 +57,7 @@ export function TemplatesPage({ projectId }: { projectId: number | null }) {
           </button>
         </div>
       ) : (
-        <DataTable table={table} label="Templates" busy={list.isFetching} />
+        <DataTable table={table} label="Templates" busy={list.isPlaceholderData} />
       )}
       {total > 0 && (
         <Pager

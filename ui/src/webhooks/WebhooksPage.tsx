@@ -171,7 +171,7 @@ function DeliveryLog({ endpoints }: { endpoints: Endpoint[] }) {
       {list.data && total === 0 ? (
         <p className="muted">{state.status ? "No delivery with this status." : endpoints.length ? "No event yet." : "Deliveries appear here once an endpoint exists."}</p>
       ) : (
-        <DataTable table={table} label="Deliveries" busy={list.isFetching} />
+        <DataTable table={table} label="Deliveries" busy={list.isPlaceholderData} />
       )}
       {total > 0 && (
         <Pager
