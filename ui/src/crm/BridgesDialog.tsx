@@ -249,7 +249,7 @@ function BridgeEditor(props: { id: number | null; initial: BridgeInput; portals:
       >
         <label>
           Name
-          <input className="input" value={input.name} onChange={(e) => setInput({ ...input, name: e.target.value })} autoFocus />
+          <input className="input" value={input.name} onChange={(e) => setInput({ ...input, name: e.target.value })} data-autofocus />
         </label>
         {fieldError("name")}
         <label>

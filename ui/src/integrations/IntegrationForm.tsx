@@ -189,7 +189,7 @@ export function IntegrationForm(props: {
             id="field-name"
             className="input"
             value={values.name}
-            autoFocus
+            data-autofocus
             aria-invalid={Boolean(errors.name)}
             aria-describedby={describe("name")}
             onChange={(e) => setValues((v) => ({ ...v, name: e.target.value }))}

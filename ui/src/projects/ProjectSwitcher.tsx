@@ -63,7 +63,7 @@ export function ProjectSwitcher(props: { projects: Project[]; value: number | nu
                 id="project-name"
                 className="input"
                 value={name}
-                autoFocus
+                data-autofocus
                 aria-invalid={Boolean(error)}
                 onChange={(e) => setName(e.target.value)}
                 placeholder="Client name"

@@ -5,10 +5,14 @@ import { useLayoutEffect, useRef, type ReactNode } from "react";
 export function Dialog(props: { title: string; onClose: () => void; children: ReactNode; wide?: boolean }) {
   const ref = useRef<HTMLDivElement>(null);
   // At commit, not after the first paint (when Preact runs passive effects): a click or key in between
-  // must not be followed by focus jumping to the first field.
+  // must not be followed by focus jumping to the first field. The field to start in is marked
+  // `data-autofocus`, not `autoFocus`: WebKit acts on an `autofocus` attribute itself at a later rendering
+  // update and focuses it then if nothing has focus at that moment (a click on the dialog's background,
+  // WebDriver clearing a field) — taking the caret out of the field being typed in.
   useLayoutEffect(() => {
     const previous = document.activeElement as HTMLElement | null;
-    const first = ref.current?.querySelector<HTMLElement>("[autofocus], input, select, textarea, button");
+    const first =
+      ref.current?.querySelector<HTMLElement>("[data-autofocus]") ?? ref.current?.querySelector<HTMLElement>("input, select, textarea, button");
     first?.focus();
     return () => previous?.focus();
   }, []);
@@ -63,7 +67,7 @@ export function ConfirmDialog(props: {
     <Dialog title={props.title} onClose={props.onCancel}>
       <div>{props.message}</div>
       <div className="buttons">
-        <button className="btn" onClick={props.onCancel} autoFocus>
+        <button className="btn" onClick={props.onCancel} data-autofocus>
           Cancel
         </button>
         <button className="btn danger" onClick={props.onConfirm} disabled={props.busy}>

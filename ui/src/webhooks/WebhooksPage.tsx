@@ -212,7 +212,7 @@ function EndpointDialog({ onClose, onSaved }: { onClose: () => void; onSaved: ()
       >
         <label>
           Name
-          <input className="input" value={name} onChange={(e) => setName(e.target.value)} autoFocus />
+          <input className="input" value={name} onChange={(e) => setName(e.target.value)} data-autofocus />
         </label>
         {fieldError("name")}
         <label>
