@@ -40,8 +40,10 @@ export function formatDuration(ms: number | null): string {
   return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
 }
 
-function Progress({ run }: { run: Run }) {
-  if (run.progress_total === null || run.progress_total === 0) return <span className="muted">{run.progress_done}</span>;
+/** A run's progress: a bar with "done/total" when the total is known, else the count done so far (a CRM sync
+ * learns its total only as it pages). */
+export function Progress({ run }: { run: Run }) {
+  if (run.progress_total === null || run.progress_total === 0) return <span className="muted">{run.progress_done} done</span>;
   const percent = Math.round((run.progress_done / run.progress_total) * 100);
   return (
     <span title={`${run.progress_done} of ${run.progress_total}`}>
