@@ -227,6 +227,7 @@ export function IntegrationsPage({ projectId, projects }: { projectId: number | 
       }),
       column.display({
         id: "actions",
+        meta: { kind: "actions" },
         header: () => <span className="sr-only">Actions</span>,
         cell: (info) => {
           const integration = info.row.original;

@@ -126,8 +126,8 @@ export function RunsPage({ projectId }: { projectId: number | null }) {
     }),
     column.accessor("status", { id: "status", header: "Status", cell: (info) => <span className={`badge status-${info.getValue()}`}>{info.getValue()}</span> }),
     column.display({ id: "progress", header: "Progress", cell: (info) => <Progress run={info.row.original} /> }),
-    column.accessor("duration_ms", { id: "duration", header: "Duration", cell: (info) => formatDuration(info.getValue()) }),
-    column.accessor((run) => run.error ?? run.summary ?? "", { id: "detail", header: "Result", enableSorting: false }),
+    column.accessor("duration_ms", { id: "duration", header: "Duration", meta: { kind: "number" }, cell: (info) => formatDuration(info.getValue()) }),
+    column.accessor((run) => run.error ?? run.summary ?? "", { id: "detail", header: "Result", enableSorting: false, meta: { kind: "wrap" } }),
   ];
   const table = useServerTable({ data: list.data?.items, columns, state, setState });
   const total = list.data ? Number(list.data.total) : 0;

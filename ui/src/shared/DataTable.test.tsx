@@ -22,10 +22,11 @@ function Table({ rows, hideId = false, onState }: { rows: Row[]; hideId?: boolea
   const [state, setState] = useState<ListState>({ sort: "name", desc: false, page: 3 });
   onState?.(state);
   const columns = [
-    column.accessor("id", { header: "Id" }),
+    column.accessor("id", { header: "Id", meta: { kind: "number" } }),
     column.accessor("name", { header: () => <span>Name ({renders})</span> }),
     column.display({
       id: "actions",
+      meta: { kind: "actions" },
       cell: (info) => (
         <button aria-label={`Open ${info.row.original.name}`} onClick={() => setRenders((n) => n + 1)}>
           Open {renders}
@@ -78,5 +79,15 @@ describe("DataTable", () => {
     expect(screen.getAllByRole("columnheader")).toHaveLength(2);
     expect(screen.queryByRole("button", { name: /Id/ })).toBeNull();
     expect(screen.getAllByRole("row")[1].querySelectorAll("td")).toHaveLength(2);
+  });
+
+  it("lays a column out by its meta kind, header and cells alike; columns without one get no class", () => {
+    render(<Table rows={rows} />);
+    const [id, name, actions] = screen.getAllByRole("columnheader");
+    expect(id.className).toBe("number");
+    expect(name.className).toBe("");
+    expect(actions.className).toBe("actions");
+    const cells = screen.getAllByRole("row")[1].querySelectorAll("td");
+    expect([...cells].map((cell) => cell.className)).toEqual(["number", "", "actions"]);
   });
 });

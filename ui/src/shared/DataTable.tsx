@@ -2,6 +2,15 @@
 import type { ReactNode } from "react";
 import { getCoreRowModel, useReactTable, type ColumnDef, type RowData, type SortingState, type Table, type VisibilityState } from "@tanstack/react-table";
 
+declare module "@tanstack/react-table" {
+  // The type parameters are TanStack's declaration's, which this one merges into.
+  interface ColumnMeta<TData extends RowData, TValue> {
+    /** How the column's header and cells are laid out: `number` right-aligned with digits of one width (an
+     * amount, a count), `actions` right-aligned (a row's buttons), `wrap` free text that wraps (a run's result). */
+    kind?: "number" | "actions" | "wrap";
+  }
+}
+
 /** A column's header or cell, called as a function. TanStack's `flexRender` mounts a function as a
  * component: columns defined during a render (new functions each time, or a `useMemo` that recomputes
  * when the providers load) then remount every cell, dropping focus, open row menus and the element a
@@ -24,7 +33,7 @@ export function DataTable<T extends RowData>(props: { table: Table<T>; label: st
             {group.headers.map((header) => {
               const sorted = header.column.getIsSorted();
               return (
-                <th key={header.id} aria-sort={sorted ? (sorted === "asc" ? "ascending" : "descending") : undefined}>
+                <th key={header.id} className={header.column.columnDef.meta?.kind} aria-sort={sorted ? (sorted === "asc" ? "ascending" : "descending") : undefined}>
                   {header.column.getCanSort() ? (
                     <button className="sort" onClick={header.column.getToggleSortingHandler()} data-column={header.id}>
                       {slot(header.column.columnDef.header, header.getContext())}
@@ -43,7 +52,7 @@ export function DataTable<T extends RowData>(props: { table: Table<T>; label: st
         {table.getRowModel().rows.map((row) => (
           <tr key={row.id} {...(props.rowProps?.(row.original) ?? {})}>
             {row.getVisibleCells().map((cell) => (
-              <td key={cell.id} className={cell.column.id === "actions" ? "actions" : cell.column.id === "detail" ? "wrap" : undefined}>
+              <td key={cell.id} className={cell.column.columnDef.meta?.kind}>
                 {slot(cell.column.columnDef.cell, cell.getContext())}
               </td>
             ))}

@@ -135,9 +135,10 @@ function DeliveryLog({ endpoints }: { endpoints: Endpoint[] }) {
     column.accessor("event_type", { id: "event", header: "Event" }),
     column.accessor("endpoint_name", { id: "endpoint", header: "Endpoint" }),
     column.accessor("status", { header: "Status", cell: (c) => <span className={`badge delivery-${c.getValue()}`}>{c.getValue()}</span> }),
-    column.accessor("attempts", { header: "Attempts" }),
+    column.accessor("attempts", { header: "Attempts", meta: { kind: "number" } }),
     column.display({
       id: "detail",
+      meta: { kind: "wrap" },
       header: "Last answer",
       cell: (c) => {
         const d = c.row.original;
@@ -146,6 +147,7 @@ function DeliveryLog({ endpoints }: { endpoints: Endpoint[] }) {
     }),
     column.display({
       id: "actions",
+      meta: { kind: "actions" },
       header: "",
       cell: (c) =>
         c.row.original.status === "pending" ? null : (
