@@ -87,12 +87,12 @@ test("sync a portal, browse its deals, bridge them to another portal once", asyn
 
   await click(byText("button", "Dry run"));
   await wait(By.xpath("//div[@aria-label='Bridge report'][contains(., '33 would be created')]"));
-  await click(By.xpath("//table[@aria-label='Bridges']//button[normalize-space()='Run']"));
+  await click(By.xpath("//table[@aria-label='Bridges']//button[normalize-space()='Run…']"));
   await click(byText("button", "Run bridge"));
   await wait(By.xpath("//div[@aria-label='Bridge report'][contains(., '33 created')]"), 30_000);
   await wait(By.xpath("//table[@aria-label='Bridges']//tr[td[normalize-space()='Partner wins → main']]/td[4][normalize-space()='33']"));
 
-  await click(By.xpath("//table[@aria-label='Bridges']//button[normalize-space()='Run']"));
+  await click(By.xpath("//table[@aria-label='Bridges']//button[normalize-space()='Run…']"));
   await click(byText("button", "Run bridge"));
   await wait(By.xpath("//div[@aria-label='Bridge report'][contains(., '0 created')][contains(., '33 already transferred')]"), 30_000);
 });

@@ -120,18 +120,18 @@ export function BridgesDialog({ source, portals, onClose }: { source: Integratio
                 <td>
                   <LocalTime at={bridge.updated_at}>{relativeTime(bridge.updated_at)}</LocalTime>
                 </td>
-                <td className="actions nowrap">
-                  <button className="btn" disabled={run.isPending} onClick={() => run.mutate({ bridge, dryRun: true })}>
+                <td className="actions">
+                  <button className="btn small" disabled={run.isPending} onClick={() => run.mutate({ bridge, dryRun: true })}>
                     Dry run
-                  </button>
-                  <button className="btn primary" disabled={run.isPending} onClick={() => setConfirm({ bridge, action: "run" })}>
-                    Run
-                  </button>
-                  <button className="btn" onClick={() => setEditing({ id: bridge.id, input: { ...bridge } })}>
+                  </button>{" "}
+                  <button className="btn small primary" disabled={run.isPending} onClick={() => setConfirm({ bridge, action: "run" })}>
+                    Run…
+                  </button>{" "}
+                  <button className="btn small" onClick={() => setEditing({ id: bridge.id, input: { ...bridge } })}>
                     Edit
-                  </button>
-                  <button className="btn danger" onClick={() => setConfirm({ bridge, action: "delete" })}>
-                    Delete
+                  </button>{" "}
+                  <button className="btn small" onClick={() => setConfirm({ bridge, action: "delete" })}>
+                    Delete…
                   </button>
                 </td>
               </tr>

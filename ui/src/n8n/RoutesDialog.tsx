@@ -6,7 +6,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { ApiError, api, type Integration } from "../api";
 import type { Route } from "../bindings/Route";
 import type { TriggerOutcome } from "../bindings/TriggerOutcome";
-import { Dialog } from "../shared/Dialog";
+import { ConfirmDialog, Dialog } from "../shared/Dialog";
 import { useToast } from "../shared/toasts";
 
 const ACTION_KEY = /^[a-zA-Z0-9._-]+$/;
@@ -73,6 +73,7 @@ export function RoutesDialog({ integration, onClose }: { integration: Integratio
   const queryClient = useQueryClient();
   const routes = useQuery({ queryKey: ["routes", integration.id], queryFn: () => api.listRoutes(integration.id) });
   const [selected, setSelected] = useState<Route | null>(null);
+  const [deleting, setDeleting] = useState<Route | null>(null);
   const [draft, setDraft] = useState({ action_key: "", webhook_path: "", method: "POST", description: "" });
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [showWorkflows, setShowWorkflows] = useState(false);
@@ -91,7 +92,16 @@ export function RoutesDialog({ integration, onClose }: { integration: Integratio
       else toast({ kind: "error", title: "Could not add the route", message: (error as Error).message });
     },
   });
-  const remove = useMutation({ mutationFn: (id: number) => api.deleteRoute(id), onSuccess: refresh });
+  const remove = useMutation({
+    mutationFn: (route: Route) => api.deleteRoute(route.id),
+    onSuccess: (_, route) => {
+      setDeleting(null);
+      if (selected?.id === route.id) setSelected(null);
+      toast({ kind: "success", title: `Route ${route.action_key} deleted` });
+      refresh();
+    },
+    onError: (error) => toast({ kind: "error", title: "Could not delete the route", message: (error as Error).message }),
+  });
   const toggle = useMutation({
     mutationFn: ({ id, active }: { id: string; active: boolean }) => api.setWorkflowActive(integration.id, id, active),
     onSuccess: (workflow) => {
@@ -129,8 +139,8 @@ export function RoutesDialog({ integration, onClose }: { integration: Integratio
                 <button className="btn small" onClick={() => setSelected(route)}>
                   Trigger…
                 </button>{" "}
-                <button className="btn small" aria-label={`Delete route ${route.action_key}`} onClick={() => remove.mutate(route.id)}>
-                  Delete
+                <button className="btn small" aria-label={`Delete route ${route.action_key}…`} onClick={() => setDeleting(route)}>
+                  Delete…
                 </button>
               </td>
             </tr>
@@ -197,6 +207,16 @@ export function RoutesDialog({ integration, onClose }: { integration: Integratio
           Close
         </button>
       </div>
+      {deleting && (
+        <ConfirmDialog
+          title={`Delete route ${deleting.action_key}?`}
+          message={`Triggering ${deleting.action_key} fails until a route with that key is added again. The workflow in n8n is not changed.`}
+          confirmLabel="Delete route"
+          busy={remove.isPending}
+          onConfirm={() => remove.mutate(deleting)}
+          onCancel={() => setDeleting(null)}
+        />
+      )}
     </Dialog>
   );
 }

@@ -80,8 +80,8 @@ export function WebhooksPage() {
                   <input type="checkbox" aria-label={`Active: ${endpoint.name}`} checked={endpoint.active} onChange={() => toggle.mutate(endpoint)} />
                 </td>
                 <td className="actions">
-                  <button className="btn" onClick={() => setDeleting(endpoint)}>
-                    Delete
+                  <button className="btn small" aria-label={`Delete ${endpoint.name}…`} onClick={() => setDeleting(endpoint)}>
+                    Delete…
                   </button>
                 </td>
               </tr>

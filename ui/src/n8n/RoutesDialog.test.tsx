@@ -1,0 +1,70 @@
+import { describe, expect, it } from "vitest";
+import { render, screen, waitFor, within } from "@testing-library/preact";
+import userEvent from "@testing-library/user-event";
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { mockIPC } from "@tauri-apps/api/mocks";
+import type { Integration } from "../api";
+import type { Route } from "../bindings/Route";
+import { ToastProvider } from "../shared/toasts";
+import { RoutesDialog } from "./RoutesDialog";
+
+const n8n: Integration = {
+  id: 7, project_id: 1, project_name: "Default", provider: "n8n", name: "Order automations", active: true, check_interval_s: 300,
+  config: { base_url: "http://127.0.0.1:5678" }, secrets_set: [], status: "unknown",
+  last_checked_at: null, last_latency_ms: null, last_detail: null, last_error_kind: null, created_at: 0, updated_at: 0,
+};
+
+function route(id: number, action_key: string): Route {
+  return { id, integration_id: n8n.id, action_key, webhook_path: `hooks/${action_key}`, method: "POST", description: "", default_payload: null, workflow_id: null };
+}
+
+/** A backend holding `routes` that deletes like the real one; records the commands it was sent. */
+function backend(routes: Route[]) {
+  const calls: string[] = [];
+  mockIPC((cmd, args) => {
+    calls.push(cmd);
+    if (cmd === "list_routes") return routes;
+    if (cmd === "delete_route") {
+      const id = (args as { id: number }).id;
+      routes.splice(routes.findIndex((r) => r.id === id), 1);
+      return null;
+    }
+    throw new Error(`unexpected command ${cmd}`);
+  });
+  return calls;
+}
+
+function renderDialog() {
+  const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+  render(
+    <QueryClientProvider client={client}>
+      <ToastProvider>
+        <RoutesDialog integration={n8n} onClose={() => {}} />
+      </ToastProvider>
+    </QueryClientProvider>,
+  );
+}
+
+describe("RoutesDialog", () => {
+  it("deletes a route only after the user confirms, and keeps it when they cancel", async () => {
+    const calls = backend([route(1, "order.created"), route(2, "invoice.paid")]);
+    const user = userEvent.setup();
+    renderDialog();
+    const table = await screen.findByRole("table", { name: "Routes" });
+    await within(table).findByText("order.created");
+
+    await user.click(screen.getByRole("button", { name: "Delete route order.created…" }));
+    let confirm = screen.getByRole("dialog", { name: "Delete route order.created?" });
+    await user.click(within(confirm).getByRole("button", { name: "Cancel" }));
+    expect(screen.queryByRole("dialog", { name: "Delete route order.created?" })).toBeNull();
+    expect(calls).not.toContain("delete_route");
+
+    await user.click(screen.getByRole("button", { name: "Delete route order.created…" }));
+    confirm = screen.getByRole("dialog", { name: "Delete route order.created?" });
+    await user.click(within(confirm).getByRole("button", { name: "Delete route" }));
+    await waitFor(() => expect(within(table).queryByText("order.created")).toBeNull());
+    expect(calls.filter((c) => c === "delete_route")).toHaveLength(1);
+    expect(within(table).getByText("invoice.paid")).toBeTruthy();
+    expect(await screen.findByText("Route order.created deleted")).toBeTruthy();
+  });
+});
