@@ -221,7 +221,7 @@ export function TemplateEditor(props: { template: Template | null; projectId: nu
               <button className="btn small" type="button" disabled={!preview} onClick={() => preview && set({ sampleData: preview.suggested_data })}>
                 Generate sample data
               </button>{" "}
-              <label>
+              <label className="check">
                 <input type="checkbox" checked={strict} onChange={(e) => setStrict(e.target.checked)} /> Strict (fail on undefined variables)
               </label>
             </div>
@@ -239,12 +239,14 @@ export function TemplateEditor(props: { template: Template | null; projectId: nu
               </button>
             ))}
             <span className="spacer" />
-            <label>
-              <input type="checkbox" checked={mobile} onChange={(e) => setMobile(e.target.checked)} /> Mobile
-            </label>
-            <label>
-              <input type="checkbox" checked={dark} onChange={(e) => setDark(e.target.checked)} /> Dark
-            </label>
+            <span className="preview-options">
+              <label>
+                <input type="checkbox" checked={mobile} onChange={(e) => setMobile(e.target.checked)} /> Mobile
+              </label>
+              <label>
+                <input type="checkbox" checked={dark} onChange={(e) => setDark(e.target.checked)} /> Dark
+              </label>
+            </span>
           </div>
           {renderError && (
             <div className="banner" role="alert" data-testid="render-error">
@@ -380,7 +382,11 @@ function CompatibilityReport({ html }: { html: string }) {
             <td>
               <span className={`badge ${issue.support === "none" ? "status-failed" : "status-degraded"}`}>{issue.support === "none" ? "not supported" : "partial"}</span>
             </td>
-            <td className="wrap">{issue.clients.join(", ")}</td>
+            <td className="wrap">
+              {issue.clientGroups.map((group) => (
+                <div key={group}>{group}</div>
+              ))}
+            </td>
             <td>{issue.line ?? "—"}</td>
           </tr>
         ))}
