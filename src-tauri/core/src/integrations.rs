@@ -497,14 +497,11 @@ pub(crate) fn filter_clause(query: &IntegrationQuery) -> (String, Vec<Box<dyn To
             );
             values.push(Box::new(format!("\"{}\"", search.replace('"', "\"\""))));
         } else {
-            let escaped = search
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_");
-            filters.push("(i.name LIKE ? ESCAPE '\\' OR i.provider LIKE ? ESCAPE '\\')");
-            let pattern = format!("%{escaped}%");
-            values.push(Box::new(pattern.clone()));
-            values.push(Box::new(pattern));
+            // Shorter terms scan: case-insensitive in any script (`casefold`, see `store.rs`).
+            filters.push("(instr(casefold(i.name), ?) > 0 OR instr(casefold(i.provider), ?) > 0)");
+            let folded = search.to_lowercase();
+            values.push(Box::new(folded.clone()));
+            values.push(Box::new(folded));
         }
     }
     let clause = if filters.is_empty() {

@@ -44,6 +44,29 @@ pub struct Store {
     path: PathBuf,
 }
 
+/// Registers `casefold(text)`: the text in lower case by Unicode's rules (Rust's `str::to_lowercase`), NULL for
+/// NULL. SQLite's own `lower()` and `LIKE` fold ASCII letters only, so a search for "сделка" did not find
+/// "Сделка Иванова" — and a search typed with a capital Cyrillic letter found nothing, as the term was folded
+/// in Rust and the column was not. Searches compare `instr(casefold(column), term)` with the term folded the same way.
+///
+/// # Errors
+/// SQLite's, if the function cannot be registered.
+fn register_casefold(connection: &Connection) -> rusqlite::Result<()> {
+    use rusqlite::functions::FunctionFlags;
+    connection.create_scalar_function(
+        "casefold",
+        1,
+        FunctionFlags::SQLITE_UTF8
+            | FunctionFlags::SQLITE_DETERMINISTIC
+            | FunctionFlags::SQLITE_INNOCUOUS,
+        |context| {
+            Ok(context
+                .get::<Option<String>>(0)?
+                .map(|text| text.to_lowercase()))
+        },
+    )
+}
+
 impl Store {
     /// Opens (creating if needed) the database in `data_dir` and migrates it to the latest schema.
     ///
@@ -88,6 +111,7 @@ impl Store {
         connection
             .busy_timeout(std::time::Duration::from_secs(5))
             .map_err(describe)?;
+        register_casefold(&connection).map_err(describe)?;
         connection
             .pragma_update(None, "foreign_keys", "ON")
             .map_err(describe)?;

@@ -519,3 +519,65 @@ fn records_browser_pages_follow_every_sort_with_names_joined() {
         }
     }
 }
+
+/// The records browser's search ignores case in any script (Kommo and Bitrix24 portals of Russian
+/// businesses name their deals in Cyrillic) and finds a record by its CRM id.
+#[test]
+fn records_search_ignores_case_in_cyrillic_titles() {
+    use patchbay_core::crm::records::{Counts, Fetched};
+    use patchbay_core::crm::sync::SyncCursor;
+    use patchbay_core::runs::RunKind;
+
+    let core = core();
+    let id = add(
+        &core,
+        "kommo",
+        "Portal",
+        &[("subdomain", "acme")],
+        &[("token", "t")],
+    );
+    let run = core
+        .start_run(RunKind::CrmSync, "test", None, Some(id), None)
+        .unwrap();
+    let deals: Vec<Fetched> = ["Сделка Иванова", "сделка Петрова", "Поставка", "Deal 4"]
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            Fetched::new(
+                "deal",
+                (i + 101).to_string(),
+                (*name).to_owned(),
+                None,
+                json!({}),
+            )
+        })
+        .collect();
+    let cursor = SyncCursor {
+        entities: vec![Entity::Deals],
+        index: 0,
+        position: None,
+        since: None,
+        counts: Counts::default(),
+    };
+    core.commit_sync_page(run.id, id, "kommo", &deals, &cursor)
+        .unwrap();
+    let found = |search: &str| {
+        let mut names: Vec<String> = core
+            .list_records(&RecordQuery {
+                search: Some(search.into()),
+                ..RecordQuery::of(id, None)
+            })
+            .unwrap()
+            .items
+            .into_iter()
+            .map(|r| r.name)
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(found("СДЕЛКА"), ["Сделка Иванова", "сделка Петрова"]);
+    assert_eq!(found("сделка"), ["Сделка Иванова", "сделка Петрова"]);
+    assert_eq!(found("ИВАНОВА"), ["Сделка Иванова"]);
+    assert_eq!(found("deal"), ["Deal 4"]);
+    assert_eq!(found("103"), ["Поставка"]);
+}

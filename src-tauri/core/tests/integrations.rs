@@ -634,3 +634,38 @@ fn search_finds_substrings_in_any_case_and_script_and_follows_renames() {
     core.delete_integration(birch.id).unwrap();
     assert!(names("oak").is_empty(), "and deletions");
 }
+
+#[test]
+fn search_ignores_case_in_any_script_short_and_long_terms() {
+    let (core, _) = core();
+    for name in ["Склад Москва", "склад Тверь", "СКЛАДЧИНА", "Warehouse"]
+    {
+        core.create_integration(smtp(name)).unwrap();
+    }
+    let names = |search: &str| {
+        let mut names: Vec<String> = core
+            .list_integrations(&IntegrationQuery {
+                search: Some(search.into()),
+                ..Default::default()
+            })
+            .unwrap()
+            .items
+            .into_iter()
+            .map(|i| i.name)
+            .collect();
+        names.sort();
+        names
+    };
+    let all_three = ["СКЛАДЧИНА", "Склад Москва", "склад Тверь"];
+    // Three characters or more: the trigram index.
+    assert_eq!(names("СКЛАД"), all_three);
+    assert_eq!(names("склад"), all_three);
+    assert_eq!(names("москва"), ["Склад Москва"]);
+    // One or two: a scan, folded the same way (SQLite's LIKE folds ASCII only).
+    assert_eq!(names("Ск"), all_three);
+    assert_eq!(names("тв"), ["склад Тверь"]);
+    assert_eq!(names("wA"), ["Warehouse"]);
+    // LIKE's wildcards are plain characters.
+    assert!(names("%").is_empty());
+    assert!(names("_").is_empty());
+}

@@ -301,7 +301,7 @@ impl Patchbay {
             .map(str::trim)
             .filter(|s| !s.is_empty())
         {
-            conditions.push("(instr(lower(r.name), ?) > 0 OR r.external_id = ?)".to_owned());
+            conditions.push("(instr(casefold(r.name), ?) > 0 OR r.external_id = ?)".to_owned());
             values.push(search.to_lowercase().into());
             values.push(search.to_owned().into());
         }
