@@ -253,3 +253,54 @@ fn preview_render_matches_the_complete_render_without_text_and_mime() {
     assert!(preview.eml.is_empty() && preview.text.is_empty() && preview.size_bytes == 0);
     assert!(!full.eml.is_empty() && full.text.contains("Hello Anna"));
 }
+
+/// The template list's search matches the name or the subject, ignoring case in any script, and counts
+/// only what it shows; blank is no search.
+#[test]
+fn template_list_search_matches_name_or_subject_in_any_case() {
+    use patchbay_core::secrets::{Credentials, MemoryBackend};
+    use patchbay_core::store::Store;
+    use patchbay_core::templates::store::{TemplateInput, TemplateQuery};
+    use patchbay_core::Patchbay;
+
+    let core = Patchbay::with_parts(
+        Store::open_in_memory().unwrap(),
+        Credentials::new(Box::new(MemoryBackend::default())),
+    );
+    for (name, subject) in [
+        ("Заказ отправлен", "Ваш заказ {{ id }}"),
+        ("Order shipped", "Your order {{ order.id }}"),
+        ("Счёт", "Оплатите ЗАКАЗ до пятницы"),
+        ("Welcome", "Hello {{ name }}"),
+    ] {
+        core.create_template(&TemplateInput {
+            project_id: None,
+            name: name.into(),
+            subject: subject.into(),
+            format: BodyFormat::Html,
+            body: "<p>Hi</p>".into(),
+            text_body: None,
+            sample_data: None,
+        })
+        .unwrap();
+    }
+    let found = |search: &str| {
+        let page = core
+            .list_templates(&TemplateQuery {
+                search: Some(search.into()),
+                ..TemplateQuery::default()
+            })
+            .unwrap();
+        assert_eq!(page.total as usize, page.items.len());
+        page.items.into_iter().map(|t| t.name).collect::<Vec<_>>()
+    };
+    // Sorted by name (the default): the subject's match counts too.
+    assert_eq!(found("заказ"), ["Заказ отправлен", "Счёт"]);
+    assert_eq!(found("ЗАКАЗ"), ["Заказ отправлен", "Счёт"]);
+    assert_eq!(found("ORDER"), ["Order shipped"]);
+    assert_eq!(
+        found("  "),
+        ["Order shipped", "Welcome", "Заказ отправлен", "Счёт"]
+    );
+    assert!(found("invoice").is_empty());
+}

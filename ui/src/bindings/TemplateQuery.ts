@@ -24,4 +24,8 @@ desc: boolean,
 /**
  * Only this project.
  */
-project_id?: number, };
+project_id?: number, 
+/**
+ * Only templates whose name or subject contains this text, ignoring case in any script; blank = all.
+ */
+search?: string, };

@@ -1,6 +1,6 @@
 // The records browser of one CRM integration: synced pipelines, stages, deals and contacts, paginated on
 // the server, sortable by title / stage / amount / updated, filtered by type, pipeline and stage, searched.
-import { useEffect, useMemo, useState } from "react";
+import { useMemo, useState } from "react";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { createColumnHelper } from "@tanstack/react-table";
 import { api } from "../api";
@@ -11,6 +11,7 @@ import { relativeTime } from "../shared/format";
 import { LocalTime } from "../shared/LocalTime";
 import { Pager } from "../shared/Pager";
 import { usePersistentState } from "../shared/usePersistentState";
+import { useSearchText } from "../shared/useSearchText";
 
 const column = createColumnHelper<CrmRecord>();
 /** The amount format, made on first use: an `Intl` object loads the engine's locale data (ICU), which
@@ -51,12 +52,12 @@ export function RecordsBrowser({ integrationId, refreshKey }: { integrationId: n
     page: 1,
     per_page: 25,
   });
-  const [search, setSearch] = useState("");
   const [debounced, setDebounced] = useState("");
-  useEffect(() => {
-    const timer = setTimeout(() => setDebounced(search), 200);
-    return () => clearTimeout(timer);
-  }, [search]);
+  // A new search starts at page 1 (page 5 of the old results may not exist in the new ones).
+  const [search, setSearch] = useSearchText(debounced, (text) => {
+    setDebounced(text);
+    setState((s) => ({ ...s, page: 1 }));
+  });
   const query: RecordQuery = { integration_id: integrationId, search: debounced || null, ...state };
   const list = useQuery({
     queryKey: ["records", query, refreshKey],
@@ -118,7 +119,7 @@ export function RecordsBrowser({ integrationId, refreshKey }: { integrationId: n
           aria-label="Search records"
           placeholder="Search title or CRM id"
           value={search}
-          onChange={(e) => (setSearch(e.target.value), setState((s) => ({ ...s, page: 1 })))}
+          onChange={(e) => setSearch(e.target.value)}
         />
       </div>
       {list.isError ? (

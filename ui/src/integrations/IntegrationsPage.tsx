@@ -12,6 +12,7 @@ import { Pager } from "../shared/Pager";
 
 import { useToast } from "../shared/toasts";
 import { usePersistentState } from "../shared/usePersistentState";
+import { useSearchText } from "../shared/useSearchText";
 import { HealthIndicator } from "./HealthIndicator";
 import { RowMenu } from "../shared/RowMenu";
 import type { FormMode } from "./IntegrationForm";
@@ -31,7 +32,6 @@ export function IntegrationsPage({ projectId, projects }: { projectId: number | 
   const toast = useToast();
   const queryClient = useQueryClient();
   const [state, setState] = usePersistentState<ListState>(LIST_STATE_KEY, INITIAL_LIST_STATE);
-  const [searchText, setSearchText] = useState(state.search);
   const [form, setForm] = useState<{ spec: ProviderSpec; mode: FormMode } | null>(null);
   const [catalogOpen, setCatalogOpen] = useState(false);
   const [deleting, setDeleting] = useState<Integration | null>(null);
@@ -44,12 +44,7 @@ export function IntegrationsPage({ projectId, projects }: { projectId: number | 
   /** Any filter change goes back to page 1. */
   const setFilter = (patch: Partial<ListState>) => setState((s) => ({ ...s, ...patch, page: 1 }));
 
-  useEffect(() => {
-    if (searchText === state.search) return;
-    const timer = setTimeout(() => setFilter({ search: searchText }), 250);
-    return () => clearTimeout(timer);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [searchText]);
+  const [searchText, setSearchText] = useSearchText(state.search, (search) => setFilter({ search }));
 
   const previousProject = useRef(projectId);
   useEffect(() => {

@@ -1,4 +1,4 @@
-// Templates: a paginated list (sortable by name and update time) and the editor with a live, offline,
+// Templates: a paginated list (sortable by name and update time, searched by name and subject) and the editor with a live, offline,
 // sandboxed preview.
 import { useState } from "react";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
@@ -11,14 +11,24 @@ import { relativeTime } from "../shared/format";
 import { LocalTime } from "../shared/LocalTime";
 import { Pager } from "../shared/Pager";
 import { usePersistentState } from "../shared/usePersistentState";
+import { useSearchText } from "../shared/useSearchText";
 import { TemplateEditor } from "./TemplateEditor";
 
 const column = createColumnHelper<Template>();
 
 export function TemplatesPage({ projectId }: { projectId: number | null }) {
-  const [state, setState] = usePersistentState("patchbay.templates.list", { page: 1, perPage: 10, sort: "name" as TemplateSort, desc: false });
+  const [state, setState] = usePersistentState("patchbay.templates.list", { page: 1, perPage: 10, sort: "name" as TemplateSort, desc: false, search: "" });
+  const [searchText, setSearchText] = useSearchText(state.search, (search) => setState((s) => ({ ...s, search, page: 1 })));
   const [editing, setEditing] = useState<Template | "new" | null>(null);
-  const query = { page: state.page, per_page: state.perPage, sort: state.sort, desc: state.desc, ...(projectId !== null && { project_id: projectId }) };
+  const search = state.search.trim();
+  const query = {
+    page: state.page,
+    per_page: state.perPage,
+    sort: state.sort,
+    desc: state.desc,
+    ...(projectId !== null && { project_id: projectId }),
+    ...(search && { search }),
+  };
   const list = useQuery({ queryKey: ["templates", query], queryFn: () => api.listTemplates(query), placeholderData: keepPreviousData });
   const columns = [
     column.accessor("name", {
@@ -42,13 +52,29 @@ export function TemplatesPage({ projectId }: { projectId: number | null }) {
   return (
     <>
       <div className="toolbar">
+        <input
+          className="input"
+          type="search"
+          placeholder="Search name or subject"
+          aria-label="Search templates"
+          value={searchText}
+          onChange={(e) => setSearchText(e.target.value)}
+        />
         <span className="spacer" />
         <button className="btn primary" onClick={() => setEditing("new")}>
           New template
         </button>
       </div>
       {list.error && <div className="banner">{(list.error as Error).message}</div>}
-      {list.data && total === 0 ? (
+      {list.data && total === 0 && search ? (
+        <div className="empty">
+          <h2>No templates match “{search}”</h2>
+          <p className="muted">The search looks at names and subjects.</p>
+          <button className="btn" onClick={() => (setSearchText(""), setState((s) => ({ ...s, search: "", page: 1 })))}>
+            Clear the search
+          </button>
+        </div>
+      ) : list.data && total === 0 ? (
         <div className="empty">
           <h2>No templates yet</h2>
           <p className="muted">Write HTML or MJML with {"{{ variables }}"}, preview it offline, and send a test through an SMTP integration.</p>

@@ -151,7 +151,7 @@ function DeliveryLog({ endpoints }: { endpoints: Endpoint[] }) {
       header: "",
       cell: (c) =>
         c.row.original.status === "pending" ? null : (
-          <button className="btn" onClick={() => redeliver.mutate(c.row.original)}>
+          <button className="btn small" onClick={() => redeliver.mutate(c.row.original)}>
             Redeliver
           </button>
         ),

@@ -93,6 +93,9 @@ pub struct TemplateQuery {
     /// Only this project.
     #[ts(optional, type = "number")]
     pub project_id: Option<i64>,
+    /// Only templates whose name or subject contains this text, ignoring case in any script; blank = all.
+    #[ts(optional)]
+    pub search: Option<String>,
 }
 
 fn format_text(format: BodyFormat) -> &'static str {
@@ -317,15 +320,24 @@ impl Patchbay {
             TemplateSort::Name => format!("name COLLATE NOCASE {direction}, id {direction}"),
             TemplateSort::Updated => format!("updated_at {direction}, id {direction}"),
         };
-        let clause = if query.project_id.is_some() {
-            " WHERE project_id = ?1"
+        let project = if query.project_id.is_some() {
+            "project_id = ?1"
         } else {
-            " WHERE ?1 IS NULL"
+            "?1 IS NULL"
         };
+        let clause = format!(
+            " WHERE {project} AND (?2 IS NULL OR instr(casefold(name), ?2) > 0 OR instr(casefold(subject), ?2) > 0)"
+        );
+        let search = query
+            .search
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_lowercase);
         let connection = self.store.lock();
         let total: i64 = connection.query_row(
             &format!("SELECT COUNT(*) FROM templates{clause}"),
-            [query.project_id],
+            params![query.project_id, search],
             |r| r.get(0),
         )?;
         let offset = i64::from(page - 1) * i64::from(per_page);
@@ -333,7 +345,7 @@ impl Patchbay {
             "{SELECT}{clause} ORDER BY {order} LIMIT {per_page} OFFSET {offset}"
         ))?;
         let items = statement
-            .query_map([query.project_id], from_row)?
+            .query_map(params![query.project_id, search], from_row)?
             .collect::<rusqlite::Result<_>>()?;
         Ok(Page {
             items,
