@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { createInterface } from "node:readline";
 import { join } from "node:path";
-import { By, until, byText, click as clickIn, patchbay, root, startApp, texts } from "./harness.mjs";
+import { By, byText, click as clickIn, patchbay, root, startApp, texts, waitFor } from "./harness.mjs";
 
 let app;
 let driver;
@@ -37,7 +37,7 @@ after(async () => {
 });
 
 const click = (locator) => clickIn(driver, locator);
-const wait = (locator, ms = 15_000) => driver.wait(until.elementLocated(locator), ms);
+const wait = (locator, ms = 15_000) => waitFor(driver, locator, ms);
 
 async function type(locator, text) {
   const input = await wait(locator);

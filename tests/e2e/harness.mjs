@@ -147,6 +147,26 @@ export async function click(driver, locator) {
   }
 }
 
+/** Waits for `locator` like `driver.wait(until.elementLocated(…))`; when it times out, the error also carries
+ * what the screen said — the open dialogs' text, else the page's, and its toasts — so that a failure in CI
+ * shows what the app showed instead (a validation message, an error toast) rather than only the wait. */
+export async function waitFor(driver, locator, ms = 15_000) {
+  try {
+    return await driver.wait(until.elementLocated(locator), ms);
+  } catch (error) {
+    if (error.name !== "TimeoutError") throw error;
+    const screen = await driver
+      .executeScript(() => {
+        const dialogs = [...document.querySelectorAll("[role='dialog']")].map((d) => d.innerText);
+        const toasts = [...document.querySelectorAll(".toast")].map((t) => t.innerText);
+        return [...(dialogs.length > 0 ? dialogs : [document.body.innerText]), ...toasts].join("\n---\n");
+      })
+      .catch((reason) => `(the screen could not be read: ${reason.message})`);
+    error.message += `\nOn screen:\n${String(screen).slice(0, 3000)}`;
+    throw error;
+  }
+}
+
 /** The rendered text of every element matching the CSS `selector`, read in one script. Finding the
  * elements and then reading each one races the list's refetch after a change (a deleted row's cell is
  * gone before its text is read: StaleElementReferenceError, seen in CI); one script reads a snapshot. */
