@@ -72,16 +72,20 @@ async fn kill_9_mid_sync_then_rerun_resumes_without_duplicates() {
         &["--json", "sync", "run", &id, "--entities", "deals"],
     )
     .stdout(Stdio::null())
-    .stderr(Stdio::null())
+    .stderr(std::fs::File::create(dir.path().join("sync.stderr")).unwrap())
     .spawn()
     .unwrap();
+    let child_stderr =
+        || std::fs::read_to_string(dir.path().join("sync.stderr")).unwrap_or_default();
     let deadline = Instant::now() + Duration::from_secs(60);
     let run_id = loop {
         assert!(Instant::now() < deadline, "the sync never got going");
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "the sync ended before the kill"
-        );
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!(
+                "the sync ended before the kill ({status}): {}",
+                child_stderr()
+            );
+        }
         let list = json(&mut patchbay(&data, &["--json", "sync", "list"]));
         if let Some(run) = list["items"].as_array().and_then(|items| items.first()) {
             if run["progress_done"].as_i64().unwrap_or(0) >= 2_500 {

@@ -1,6 +1,7 @@
 //! The local SQLite database: opening, pragmas and versioned migrations.
 //!
-//! One file (`patchbay.sqlite3`) in the data dir, WAL mode, `busy_timeout`, foreign keys on. Migrations are
+//! One file (`patchbay.sqlite3`) in the data dir, WAL mode, `busy_timeout`, foreign keys on, and every
+//! transaction `IMMEDIATE` (see [`Store::open`]). Migrations are
 //! the timestamped SQL files in `core/migrations/`, applied in order by `rusqlite_migration`, which tracks
 //! the version in `PRAGMA user_version`. A database whose version is newer than this build knows is
 //! refused with [`Error::SchemaTooNew`] before anything touches it.
@@ -70,6 +71,12 @@ fn register_casefold(connection: &Connection) -> rusqlite::Result<()> {
 impl Store {
     /// Opens (creating if needed) the database in `data_dir` and migrates it to the latest schema.
     ///
+    /// Other processes may use the same file at once (the app, the CLI, a second window), so each
+    /// transaction takes the write lock when it begins (`BEGIN IMMEDIATE`), waiting up to 5 s for
+    /// another writer. A deferred transaction that read first and wrote second got "database is locked"
+    /// at once, with no wait, when another process held the write lock at that moment: SQLite does not
+    /// wait for a lock a reader wants to upgrade (a CRM sync failed so while the CLI listed runs).
+    ///
     /// # Errors
     /// [`Error::Store`] when the directory or file cannot be created or opened (read-only, disk full,
     /// not a database); [`Error::SchemaTooNew`] when the file comes from a newer Patchbay.
@@ -112,6 +119,7 @@ impl Store {
             .busy_timeout(std::time::Duration::from_secs(5))
             .map_err(describe)?;
         register_casefold(&connection).map_err(describe)?;
+        connection.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
         connection
             .pragma_update(None, "foreign_keys", "ON")
             .map_err(describe)?;
@@ -197,6 +205,48 @@ mod tests {
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .unwrap();
         assert_eq!(version, 99);
+    }
+
+    /// Two stores on one file stand for two processes. While one holds the write lock, the other's
+    /// transaction that reads before it writes waits for it instead of failing with "database is locked".
+    #[test]
+    fn a_transaction_that_reads_then_writes_waits_for_another_process_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let writer = Store::open(dir.path()).unwrap();
+        let other = Store::open(dir.path()).unwrap();
+        let holding = writer.lock();
+        holding
+            .execute_batch(
+                "BEGIN IMMEDIATE; INSERT INTO projects (name, created_at) VALUES ('Held', 1);",
+            )
+            .unwrap();
+        let (started, began) = std::sync::mpsc::channel();
+        let waiting = std::thread::spawn(move || {
+            let mut connection = other.lock();
+            started.send(()).unwrap();
+            let transaction = connection.transaction()?;
+            let count: i64 =
+                transaction.query_row("SELECT COUNT(*) FROM projects", [], |row| row.get(0))?;
+            transaction.execute(
+                "INSERT INTO projects (name, created_at) VALUES (?1, 2)",
+                [format!("After {count}")],
+            )?;
+            transaction.commit()
+        });
+        began.recv().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        holding.execute_batch("COMMIT").unwrap();
+        drop(holding);
+        waiting.join().unwrap().unwrap();
+        let names: Vec<String> = writer
+            .lock()
+            .prepare("SELECT name FROM projects ORDER BY id")
+            .unwrap()
+            .query_map([], |row| row.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(names, ["Default", "Held", "After 2"]);
     }
 
     #[test]
