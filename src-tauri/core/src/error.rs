@@ -132,8 +132,12 @@ impl Error {
 impl From<rusqlite::Error> for Error {
     fn from(error: rusqlite::Error) -> Self {
         use rusqlite::ErrorCode;
-        // The three a user can fix themselves get a sentence that says how.
+        // The ones a user can act on get a sentence that says how.
         match error.sqlite_error_code() {
+            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => Self::Store(format!(
+                "another Patchbay window or command kept the database busy for more than {} seconds: this change was not saved, try again",
+                crate::store::BUSY_WAIT.as_secs()
+            )),
             Some(ErrorCode::DiskFull) => Self::Store(
                 "the disk holding the database is full: free some space and try again (this change was not saved)".into(),
             ),

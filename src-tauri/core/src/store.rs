@@ -17,6 +17,10 @@ use crate::{Error, Result};
 /// File name of the database inside the data dir.
 pub const DB_FILE: &str = "patchbay.sqlite3";
 
+/// How long a write waits for another process's (or window's) write to finish before it fails with
+/// [`Error::Store`]: 5 s.
+pub const BUSY_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// The migrations, oldest first; schema version N is the state after the N-th.
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/20261122_0001_init.sql"),
@@ -72,7 +76,7 @@ impl Store {
     /// Opens (creating if needed) the database in `data_dir` and migrates it to the latest schema.
     ///
     /// Other processes may use the same file at once (the app, the CLI, a second window), so each
-    /// transaction takes the write lock when it begins (`BEGIN IMMEDIATE`), waiting up to 5 s for
+    /// transaction takes the write lock when it begins (`BEGIN IMMEDIATE`), waiting up to [`BUSY_WAIT`] for
     /// another writer. A deferred transaction that read first and wrote second got "database is locked"
     /// at once, with no wait, when another process held the write lock at that moment: SQLite does not
     /// wait for a lock a reader wants to upgrade (a CRM sync failed so while the CLI listed runs).
@@ -115,9 +119,7 @@ impl Store {
                 path.display()
             ))
         };
-        connection
-            .busy_timeout(std::time::Duration::from_secs(5))
-            .map_err(describe)?;
+        connection.busy_timeout(BUSY_WAIT).map_err(describe)?;
         register_casefold(&connection).map_err(describe)?;
         connection.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
         connection
@@ -247,6 +249,47 @@ mod tests {
             .collect::<rusqlite::Result<_>>()
             .unwrap();
         assert_eq!(names, ["Default", "Held", "After 2"]);
+    }
+
+    /// When the other process holds the write lock for longer than the wait, the error says what happened
+    /// and that nothing was saved, instead of SQLite's "database is locked".
+    #[test]
+    fn a_writer_that_waits_too_long_gets_a_clear_error_and_saves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let writer = Store::open(dir.path()).unwrap();
+        let other = Store::open(dir.path()).unwrap();
+        // The 5 s wait shortened, so that the test does not take 5 s.
+        other
+            .lock()
+            .busy_timeout(std::time::Duration::from_millis(50))
+            .unwrap();
+        let holding = writer.lock();
+        holding.execute_batch("BEGIN IMMEDIATE").unwrap();
+        let error = crate::Error::from(
+            other
+                .lock()
+                .execute(
+                    "INSERT INTO projects (name, created_at) VALUES ('Late', 1)",
+                    [],
+                )
+                .unwrap_err(),
+        );
+        holding.execute_batch("COMMIT").unwrap();
+        assert!(
+            error.to_string().contains(
+                "another Patchbay window or command kept the database busy for more than 5 seconds: this change was not saved"
+            ),
+            "{error}"
+        );
+        let late: i64 = other
+            .lock()
+            .query_row(
+                "SELECT COUNT(*) FROM projects WHERE name = 'Late'",
+                [],
+                |row| row.get(0),
+            )
+            .unwrap();
+        assert_eq!(late, 0);
     }
 
     #[test]
