@@ -310,6 +310,30 @@ impl Patchbay {
         Ok(run)
     }
 
+    /// The newest run of `kind` for `integration_id` that is `running` in a live process (its heartbeat
+    /// is less than [`STALE_AFTER_MS`] old at `now_ms`), if any — another window or command may own it.
+    /// Returns its id and the age of its heartbeat, ms.
+    ///
+    /// # Errors
+    /// [`Error::Store`].
+    pub fn live_run_of(
+        &self,
+        kind: RunKind,
+        integration_id: i64,
+        now_ms: i64,
+    ) -> Result<Option<(i64, i64)>> {
+        Ok(self
+            .store
+            .lock()
+            .query_row(
+                "SELECT id, heartbeat_at FROM runs WHERE kind = ?1 AND integration_id = ?2 AND status = 'running' AND heartbeat_at >= ?3
+                 ORDER BY id DESC LIMIT 1",
+                params![to_sql_text(kind), integration_id, now_ms - STALE_AFTER_MS],
+                |row| Ok((row.get(0)?, now_ms - row.get::<_, i64>(1)?)),
+            )
+            .optional()?)
+    }
+
     /// Marks runs whose process is gone (no heartbeat for [`STALE_AFTER_MS`]) as `interrupted`; returns
     /// how many. Runs of other live processes (the app while the CLI opens the store) are left alone.
     ///

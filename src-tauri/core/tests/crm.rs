@@ -581,3 +581,99 @@ fn records_search_ignores_case_in_cyrillic_titles() {
     assert_eq!(found("deal"), ["Deal 4"]);
     assert_eq!(found("103"), ["Поставка"]);
 }
+
+/// Two processes on one database (the app and the CLI): a second sync of the integration is refused while
+/// the first one's run is alive, and allowed once it has ended.
+#[tokio::test]
+async fn a_sync_running_in_another_process_is_not_started_twice() {
+    use patchbay_core::secrets::{Credentials, MemoryBackend};
+    use patchbay_core::store::Store;
+    use patchbay_core::Patchbay;
+
+    let server = Server::always(
+        Reply::json(200, json!({"_embedded": {"pipelines": []}})).after(Duration::from_millis(400)),
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let keychain = MemoryBackend::default();
+    let process = || {
+        Arc::new(Patchbay::with_parts(
+            Store::open(dir.path()).unwrap(),
+            Credentials::new(Box::new(keychain.clone())),
+        ))
+    };
+    let (app, cli) = (process(), process());
+    let id = add(
+        &app,
+        "kommo",
+        "CRM",
+        &[("base_url", &server.url())],
+        &[("token", "t")],
+    );
+    let first = {
+        let sync = Sync::new(Arc::clone(&app)).unwrap();
+        tokio::spawn(async move { sync.run(id, vec![Entity::Pipelines], false).await })
+    };
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let other = Sync::new(Arc::clone(&cli)).unwrap();
+    let error = other
+        .run(id, vec![Entity::Pipelines], false)
+        .await
+        .unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("already running in another Patchbay window or command"),
+        "{error}"
+    );
+    let finished = first.await.unwrap().unwrap();
+    assert_eq!(finished.status, RunStatus::Succeeded);
+    let second = other.run(id, vec![Entity::Pipelines], false).await.unwrap();
+    assert_eq!(second.status, RunStatus::Succeeded);
+    assert_ne!(second.id, finished.id);
+}
+
+/// A page that cannot be saved (here SQLite refuses the insert) ends the run `failed` at its last saved
+/// page with the reason, instead of leaving it "running" — and running it again resumes there.
+#[tokio::test]
+async fn a_page_that_cannot_be_saved_fails_the_run_resumably() {
+    let server = Server::start(kommo(Arc::new(AtomicUsize::new(0)), 0)).await;
+    let core = core();
+    let id = add(
+        &core,
+        "kommo",
+        "CRM",
+        &[("base_url", &server.url())],
+        &[("token", "t")],
+    );
+    core.store()
+        .lock()
+        .execute_batch(
+            "CREATE TEMP TRIGGER refuse_page_2 BEFORE INSERT ON crm_records
+             WHEN (SELECT COUNT(*) FROM crm_records) >= 3
+             BEGIN SELECT RAISE(ABORT, 'the disk refused the write'); END;",
+        )
+        .unwrap();
+    let sync = Sync::new(Arc::clone(&core))
+        .unwrap()
+        .with_backoff(Duration::from_millis(10));
+    let failed = sync.run(id, vec![Entity::Deals], true).await.unwrap();
+    assert_eq!(failed.status, RunStatus::Failed);
+    let error = failed.error.as_deref().unwrap();
+    assert!(
+        error.contains("saving the fetched page failed")
+            && error.contains("the disk refused the write")
+            && error.contains("run it again to resume"),
+        "{error}"
+    );
+    assert_eq!(count_records(&core, id), 3, "page 1 only");
+
+    core.store()
+        .lock()
+        .execute_batch("DROP TRIGGER refuse_page_2")
+        .unwrap();
+    let resumed = sync.run(id, vec![Entity::Deals], false).await.unwrap();
+    assert_eq!(resumed.id, failed.id, "the same run continues");
+    assert_eq!(resumed.status, RunStatus::Succeeded);
+    assert_eq!(count_records(&core, id), 9);
+}

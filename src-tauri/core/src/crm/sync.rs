@@ -290,7 +290,8 @@ impl Sync {
     ///
     /// # Errors
     /// [`Error::Validation`] for an integration that is not a CRM or an empty entity list;
-    /// [`Error::NotFound`]. CRM failures end the run as `failed` (resumable), they are not errors.
+    /// [`Error::NotFound`]; [`Error::Conflict`] while a sync of the integration runs, in this process or,
+    /// by its run's heartbeat, in another. CRM failures end the run as `failed` (resumable), they are not errors.
     pub async fn run(&self, integration_id: i64, entities: Vec<Entity>, full: bool) -> Result<Run> {
         if entities.is_empty() {
             return Err(Error::validation(
@@ -310,6 +311,22 @@ impl Sync {
             });
         }
         let _active = ActiveGuard(Arc::clone(&self.active), integration_id);
+        // Another Patchbay process (the app and the CLI, two windows) could run the same sync: the upsert
+        // makes that harmless for the data, but it doubles the CRM's requests and the runs list.
+        if let Some((other, age_ms)) = blocking(&self.core, move |core| {
+            core.live_run_of(RunKind::CrmSync, integration_id, now_ms())
+        })
+        .await?
+        {
+            return Err(Error::Conflict {
+                field: "integration_id".into(),
+                message: format!(
+                    "a sync of this integration is already running in another Patchbay window or command (run {other}, last sign of life {} s ago): wait for it to finish — a run silent for {} s is marked interrupted and can then be resumed",
+                    age_ms / 1000,
+                    crate::runs::STALE_AFTER_MS / 1000
+                ),
+            });
+        }
         let target = blocking(&self.core, move |core| core.check_target(integration_id)).await?;
         let source = self.source(&target)?;
         let resumable = if full {
@@ -435,10 +452,27 @@ impl Sync {
                     }
                     let (system, records, saved) =
                         (source.system(), page.records, next_cursor.clone());
-                    let counts = blocking(&self.core, move |core| {
+                    let counts = match blocking(&self.core, move |core| {
                         core.commit_sync_page(run_id, integration_id, system, &records, &saved)
                     })
-                    .await?;
+                    .await
+                    {
+                        Ok(counts) => counts,
+                        // The page's transaction rolled back: the run ends failed at its last saved page,
+                        // resumable, instead of staying "running" until its heartbeat goes stale.
+                        Err(error) => {
+                            return self
+                                .finish(
+                                    run_id,
+                                    RunStatus::Failed,
+                                    &cursor,
+                                    Some(format!(
+                                        "saving the fetched page failed: {error}; run it again to resume"
+                                    )),
+                                )
+                                .await
+                        }
+                    };
                     next_cursor.counts.add(counts);
                     cursor = next_cursor;
                     if let Ok(detail) =
