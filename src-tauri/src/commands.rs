@@ -662,15 +662,17 @@ pub async fn set_workflow_active(
         .map_err(|error| error.to_payload())
 }
 
-/// Starts a CRM sync in the background (resuming an interrupted or failed run unless `full`); progress
-/// arrives as `run_progress` events and the run appears on the Runs page.
+/// Starts a CRM sync (resuming an interrupted or failed run unless `full`) and returns its run once it is
+/// recorded; the pages are fetched in the background, progress arrives as `run_progress` events and the run
+/// appears on the Runs page. A sync that cannot start (one already running here or in another Patchbay
+/// window or command, no entities) is this command's error, for the UI to show.
 #[tauri::command]
 pub async fn start_sync(
     state: State<'_, AppState>,
     integration_id: i64,
     entities: Vec<patchbay_core::crm::sync::Entity>,
     full: bool,
-) -> CommandResult<()> {
+) -> CommandResult<Run> {
     let services = state.services()?;
     let provider = blocking(state, move |core| core.get_integration(integration_id))
         .await?
@@ -682,12 +684,18 @@ pub async fn start_sync(
         )
         .to_payload());
     }
+    let started = services
+        .sync
+        .begin(integration_id, entities, full)
+        .await
+        .map_err(|error| error.to_payload())?;
+    let run = started.run.clone();
     tauri::async_runtime::spawn(async move {
-        if let Err(error) = services.sync.run(integration_id, entities, full).await {
-            log::warn!("sync of integration {integration_id} failed to start: {error}");
+        if let Err(error) = services.sync.drive(started).await {
+            log::warn!("sync of integration {integration_id} could not record its end: {error}");
         }
     });
-    Ok(())
+    Ok(run)
 }
 
 /// Asks a running sync to stop after its current page.

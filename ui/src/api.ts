@@ -128,7 +128,7 @@ export const api = {
   listWorkflows: (integrationId: number, cursor: string | null) => call<WorkflowPage>("list_workflows", { integrationId, cursor }),
   setWorkflowActive: (integrationId: number, workflowId: string, active: boolean) =>
     call<Workflow>("set_workflow_active", { integrationId, workflowId, active }),
-  startSync: (integrationId: number, entities: Entity[], full: boolean) => call<null>("start_sync", { integrationId, entities, full }),
+  startSync: (integrationId: number, entities: Entity[], full: boolean) => call<Run>("start_sync", { integrationId, entities, full }),
   cancelSync: (runId: number) => call<null>("cancel_sync", { runId }),
   listRecords: (query: RecordQuery) => call<Page<CrmRecord>>("list_records", { query }),
   getSyncSchedule: (integrationId: number) => call<SyncSchedule | null>("get_sync_schedule", { integrationId }),

@@ -677,3 +677,49 @@ async fn a_page_that_cannot_be_saved_fails_the_run_resumably() {
     assert_eq!(resumed.status, RunStatus::Succeeded);
     assert_eq!(count_records(&core, id), 9);
 }
+
+/// What the app's "Start sync" relies on: `begin` answers once the run is recorded, before any page, and
+/// a sync that cannot start is its error (not a background task's log line); `drive` does the rest.
+#[tokio::test]
+async fn begin_records_the_run_and_refuses_a_second_start_before_drive_ends() {
+    let server = Server::start(kommo(Arc::new(AtomicUsize::new(0)), 0)).await;
+    let core = core();
+    let id = add(
+        &core,
+        "kommo",
+        "CRM",
+        &[("base_url", &server.url())],
+        &[("token", "t")],
+    );
+    let sync = Sync::new(Arc::clone(&core))
+        .unwrap()
+        .with_backoff(Duration::from_millis(10));
+    let empty = sync.begin(id, vec![], false).await.err().unwrap();
+    assert!(empty.to_string().contains("choose at least one"), "{empty}");
+
+    let started = sync.begin(id, vec![Entity::Deals], true).await.unwrap();
+    assert_eq!(started.run.status, RunStatus::Running);
+    assert!(
+        server
+            .request_log()
+            .iter()
+            .all(|line| !line.contains("/leads?")),
+        "no page fetched before drive: {:?}",
+        server.request_log()
+    );
+    let again = sync
+        .begin(id, vec![Entity::Deals], false)
+        .await
+        .err()
+        .unwrap();
+    assert!(again.to_string().contains("already running"), "{again}");
+
+    let run_id = started.run.id;
+    let finished = sync.drive(started).await.unwrap();
+    assert_eq!(
+        (finished.id, finished.status),
+        (run_id, RunStatus::Succeeded)
+    );
+    assert_eq!(count_records(&core, id), 9);
+    assert!(sync.begin(id, vec![Entity::Deals], false).await.is_ok());
+}

@@ -215,6 +215,17 @@ impl Drop for ActiveGuard {
     }
 }
 
+/// A sync whose run is recorded and marked running (from [`Sync::begin`]), to be [`Sync::drive`]n. While it
+/// exists, the integration counts as syncing in this process.
+pub struct StartedSync {
+    /// The run, as recorded when it started.
+    pub run: Run,
+    cursor: SyncCursor,
+    source: Source,
+    integration_id: i64,
+    _active: ActiveGuard,
+}
+
 /// Overlap of incremental syncs, seconds (clock skew between us and the CRM).
 const OVERLAP_S: i64 = 60;
 
@@ -286,13 +297,29 @@ impl Sync {
     }
 
     /// Syncs `entities` of integration `integration_id` to the end and returns the finished run. Resumes
-    /// the integration's interrupted or failed run, unless `full`.
+    /// the integration's interrupted or failed run, unless `full`. [`Sync::begin`] then [`Sync::drive`].
+    ///
+    /// # Errors
+    /// As [`Sync::begin`] and [`Sync::drive`]. CRM failures end the run as `failed` (resumable), they are not errors.
+    pub async fn run(&self, integration_id: i64, entities: Vec<Entity>, full: bool) -> Result<Run> {
+        let started = self.begin(integration_id, entities, full).await?;
+        self.drive(started).await
+    }
+
+    /// Starts the sync — a new run, or the integration's interrupted or failed one resumed unless `full` —
+    /// and returns as soon as the run is recorded, so that a caller can answer at once and
+    /// [`Sync::drive`] the rest in the background.
     ///
     /// # Errors
     /// [`Error::Validation`] for an integration that is not a CRM or an empty entity list;
     /// [`Error::NotFound`]; [`Error::Conflict`] while a sync of the integration runs, in this process or,
-    /// by its run's heartbeat, in another. CRM failures end the run as `failed` (resumable), they are not errors.
-    pub async fn run(&self, integration_id: i64, entities: Vec<Entity>, full: bool) -> Result<Run> {
+    /// by its run's heartbeat, in another; [`Error::Store`].
+    pub async fn begin(
+        &self,
+        integration_id: i64,
+        entities: Vec<Entity>,
+        full: bool,
+    ) -> Result<StartedSync> {
         if entities.is_empty() {
             return Err(Error::validation(
                 "entities",
@@ -334,7 +361,7 @@ impl Sync {
         } else {
             blocking(&self.core, move |core| core.resumable_sync(integration_id)).await?
         };
-        let (run, mut cursor) = match resumable {
+        let (run, cursor) = match resumable {
             Some((run_id, cursor)) => {
                 let run = blocking(&self.core, move |core| core.reopen_run(run_id)).await?;
                 let _ = blocking(&self.core, move |core| {
@@ -390,6 +417,28 @@ impl Sync {
             }
         };
         self.publish(&run);
+        Ok(StartedSync {
+            run,
+            cursor,
+            source,
+            integration_id,
+            _active,
+        })
+    }
+
+    /// Fetches and saves the started sync's pages to the end and returns the finished run.
+    ///
+    /// # Errors
+    /// [`Error::Store`] when the run's end cannot be recorded. CRM failures and pages that cannot be saved
+    /// end the run as `failed` (resumable), they are not errors.
+    pub async fn drive(&self, started: StartedSync) -> Result<Run> {
+        let StartedSync {
+            run,
+            mut cursor,
+            source,
+            integration_id,
+            _active,
+        } = started;
         let run_id = run.id;
         while cursor.index < cursor.entities.len() {
             if self
