@@ -698,11 +698,15 @@ pub async fn start_sync(
     Ok(run)
 }
 
-/// Asks a running sync to stop after its current page.
+/// Asks a running sync to stop after its current page; an error when this window does not run it (it has
+/// ended, or another Patchbay window or command runs it).
 #[tauri::command]
 pub async fn cancel_sync(state: State<'_, AppState>, run_id: i64) -> CommandResult<()> {
-    state.services()?.sync.cancel(run_id);
-    Ok(())
+    state
+        .services()?
+        .sync
+        .cancel(run_id)
+        .map_err(|error| error.to_payload())
 }
 
 /// One page of an integration's synced records, filtered and sorted.

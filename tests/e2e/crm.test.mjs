@@ -1,31 +1,38 @@
 // End-to-end story: a consultant syncs a partner's Bitrix24 portal (300 generated deals on a local
 // portal), browses the records (sorted by amount, filtered by stage), then builds a bridge to the main
-// portal in the editor, dry-runs it, runs it after confirming, and sees a rerun create nothing.
+// portal in the editor, dry-runs it, runs it after confirming, and sees a rerun create nothing. Before
+// that, a sync the CLI runs on a slow Kommo account: the app shows it, and neither starts it a second
+// time nor claims to cancel it.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { createInterface } from "node:readline";
 import { join } from "node:path";
-import { By, byText, click as clickIn, patchbay, root, startApp, texts, waitFor } from "./harness.mjs";
+import { By, byText, cli, click as clickIn, Key, patchbay, root, startApp, texts, waitFor } from "./harness.mjs";
 
 let app;
 let driver;
 let portals;
 let urls;
+let kommoId;
 
 before(async () => {
   const build = process.env.PATCHBAY_BUILD_DIR ?? join(root, "target/debug");
-  portals = spawn(join(build, "examples/fake_portals"), ["300"], { stdio: ["pipe", "pipe", "inherit"] });
+  // 300 deals; each Kommo answer after 4 s, so that a CLI sync of it lasts a while.
+  portals = spawn(join(build, "examples/fake_portals"), ["300", "4000"], { stdio: ["pipe", "pipe", "inherit"] });
   const [line] = await once(createInterface({ input: portals.stdout }), "line");
   urls = JSON.parse(line);
   app = await startApp({
     port: 4484,
     // The webhook URLs carry the portals' codes: neither may be written anywhere in clear.
-    secrets: [urls.source, urls.target].map((url) => new URL(url).pathname.replace(/\/$/, "")),
+    secrets: [...[urls.source, urls.target].map((url) => new URL(url).pathname.replace(/\/$/, "")), "demo-token"],
     seed: (dataDir) => {
       patchbay(dataDir, ["integration", "add", "--provider", "bitrix24", "--name", "Partner portal", "--secret", "webhook_url"], `${urls.source}\n`);
       patchbay(dataDir, ["integration", "add", "--provider", "bitrix24", "--name", "Main portal", "--secret", "webhook_url", "--inactive"], `${urls.target}\n`);
+      kommoId = JSON.parse(
+        patchbay(dataDir, ["--json", "integration", "add", "--provider", "kommo", "--name", "Kommo account", "--set", `base_url=${urls.kommo}`, "--secret", "token", "--inactive"], "demo-token\n"),
+      ).id;
     },
   });
   driver = app.driver;
@@ -44,6 +51,39 @@ async function type(locator, text) {
   await input.clear();
   await input.sendKeys(text);
 }
+
+test("a sync the CLI runs is shown in the app, not started twice, and not cancelled from here", async () => {
+  await wait(By.css("table[aria-label='Integrations'] tbody tr"));
+  await click(By.css("button[aria-label='More actions for Kommo account']"));
+  await click(By.xpath("//*[@role='menuitem'][normalize-space()='CRM sync…']"));
+  await wait(byText("button", "Start sync"));
+
+  // The dialog is open and idle when the CLI starts a sync of the same account.
+  const cliSync = spawn(cli, ["--data-dir", app.dataDir, "--json", "sync", "run", String(kommoId), "--entities", "deals"], { stdio: ["ignore", "pipe", "pipe"] });
+  let cliErr = "";
+  cliSync.stderr.on("data", (chunk) => (cliErr += chunk));
+  const cliExit = once(cliSync, "exit");
+  const deadline = Date.now() + 15_000;
+  while (!JSON.parse(patchbay(app.dataDir, ["--json", "sync", "list"])).items.some((run) => run.status === "running")) {
+    assert.ok(Date.now() < deadline, `the CLI sync never showed as running: ${cliErr}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+
+  await click(byText("button", "Start sync"));
+  await wait(By.xpath("//*[contains(@class,'toast')][contains(., 'Cannot start the sync')][contains(., 'already running in another Patchbay window or command')]"));
+  // The dialog now shows the CLI's run; this window cannot stop it and says so.
+  await wait(By.xpath("//div[contains(@class,'facts-box')]//span[normalize-space()='running']"));
+  await click(byText("button", "Cancel sync"));
+  await wait(By.xpath("//*[contains(@class,'toast')][contains(., 'Cannot cancel the sync')][contains(., 'another Patchbay window or command runs it')]"));
+
+  const [code] = await cliExit;
+  assert.equal(code, 0, cliErr);
+  // The dialog follows the other process's run to its end.
+  await wait(By.xpath("//div[contains(@class,'facts-box')]//span[normalize-space()='succeeded']"), 15_000);
+  await wait(By.xpath("//div[contains(@class,'facts-box')][contains(., '300 fetched: 300 created')]"));
+  await driver.actions().sendKeys(Key.ESCAPE).perform();
+  await wait(By.css("table[aria-label='Integrations'] tbody tr"));
+});
 
 test("sync a portal, browse its deals, bridge them to another portal once", async () => {
   await wait(By.css("table[aria-label='Integrations'] tbody tr"));

@@ -1,7 +1,9 @@
 //! Two local Bitrix24 portals and a Kommo account on 127.0.0.1 (the test suite's stateful fakes), for
 //! the end-to-end tests, the screenshots and trying the CRM pages by hand:
-//! `cargo run -p patchbay-core --example fake_portals -- [DEALS]`. Prints one JSON line with the webhook
-//! URLs and the Kommo base URL (token `demo-token`), then serves until its stdin closes (at most 1 h).
+//! `cargo run -p patchbay-core --example fake_portals -- [DEALS] [KOMMO_DELAY_MS]` (DEALS 300 by default;
+//! KOMMO_DELAY_MS, 0 by default, delays each Kommo answer, for a sync that takes a while). Prints one JSON
+//! line with the webhook URLs and the Kommo base URL (token `demo-token`), then serves until its stdin
+//! closes (at most 1 h).
 
 #[path = "../tests/support/mod.rs"]
 #[allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
@@ -20,6 +22,9 @@ async fn main() {
     let source = FakeBitrix24::start(deals, 40, "source0code").await;
     let target = FakeBitrix24::start(0, 0, "target0code").await;
     let kommo = FakeKommo::start(deals, 20, "demo-token").await;
+    if let Some(delay) = std::env::args().nth(2).and_then(|ms| ms.parse().ok()) {
+        kommo.set_delay(Duration::from_millis(delay));
+    }
     println!(
         "{}",
         serde_json::json!({"source": source.webhook(), "target": target.webhook(), "kommo": kommo.server.url()})

@@ -57,6 +57,11 @@ pub enum Error {
         /// Which record it collides with.
         message: String,
     },
+    /// The work asked for is already in progress (a sync of the integration, here or in another Patchbay
+    /// process), or it is in progress elsewhere and only that process can change it. Not about a field:
+    /// the message is the whole sentence. Its kind is `conflict`.
+    #[error("{0}")]
+    Busy(String),
     /// The keychain failed. The message never contains a secret value.
     #[error("keychain: {0}")]
     Keychain(String),
@@ -102,7 +107,7 @@ impl Error {
         match self {
             Self::Validation { .. } => ErrorKind::Validation,
             Self::NotFound { .. } => ErrorKind::NotFound,
-            Self::Conflict { .. } => ErrorKind::Conflict,
+            Self::Conflict { .. } | Self::Busy(_) => ErrorKind::Conflict,
             Self::Keychain(_) => ErrorKind::Keychain,
             Self::Store(_) => ErrorKind::Store,
             Self::SchemaTooNew { .. } => ErrorKind::SchemaTooNew,

@@ -63,13 +63,13 @@ fn kommo(failing: Arc<AtomicUsize>, fail_page: u64) -> Behaviour {
     }))
 }
 
-fn count_records(core: &patchbay_core::Patchbay, id: i64) -> i64 {
-    core.list_records(&RecordQuery::of(id, None)).unwrap().total
-}
-
-#[tokio::test]
-async fn kommo_sync_pages_retries_429_and_reruns_without_duplicates() {
-    let server = Server::start(kommo(Arc::new(AtomicUsize::new(0)), 0)).await;
+/// A Kommo account served by [`kommo`] (`fail_page` answering 500 while `failing` is set), its
+/// integration in a fresh core, and a sync service with short retry backoff: (server, core, id, sync).
+async fn kommo_account(
+    failing: Arc<AtomicUsize>,
+    fail_page: u64,
+) -> (Server, Arc<patchbay_core::Patchbay>, i64, Sync) {
+    let server = Server::start(kommo(failing, fail_page)).await;
     let core = core();
     let id = add(
         &core,
@@ -81,6 +81,16 @@ async fn kommo_sync_pages_retries_429_and_reruns_without_duplicates() {
     let sync = Sync::new(Arc::clone(&core))
         .unwrap()
         .with_backoff(Duration::from_millis(10));
+    (server, core, id, sync)
+}
+
+fn count_records(core: &patchbay_core::Patchbay, id: i64) -> i64 {
+    core.list_records(&RecordQuery::of(id, None)).unwrap().total
+}
+
+#[tokio::test]
+async fn kommo_sync_pages_retries_429_and_reruns_without_duplicates() {
+    let (server, core, id, sync) = kommo_account(Arc::new(AtomicUsize::new(0)), 0).await;
     let run = sync.run(id, ALL.to_vec(), false).await.unwrap();
     assert_eq!(run.status, RunStatus::Succeeded, "{run:?}");
     assert_eq!(
@@ -123,18 +133,7 @@ async fn kommo_sync_pages_retries_429_and_reruns_without_duplicates() {
 #[tokio::test]
 async fn failed_sync_resumes_from_its_cursor() {
     let failing = Arc::new(AtomicUsize::new(1));
-    let server = Server::start(kommo(Arc::clone(&failing), 2)).await;
-    let core = core();
-    let id = add(
-        &core,
-        "kommo",
-        "CRM",
-        &[("base_url", &server.url())],
-        &[("token", "t")],
-    );
-    let sync = Sync::new(Arc::clone(&core))
-        .unwrap()
-        .with_backoff(Duration::from_millis(10));
+    let (server, core, id, sync) = kommo_account(Arc::clone(&failing), 2).await;
     let failed = sync.run(id, vec![Entity::Deals], true).await.unwrap();
     assert_eq!(failed.status, RunStatus::Failed);
     assert!(
@@ -682,18 +681,7 @@ async fn a_page_that_cannot_be_saved_fails_the_run_resumably() {
 /// a sync that cannot start is its error (not a background task's log line); `drive` does the rest.
 #[tokio::test]
 async fn begin_records_the_run_and_refuses_a_second_start_before_drive_ends() {
-    let server = Server::start(kommo(Arc::new(AtomicUsize::new(0)), 0)).await;
-    let core = core();
-    let id = add(
-        &core,
-        "kommo",
-        "CRM",
-        &[("base_url", &server.url())],
-        &[("token", "t")],
-    );
-    let sync = Sync::new(Arc::clone(&core))
-        .unwrap()
-        .with_backoff(Duration::from_millis(10));
+    let (server, core, id, sync) = kommo_account(Arc::new(AtomicUsize::new(0)), 0).await;
     let empty = sync.begin(id, vec![], false).await.err().unwrap();
     assert!(empty.to_string().contains("choose at least one"), "{empty}");
 
@@ -722,4 +710,29 @@ async fn begin_records_the_run_and_refuses_a_second_start_before_drive_ends() {
     );
     assert_eq!(count_records(&core, id), 9);
     assert!(sync.begin(id, vec![Entity::Deals], false).await.is_ok());
+}
+
+/// Cancel stops a sync this process runs, after its current page; a run it does not own (ended, or run by
+/// another window or command — here another `Sync`) is refused with a reason instead of being ignored.
+#[tokio::test]
+async fn cancel_stops_our_run_and_refuses_a_run_we_do_not_own() {
+    let (_server, core, id, sync) = kommo_account(Arc::new(AtomicUsize::new(0)), 0).await;
+    let started = sync.begin(id, vec![Entity::Deals], true).await.unwrap();
+    let run_id = started.run.id;
+    let elsewhere = Sync::new(Arc::clone(&core)).unwrap();
+    let refused = elsewhere.cancel(run_id).unwrap_err();
+    assert!(
+        refused
+            .to_string()
+            .contains("another Patchbay window or command runs it"),
+        "{refused}"
+    );
+    sync.cancel(run_id).unwrap();
+    let ended = sync.drive(started).await.unwrap();
+    assert_eq!(ended.status, RunStatus::Cancelled);
+    assert_eq!(count_records(&core, id), 0, "stopped before the first page");
+    assert!(
+        sync.cancel(run_id).is_err(),
+        "an ended run cannot be cancelled"
+    );
 }

@@ -24,6 +24,9 @@ export function SyncDialog({ integration, onClose }: { integration: Integration;
   const runs = useQuery({
     queryKey: ["runs", { kind: "crm_sync", integration: integration.id }],
     queryFn: () => api.listRuns({ page: 1, per_page: 100, sort: "started", desc: true, kind: "crm_sync" }),
+    // This window's runs report progress as events; a run of another window or of the CLI only in the database.
+    refetchInterval: (query) =>
+      query.state.data?.items.some((run) => run.integration_id === integration.id && run.status === "running") ? 2_000 : false,
   });
   const latest = runs.data?.items.find((run) => run.integration_id === integration.id);
   const start = useMutation({
@@ -32,7 +35,11 @@ export function SyncDialog({ integration, onClose }: { integration: Integration;
       toast({ kind: "info", title: `Sync of ${integration.name} started`, message: "Progress shows here and on the Runs page." });
       void queryClient.invalidateQueries({ queryKey: ["runs"] });
     },
-    onError: (error) => toast({ kind: "error", title: "Cannot start the sync", message: (error as Error).message }),
+    onError: (error) => {
+      toast({ kind: "error", title: "Cannot start the sync", message: (error as Error).message });
+      // It may run in another window or command: show that run.
+      void queryClient.invalidateQueries({ queryKey: ["runs"] });
+    },
   });
   const running = latest?.status === "running";
   const [bridgesOpen, setBridgesOpen] = useState(false);
@@ -59,7 +66,15 @@ export function SyncDialog({ integration, onClose }: { integration: Integration;
         </label>
         <span className="spacer" />
         {running && latest ? (
-          <button className="btn" onClick={() => api.cancelSync(latest.id).then(() => toast({ kind: "info", title: "Cancelling after the current page" }))}>
+          <button
+            className="btn"
+            onClick={() =>
+              api.cancelSync(latest.id).then(
+                () => toast({ kind: "info", title: "Cancelling after the current page" }),
+                (error) => toast({ kind: "error", title: "Cannot cancel the sync", message: (error as Error).message }),
+              )
+            }
+          >
             Cancel sync
           </button>
         ) : (

@@ -4,7 +4,7 @@
 //! cursor. Incremental by default (since the last successful run, with a minute of overlap), full on
 //! request; cancellable between pages.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use rusqlite::{params, OptionalExtension};
@@ -198,13 +198,13 @@ pub struct Sync {
     context: CheckContext,
     progress: Option<broadcast::Sender<Run>>,
     cancelled: Mutex<HashSet<i64>>,
-    /// Integrations with a run in progress in this process.
-    active: Arc<Mutex<HashSet<i64>>>,
+    /// Integrations with a sync in progress in this process, and its run once recorded.
+    active: Arc<Mutex<HashMap<i64, Option<i64>>>>,
     backoff: Option<std::time::Duration>,
 }
 
 /// Takes an integration out of [`Sync`]'s active set when its run ends, however it ends.
-struct ActiveGuard(Arc<Mutex<HashSet<i64>>>, i64);
+struct ActiveGuard(Arc<Mutex<HashMap<i64, Option<i64>>>>, i64);
 
 impl Drop for ActiveGuard {
     fn drop(&mut self) {
@@ -241,7 +241,7 @@ impl Sync {
             context,
             progress: None,
             cancelled: Mutex::new(HashSet::new()),
-            active: Arc::new(Mutex::new(HashSet::new())),
+            active: Arc::new(Mutex::new(HashMap::new())),
             backoff: None,
         })
     }
@@ -265,11 +265,25 @@ impl Sync {
     }
 
     /// Asks run `run_id` to stop after its current page.
-    pub fn cancel(&self, run_id: i64) {
+    ///
+    /// # Errors
+    /// [`Error::Busy`] when the run is not in progress in this process: it has ended, or another
+    /// Patchbay window or command runs it (only that one can stop it).
+    pub fn cancel(&self, run_id: i64) -> Result<()> {
+        let ours = self
+            .active
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .any(|run| *run == Some(run_id));
+        if !ours {
+            return Err(Error::Busy(format!("run {run_id} is not running in this window: it has ended, or another Patchbay window or command runs it — stop it there")));
+        }
         self.cancelled
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .insert(run_id);
+        Ok(())
     }
 
     fn publish(&self, run: &Run) {
@@ -312,7 +326,7 @@ impl Sync {
     ///
     /// # Errors
     /// [`Error::Validation`] for an integration that is not a CRM or an empty entity list;
-    /// [`Error::NotFound`]; [`Error::Conflict`] while a sync of the integration runs, in this process or,
+    /// [`Error::NotFound`]; [`Error::Busy`] while a sync of the integration runs, in this process or,
     /// by its run's heartbeat, in another; [`Error::Store`].
     pub async fn begin(
         &self,
@@ -326,16 +340,16 @@ impl Sync {
                 "choose at least one of pipelines, deals, contacts",
             ));
         }
-        if !self
+        if self
             .active
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(integration_id)
+            .insert(integration_id, None)
+            .is_some()
         {
-            return Err(Error::Conflict {
-                field: "integration_id".into(),
-                message: "a sync of this integration is already running; cancel it or wait".into(),
-            });
+            return Err(Error::Busy(
+                "a sync of this integration is already running; cancel it or wait".into(),
+            ));
         }
         let _active = ActiveGuard(Arc::clone(&self.active), integration_id);
         // Another Patchbay process (the app and the CLI, two windows) could run the same sync: the upsert
@@ -345,14 +359,11 @@ impl Sync {
         })
         .await?
         {
-            return Err(Error::Conflict {
-                field: "integration_id".into(),
-                message: format!(
+            return Err(Error::Busy(format!(
                     "a sync of this integration is already running in another Patchbay window or command (run {other}, last sign of life {} s ago): wait for it to finish — a run silent for {} s is marked interrupted and can then be resumed",
                     age_ms / 1000,
                     crate::runs::STALE_AFTER_MS / 1000
-                ),
-            });
+                )));
         }
         let target = blocking(&self.core, move |core| core.check_target(integration_id)).await?;
         let source = self.source(&target)?;
@@ -416,6 +427,10 @@ impl Sync {
                 (run, cursor)
             }
         };
+        self.active
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(integration_id, Some(run.id));
         self.publish(&run);
         Ok(StartedSync {
             run,
