@@ -48,10 +48,17 @@ fn mapping() -> Mapping {
     }
 }
 
-#[tokio::test]
-async fn bridge_transfers_trigger_stage_deals_in_batches_and_never_twice() {
-    // 1,000 generated deals; those with id % 3 == 1 and id / 3 % 3 == 2 are in C1:WON.
-    let source = FakeBitrix24::start(1_000, 0, "partner").await;
+/// A partner portal with `deals` generated deals, an empty main portal, their integrations in a fresh core
+/// and a bridge from C1:WON of the one to the other (skip on rerun): (source, target, core, bridge).
+async fn partner_to_main(
+    deals: u64,
+) -> (
+    FakeBitrix24,
+    FakeBitrix24,
+    Arc<Patchbay>,
+    patchbay_core::crm::bridge::Bridge,
+) {
+    let source = FakeBitrix24::start(deals, 0, "partner").await;
     let target = FakeBitrix24::start(0, 0, "main").await;
     let core = core();
     let source_id = add(
@@ -68,10 +75,6 @@ async fn bridge_transfers_trigger_stage_deals_in_batches_and_never_twice() {
         &[],
         &[("webhook_url", &target.webhook())],
     );
-    let triggered: Vec<u64> = (1..=1_000u64)
-        .filter(|i| i % 3 == 1 && i / 3 % 3 == 2)
-        .collect();
-    assert!(triggered.len() > 100, "more than two batches' worth");
     let bridge = core
         .save_bridge(
             None,
@@ -85,6 +88,22 @@ async fn bridge_transfers_trigger_stage_deals_in_batches_and_never_twice() {
             },
         )
         .unwrap();
+    (source, target, core, bridge)
+}
+
+/// The ids among `1..=deals` that the generated portal puts in C1:WON (id % 3 == 1 and id / 3 % 3 == 2).
+fn triggered(deals: u64) -> Vec<u64> {
+    (1..=deals)
+        .filter(|i| i % 3 == 1 && i / 3 % 3 == 2)
+        .collect()
+}
+
+#[tokio::test]
+async fn bridge_transfers_trigger_stage_deals_in_batches_and_never_twice() {
+    // 1,000 generated deals; those with id % 3 == 1 and id / 3 % 3 == 2 are in C1:WON.
+    let (_source, target, core, bridge) = partner_to_main(1_000).await;
+    let triggered = triggered(1_000);
+    assert!(triggered.len() > 100, "more than two batches' worth");
     let transfer = Transfer::new(Arc::clone(&core)).unwrap();
 
     let dry = transfer.run(bridge.id, true).await.unwrap();
@@ -310,4 +329,38 @@ async fn bridge_validation_names_the_field_and_writes_nothing() {
     assert!(core.list_bridges().unwrap().is_empty());
     core.save_bridge(None, &good).unwrap();
     assert_eq!(core.list_bridges().unwrap().len(), 1);
+}
+
+/// A second real run of a bridge while the first is going is refused (both would find the same deals not
+/// yet transferred and create them twice in the target); a dry run meanwhile is fine. Each deal lands once.
+#[tokio::test]
+async fn a_bridge_does_not_run_twice_at_once() {
+    let (source, target, core, bridge) = partner_to_main(300).await;
+    source.set_delay(std::time::Duration::from_millis(300));
+    let transfer = Arc::new(Transfer::new(Arc::clone(&core)).unwrap());
+    let first = {
+        let transfer = Arc::clone(&transfer);
+        tokio::spawn(async move { transfer.run(bridge.id, false).await })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let refused = transfer.run(bridge.id, false).await.unwrap_err();
+    assert_eq!(refused.kind(), ErrorKind::Conflict);
+    assert!(
+        refused
+            .to_string()
+            .contains("this bridge is already running"),
+        "{refused}"
+    );
+    let dry = transfer.run(bridge.id, true).await.unwrap();
+    assert!(dry.dry_run);
+
+    let report = first.await.unwrap().unwrap();
+    assert_eq!(report.run.unwrap().status, RunStatus::Succeeded);
+    assert_eq!(
+        target.counters().deals_added as usize,
+        triggered(300).len(),
+        "each trigger-stage deal created once"
+    );
+    let again = transfer.run(bridge.id, false).await.unwrap();
+    assert_eq!(again.created, 0, "free again after the run");
 }

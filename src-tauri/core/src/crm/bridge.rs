@@ -536,6 +536,9 @@ pub struct Transfer {
     core: Arc<Patchbay>,
     context: CheckContext,
     backoff: Option<std::time::Duration>,
+    /// Bridges with a real run in progress in this process: two at once would both find a deal not yet
+    /// transferred and create it twice in the target portal.
+    active: super::InProgress<()>,
 }
 
 /// Items kept in a [`TransferReport`].
@@ -552,6 +555,7 @@ impl Transfer {
             core,
             context,
             backoff: None,
+            active: super::InProgress::default(),
         })
     }
 
@@ -596,9 +600,20 @@ impl Transfer {
     /// a `bridge_transfer` run.
     ///
     /// # Errors
-    /// [`Error::NotFound`], [`Error::Validation`] for a bridge whose mapping no longer validates. Portal
-    /// failures end the run as `failed` (a rerun continues without duplicates); they are not errors.
+    /// [`Error::NotFound`], [`Error::Validation`] for a bridge whose mapping no longer validates;
+    /// [`Error::Busy`] for a real run while the bridge's previous one is still going. Portal failures end
+    /// the run as `failed` (a rerun continues without duplicates); they are not errors.
     pub async fn run(&self, bridge_id: i64, dry_run: bool) -> Result<TransferReport> {
+        let _active = if dry_run {
+            None
+        } else {
+            Some(self.active.claim(bridge_id, ()).ok_or_else(|| {
+                Error::Busy(
+                    "this bridge is already running: wait for its report, then run it again if needed"
+                        .into(),
+                )
+            })?)
+        };
         let bridge = blocking(&self.core, move |core| core.get_bridge(bridge_id)).await?;
         bridge.mapping.validate(&bridge.trigger_stage)?;
         let (source_id, target_id) = (bridge.source_integration_id, bridge.target_integration_id);

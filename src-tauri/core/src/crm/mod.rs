@@ -23,3 +23,59 @@ pub(crate) fn request_context() -> crate::Result<crate::health::CheckContext> {
     )
     .map_err(crate::Error::Internal)
 }
+
+/// What this process has in progress, by key (an integration's sync, a bridge's run), each with a value
+/// that can be filled in later (the run's id once recorded). Cheap to clone: clones share the set.
+#[derive(Clone)]
+pub(crate) struct InProgress<V>(
+    std::sync::Arc<std::sync::Mutex<std::collections::HashMap<i64, V>>>,
+);
+
+impl<V> Default for InProgress<V> {
+    fn default() -> Self {
+        Self(std::sync::Arc::default())
+    }
+}
+
+impl<V: Clone> InProgress<V> {
+    fn map(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<i64, V>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Marks `key` in progress with `value`, until the returned claim is dropped; `None` if it already is.
+    pub(crate) fn claim(&self, key: i64, value: V) -> Option<Claim<V>> {
+        let mut map = self.map();
+        if map.contains_key(&key) {
+            return None;
+        }
+        map.insert(key, value);
+        Some(Claim {
+            set: self.clone(),
+            key,
+        })
+    }
+
+    /// Replaces the value of a claimed `key`.
+    pub(crate) fn set(&self, key: i64, value: V) {
+        if let Some(slot) = self.map().get_mut(&key) {
+            *slot = value;
+        }
+    }
+
+    /// Whether any key in progress has a value that satisfies `test`.
+    pub(crate) fn any(&self, test: impl Fn(&V) -> bool) -> bool {
+        self.map().values().any(test)
+    }
+}
+
+/// A key of an [`InProgress`] set, released when dropped — however the work ends.
+pub(crate) struct Claim<V: Clone> {
+    set: InProgress<V>,
+    key: i64,
+}
+
+impl<V: Clone> Drop for Claim<V> {
+    fn drop(&mut self) {
+        self.set.map().remove(&self.key);
+    }
+}

@@ -4,7 +4,7 @@
 //! cursor. Incremental by default (since the last successful run, with a minute of overlap), full on
 //! request; cancellable between pages.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
 use rusqlite::{params, OptionalExtension};
@@ -14,6 +14,7 @@ use ts_rs::TS;
 
 use super::records::{upsert, Counts, Fetched};
 use super::{bitrix24, kommo};
+use super::{Claim, InProgress};
 use crate::health::{CheckContext, CheckTarget, Verdict};
 use crate::runs::{Run, RunKind, RunStatus};
 use crate::store::now_ms;
@@ -199,20 +200,8 @@ pub struct Sync {
     progress: Option<broadcast::Sender<Run>>,
     cancelled: Mutex<HashSet<i64>>,
     /// Integrations with a sync in progress in this process, and its run once recorded.
-    active: Arc<Mutex<HashMap<i64, Option<i64>>>>,
+    active: InProgress<Option<i64>>,
     backoff: Option<std::time::Duration>,
-}
-
-/// Takes an integration out of [`Sync`]'s active set when its run ends, however it ends.
-struct ActiveGuard(Arc<Mutex<HashMap<i64, Option<i64>>>>, i64);
-
-impl Drop for ActiveGuard {
-    fn drop(&mut self) {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&self.1);
-    }
 }
 
 /// A sync whose run is recorded and marked running (from [`Sync::begin`]), to be [`Sync::drive`]n. While it
@@ -223,7 +212,7 @@ pub struct StartedSync {
     cursor: SyncCursor,
     source: Source,
     integration_id: i64,
-    _active: ActiveGuard,
+    _active: Claim<Option<i64>>,
 }
 
 /// Overlap of incremental syncs, seconds (clock skew between us and the CRM).
@@ -241,7 +230,7 @@ impl Sync {
             context,
             progress: None,
             cancelled: Mutex::new(HashSet::new()),
-            active: Arc::new(Mutex::new(HashMap::new())),
+            active: InProgress::default(),
             backoff: None,
         })
     }
@@ -270,12 +259,7 @@ impl Sync {
     /// [`Error::Busy`] when the run is not in progress in this process: it has ended, or another
     /// Patchbay window or command runs it (only that one can stop it).
     pub fn cancel(&self, run_id: i64) -> Result<()> {
-        let ours = self
-            .active
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .values()
-            .any(|run| *run == Some(run_id));
+        let ours = self.active.any(|run| *run == Some(run_id));
         if !ours {
             return Err(Error::Busy(format!("run {run_id} is not running in this window: it has ended, or another Patchbay window or command runs it — stop it there")));
         }
@@ -340,18 +324,11 @@ impl Sync {
                 "choose at least one of pipelines, deals, contacts",
             ));
         }
-        if self
-            .active
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(integration_id, None)
-            .is_some()
-        {
+        let Some(_active) = self.active.claim(integration_id, None) else {
             return Err(Error::Busy(
                 "a sync of this integration is already running; cancel it or wait".into(),
             ));
-        }
-        let _active = ActiveGuard(Arc::clone(&self.active), integration_id);
+        };
         // Another Patchbay process (the app and the CLI, two windows) could run the same sync: the upsert
         // makes that harmless for the data, but it doubles the CRM's requests and the runs list.
         if let Some((other, age_ms)) = blocking(&self.core, move |core| {
@@ -427,10 +404,7 @@ impl Sync {
                 (run, cursor)
             }
         };
-        self.active
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(integration_id, Some(run.id));
+        self.active.set(integration_id, Some(run.id));
         self.publish(&run);
         Ok(StartedSync {
             run,
