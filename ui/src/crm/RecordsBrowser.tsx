@@ -42,7 +42,7 @@ const columns = [
 
 type Filters = Pick<RecordQuery, "entity_type" | "pipeline" | "stage" | "sort" | "desc" | "page" | "per_page">;
 
-export function RecordsBrowser({ integrationId, refreshKey }: { integrationId: number; refreshKey?: unknown }) {
+export function RecordsBrowser({ integrationId, refreshKey, syncing = false }: { integrationId: number; refreshKey?: unknown; syncing?: boolean }) {
   const [state, setState] = usePersistentState<Filters>(`records:${integrationId}`, {
     entity_type: "deal",
     pipeline: null,
@@ -125,7 +125,13 @@ export function RecordsBrowser({ integrationId, refreshKey }: { integrationId: n
       {list.isError ? (
         <p className="error">Cannot load the records: {(list.error as Error).message}</p>
       ) : list.data && total === 0 ? (
-        <p className="muted">{filtered ? "No record matches these filters." : "Nothing synced yet — start a sync above."}</p>
+        <p className="muted">
+          {filtered
+            ? "No record matches these filters."
+            : syncing
+              ? "Nothing stored yet — the sync above saves its records page by page."
+              : "Nothing synced yet — start a sync above."}
+        </p>
       ) : (
         <DataTable table={table} label="Synced records" busy={list.isPlaceholderData} />
       )}

@@ -93,7 +93,7 @@ export function SyncDialog({ integration, onClose }: { integration: Integration;
         </div>
       )}
       <ScheduleEditor integration={integration} entities={entities} />
-      <RecordsBrowser integrationId={integration.id} refreshKey={latest?.progress_done} />
+      <RecordsBrowser integrationId={integration.id} refreshKey={latest?.progress_done} syncing={running} />
       {bridgesOpen && <BridgesDialog source={integration} portals={portals.data?.items ?? []} onClose={() => setBridgesOpen(false)} />}
       <div className="buttons">
         {integration.provider === "bitrix24" && (
