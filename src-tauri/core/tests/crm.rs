@@ -736,3 +736,48 @@ async fn cancel_stops_our_run_and_refuses_a_run_we_do_not_own() {
         "an ended run cannot be cancelled"
     );
 }
+
+/// A page the CRM takes long to send does not make the run look dead to other processes: its heartbeat
+/// is written while it waits, not only when a page is saved.
+#[tokio::test]
+async fn a_run_waiting_on_a_slow_page_keeps_its_heartbeat() {
+    use patchbay_core::runs::RunKind;
+    use patchbay_core::store::now_ms;
+
+    let server = Server::start(Behaviour::Routes(Arc::new(|path| {
+        if path.starts_with("/api/v4/leads?") {
+            return Reply::json(
+                200,
+                json!({"_page": 1, "_embedded": {"leads": [lead(1)]}, "_links": {"self": {"href": "x"}}}),
+            )
+            .after(Duration::from_millis(1_500));
+        }
+        Reply::json(404, json!({"title": "Not found"}))
+    })))
+    .await;
+    let core = core();
+    let id = add(
+        &core,
+        "kommo",
+        "CRM",
+        &[("base_url", &server.url())],
+        &[("token", "t")],
+    );
+    let sync = Sync::new(Arc::clone(&core))
+        .unwrap()
+        .with_heartbeat_every(Duration::from_millis(200));
+    let started = sync.begin(id, vec![Entity::Deals], true).await.unwrap();
+    let driving = tokio::spawn(async move { sync.drive(started).await });
+    tokio::time::sleep(Duration::from_millis(1_000)).await;
+    let (_, age_ms) = core
+        .live_run_of(RunKind::CrmSync, id, now_ms())
+        .unwrap()
+        .expect("the run is alive");
+    assert!(
+        age_ms < 600,
+        "heartbeat {age_ms} ms old, 1 s into a page that takes 1.5 s"
+    );
+    let run = driving.await.unwrap().unwrap();
+    assert_eq!(run.status, RunStatus::Succeeded);
+    assert_eq!(count_records(&core, id), 1);
+}

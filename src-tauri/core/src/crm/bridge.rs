@@ -641,6 +641,10 @@ impl Transfer {
                 .await?,
             )
         };
+        // Batches save the heartbeat too, but listing a large portal can take longer than 30 s.
+        let heartbeat = run
+            .as_ref()
+            .map(|run| super::keep_alive(&self.core, run.id, super::HEARTBEAT_EVERY));
         let outcome = self
             .transfer(
                 &bridge,
@@ -650,6 +654,7 @@ impl Transfer {
                 &mut report,
             )
             .await;
+        drop(heartbeat);
         if let Some(run) = run {
             let summary = format!(
                 "{} found: {} created, {} updated, {} skipped, {} failed",

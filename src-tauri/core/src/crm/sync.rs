@@ -202,6 +202,8 @@ pub struct Sync {
     /// Integrations with a sync in progress in this process, and its run once recorded.
     active: InProgress<Option<i64>>,
     backoff: Option<std::time::Duration>,
+    /// How often a run in progress tells other processes it is alive, besides every saved page.
+    heartbeat_every: std::time::Duration,
 }
 
 /// A sync whose run is recorded and marked running (from [`Sync::begin`]), to be [`Sync::drive`]n. While it
@@ -232,6 +234,7 @@ impl Sync {
             cancelled: Mutex::new(HashSet::new()),
             active: InProgress::default(),
             backoff: None,
+            heartbeat_every: super::HEARTBEAT_EVERY,
         })
     }
 
@@ -244,6 +247,12 @@ impl Sync {
     /// Uses `context` (timeouts, body limit) for every request instead of the 30 s default.
     pub fn with_context(mut self, context: crate::health::CheckContext) -> Self {
         self.context = context;
+        self
+    }
+
+    /// Writes the heartbeat of a run in progress every `every` instead of [`super::HEARTBEAT_EVERY`] (tests).
+    pub fn with_heartbeat_every(mut self, every: std::time::Duration) -> Self {
+        self.heartbeat_every = every;
         self
     }
 
@@ -429,6 +438,8 @@ impl Sync {
             _active,
         } = started;
         let run_id = run.id;
+        // Pages save the heartbeat too, but one page can wait on the CRM for longer than 30 s.
+        let _heartbeat = super::keep_alive(&self.core, run_id, self.heartbeat_every);
         while cursor.index < cursor.entities.len() {
             if self
                 .cancelled
