@@ -69,7 +69,14 @@ async fn kommo_account(
     failing: Arc<AtomicUsize>,
     fail_page: u64,
 ) -> (Server, Arc<patchbay_core::Patchbay>, i64, Sync) {
-    let server = Server::start(kommo(failing, fail_page)).await;
+    kommo_account_on(kommo(failing, fail_page)).await
+}
+
+/// As [`kommo_account`], with the account's server answering as `behaviour`.
+async fn kommo_account_on(
+    behaviour: Behaviour,
+) -> (Server, Arc<patchbay_core::Patchbay>, i64, Sync) {
+    let server = Server::start(behaviour).await;
     let core = core();
     let id = add(
         &core,
@@ -744,7 +751,7 @@ async fn a_run_waiting_on_a_slow_page_keeps_its_heartbeat() {
     use patchbay_core::runs::RunKind;
     use patchbay_core::store::now_ms;
 
-    let server = Server::start(Behaviour::Routes(Arc::new(|path| {
+    let (_server, core, id, sync) = kommo_account_on(Behaviour::Routes(Arc::new(|path| {
         if path.starts_with("/api/v4/leads?") {
             return Reply::json(
                 200,
@@ -755,17 +762,7 @@ async fn a_run_waiting_on_a_slow_page_keeps_its_heartbeat() {
         Reply::json(404, json!({"title": "Not found"}))
     })))
     .await;
-    let core = core();
-    let id = add(
-        &core,
-        "kommo",
-        "CRM",
-        &[("base_url", &server.url())],
-        &[("token", "t")],
-    );
-    let sync = Sync::new(Arc::clone(&core))
-        .unwrap()
-        .with_heartbeat_every(Duration::from_millis(200));
+    let sync = sync.with_heartbeat_every(Duration::from_millis(200));
     let started = sync.begin(id, vec![Entity::Deals], true).await.unwrap();
     let driving = tokio::spawn(async move { sync.drive(started).await });
     tokio::time::sleep(Duration::from_millis(1_000)).await;
