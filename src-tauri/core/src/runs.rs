@@ -77,12 +77,15 @@ pub struct Run {
     pub status: RunStatus,
     /// One line saying what it works on ("Check all — Acme").
     pub title: String,
-    /// Project, when the run is about one.
+    /// Project, when the run is about one: "Check all" over a project, or the project its integration
+    /// was in when the run started.
     #[ts(type = "number | null")]
     pub project_id: Option<i64>,
     /// Integration, when the run is about one.
     #[ts(type = "number | null")]
     pub integration_id: Option<i64>,
+    /// That integration's name as it is now; `None` without one, or once it is deleted.
+    pub integration_name: Option<String>,
     /// Items done.
     #[ts(type = "number")]
     pub progress_done: i64,
@@ -179,7 +182,8 @@ pub struct RunQuery {
 
 const SELECT: &str =
     "SELECT id, kind, status, title, project_id, integration_id, progress_done, progress_total,
-    summary, error, created_at, started_at, finished_at, duration_ms FROM runs";
+    summary, error, created_at, started_at, finished_at, duration_ms,
+    (SELECT i.name FROM integrations i WHERE i.id = runs.integration_id) FROM runs";
 
 fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Run> {
     Ok(Run {
@@ -197,11 +201,13 @@ fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Run> {
         started_at: row.get(11)?,
         finished_at: row.get(12)?,
         duration_ms: row.get(13)?,
+        integration_name: row.get(14)?,
     })
 }
 
 impl Patchbay {
-    /// Records a new run that starts now.
+    /// Records a new run that starts now. A run about an integration belongs to that integration's
+    /// project unless `project_id` says otherwise.
     ///
     /// # Errors
     /// [`Error::Store`].
@@ -217,7 +223,7 @@ impl Patchbay {
         let connection = self.store.lock();
         connection.execute(
             "INSERT INTO runs (kind, status, title, project_id, integration_id, progress_total, created_at, started_at, heartbeat_at)
-             VALUES (?1, 'running', ?2, ?3, ?4, ?5, ?6, ?6, ?6)",
+             VALUES (?1, 'running', ?2, COALESCE(?3, (SELECT project_id FROM integrations WHERE id = ?4)), ?4, ?5, ?6, ?6, ?6)",
             params![to_sql_text(kind), title, project_id, integration_id, total, now],
         )?;
         let id = connection.last_insert_rowid();
@@ -491,6 +497,64 @@ mod tests {
         let after = core.run_detail(run.id).unwrap().run;
         assert_eq!(after.status, RunStatus::Interrupted);
         assert!(after.error.unwrap().contains("stopped"));
+    }
+
+    #[test]
+    fn a_run_names_its_integration_as_it_is_now_and_belongs_to_its_project() {
+        let core = core();
+        let integration = core
+            .create_integration(crate::integrations::NewIntegration {
+                project_id: None,
+                provider: "http".into(),
+                name: "Billing API".into(),
+                active: None,
+                check_interval_s: None,
+                config: [("url".to_owned(), "http://127.0.0.1:9/".to_owned())].into(),
+                secrets: Default::default(),
+            })
+            .unwrap();
+        let run = core
+            .start_run(RunKind::CrmSync, "Sync", None, Some(integration.id), None)
+            .unwrap();
+        let unrelated = core
+            .start_run(RunKind::HealthCheckAll, "Check all", None, None, None)
+            .unwrap();
+        assert_eq!(run.integration_name.as_deref(), Some("Billing API"));
+        assert_eq!(unrelated.integration_name, None);
+        // The run belongs to its integration's project: that project's Runs list shows it.
+        assert_eq!(run.project_id, Some(integration.project_id));
+        let of_project = core
+            .list_runs(&RunQuery {
+                project_id: Some(integration.project_id),
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(
+            of_project.items.iter().map(|r| r.id).collect::<Vec<_>>(),
+            vec![run.id]
+        );
+        core.update_integration(
+            integration.id,
+            crate::integrations::IntegrationUpdate {
+                name: Some("Billing API (old)".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let listed = core.list_runs(&RunQuery::default()).unwrap();
+        let names: Vec<_> = listed
+            .items
+            .iter()
+            .map(|r| (r.id, r.integration_name.as_deref()))
+            .collect();
+        assert!(
+            names.contains(&(run.id, Some("Billing API (old)"))),
+            "{names:?}"
+        );
+        assert!(names.contains(&(unrelated.id, None)), "{names:?}");
+        core.delete_integration(integration.id).unwrap();
+        let after = core.run_detail(run.id).unwrap().run;
+        assert_eq!((after.integration_id, after.integration_name), (None, None));
     }
 
     #[test]

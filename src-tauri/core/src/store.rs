@@ -32,6 +32,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/20261122_0007_outbox.sql"),
     include_str!("../migrations/20261122_0008_crm_bridge.sql"),
     include_str!("../migrations/20261122_0009_integration_search.sql"),
+    include_str!("../migrations/20261207_0010_run_projects.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {
@@ -186,6 +187,37 @@ mod tests {
     #[test]
     fn migrations_are_valid() {
         assert_eq!(migrations().validate(), Ok(()));
+    }
+
+    /// Runs recorded before schema 10 named their integration but not its project; opening the store
+    /// gives them the integration's project, and leaves "Check all" runs (no integration) as they were.
+    #[test]
+    fn runs_of_an_integration_get_its_project_on_upgrade() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let mut connection = Connection::open(dir.path().join(DB_FILE)).unwrap();
+            migrations().to_version(&mut connection, 9).unwrap();
+            connection
+                .execute_batch(
+                    "INSERT INTO projects (name, created_at) VALUES ('Acme', 1);
+                     INSERT INTO integrations (project_id, provider, name, config, created_at, updated_at)
+                         VALUES (2, 'kommo', 'Acme CRM', '{}', 1, 1);
+                     INSERT INTO runs (kind, status, title, integration_id, created_at)
+                         VALUES ('crm_sync', 'succeeded', 'sync', 1, 1),
+                                ('health_check_all', 'succeeded', 'Check all', NULL, 1);",
+                )
+                .unwrap();
+        }
+        let store = Store::open(dir.path()).unwrap();
+        let projects: Vec<Option<i64>> = store
+            .lock()
+            .prepare("SELECT project_id FROM runs ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(projects, vec![Some(2), None]);
     }
 
     #[test]

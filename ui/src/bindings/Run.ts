@@ -23,13 +23,18 @@ status: RunStatus,
  */
 title: string, 
 /**
- * Project, when the run is about one.
+ * Project, when the run is about one: "Check all" over a project, or the project its integration
+ * was in when the run started.
  */
 project_id: number | null, 
 /**
  * Integration, when the run is about one.
  */
 integration_id: number | null, 
+/**
+ * That integration's name as it is now; `None` without one, or once it is deleted.
+ */
+integration_name: string | null, 
 /**
  * Items done.
  */

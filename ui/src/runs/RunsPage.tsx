@@ -124,6 +124,13 @@ export function RunsPage({ projectId }: { projectId: number | null }) {
         </button>
       ),
     }),
+    column.accessor("integration_name", {
+      id: "integration",
+      header: "Integration",
+      enableSorting: false,
+      // Every kind but "Check all" is about one integration; its id is cleared when the integration is deleted.
+      cell: (info) => info.getValue() ?? <span className="muted">{info.row.original.kind === "health_check_all" ? "—" : "(deleted)"}</span>,
+    }),
     column.accessor("status", { id: "status", header: "Status", cell: (info) => <span className={`badge status-${info.getValue()}`}>{info.getValue()}</span> }),
     column.display({ id: "progress", header: "Progress", cell: (info) => <Progress run={info.row.original} /> }),
     column.accessor("duration_ms", { id: "duration", header: "Duration", meta: { kind: "number" }, cell: (info) => formatDuration(info.getValue()) }),
