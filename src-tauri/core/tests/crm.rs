@@ -113,6 +113,10 @@ async fn kommo_sync_pages_retries_429_and_reruns_without_duplicates() {
         .unwrap();
     assert_eq!(deals.total, 9);
     assert_eq!(deals.items[0].system, "kommo");
+    assert!(
+        deals.items.iter().all(|d| d.currency.is_none()),
+        "Kommo leads carry no currency of their own"
+    );
     let log = server.request_log();
     assert!(log
         .iter()

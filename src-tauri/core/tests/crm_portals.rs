@@ -105,6 +105,18 @@ async fn bitrix24_sync_of_10000_deals_equals_the_portal_full_and_incremental() {
     assert_eq!(won.items[0].stage_name.as_deref(), Some("Won"));
     assert_eq!(won.items[0].pipeline_name.as_deref(), Some("Wholesale"));
     assert!(won.items.windows(2).all(|w| w[0].amount >= w[1].amount));
+    let generated = portal.deals();
+    for deal in &won.items {
+        let id: u64 = deal.external_id.parse().unwrap();
+        let currency = generated[&id]["CURRENCY_ID"].as_str().map(str::to_owned);
+        assert_eq!(deal.currency, currency, "deal {id}");
+    }
+    assert!(
+        won.items
+            .iter()
+            .any(|d| d.currency.as_deref() == Some("USD")),
+        "the page mixes currencies"
+    );
     let search = core
         .list_records(&RecordQuery {
             search: Some("deal 9999".into()),

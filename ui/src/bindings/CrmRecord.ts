@@ -41,9 +41,14 @@ stage: string | null,
  */
 stage_name: string | null, 
 /**
- * Deal amount.
+ * Deal amount, in `currency` when that is known.
  */
 amount: number | null, 
+/**
+ * The amount's currency code as the CRM names it (ISO 4217 such as `EUR` for Bitrix24's
+ * `CURRENCY_ID`). `None` for Kommo leads, whose amounts are in the account's currency.
+ */
+currency: string | null, 
 /**
  * The CRM's update time, unix s.
  */

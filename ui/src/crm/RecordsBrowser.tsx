@@ -28,7 +28,16 @@ const columns = [
     cell: (c) => c.getValue() ?? (c.row.original.stage ? <code>{c.row.original.stage}</code> : "—"),
   }),
   column.accessor("pipeline_name", { header: "Pipeline", enableSorting: false, cell: (c) => c.getValue() ?? c.row.original.pipeline ?? "—" }),
-  column.accessor("amount", { header: "Amount", meta: { kind: "number" }, cell: (c) => (c.getValue() == null ? "—" : amount(c.getValue() as number)) }),
+  column.accessor("amount", {
+    header: "Amount",
+    meta: { kind: "number" },
+    cell: (c) => {
+      const value = c.getValue();
+      if (value == null) return "—";
+      const currency = c.row.original.currency;
+      return currency ? `${amount(value)} ${currency}` : amount(value);
+    },
+  }),
   column.accessor("remote_updated_at", {
     id: "updated",
     header: "Updated in CRM",

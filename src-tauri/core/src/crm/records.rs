@@ -206,8 +206,11 @@ pub struct CrmRecord {
     pub stage: Option<String>,
     /// Stage's name, when its record is synced.
     pub stage_name: Option<String>,
-    /// Deal amount.
+    /// Deal amount, in `currency` when that is known.
     pub amount: Option<f64>,
+    /// The amount's currency code as the CRM names it (ISO 4217 such as `EUR` for Bitrix24's
+    /// `CURRENCY_ID`). `None` for Kommo leads, whose amounts are in the account's currency.
+    pub currency: Option<String>,
     /// The CRM's update time, unix s.
     #[ts(type = "number | null")]
     pub remote_updated_at: Option<i64>,
@@ -329,7 +332,9 @@ impl Patchbay {
         };
         let mut statement = connection.prepare_cached(&format!(
             "SELECT r.id, r.system, r.entity_type, r.external_id, r.name, r.pipeline, p.name, r.stage, s.name,
-                    r.amount, r.remote_updated_at, r.last_sync, r.sync_status
+                    r.amount, r.remote_updated_at, r.last_sync, r.sync_status,
+                    CASE WHEN r.system = 'bitrix24' AND r.entity_type = 'deal'
+                         THEN CAST(json_extract(r.data, '$.CURRENCY_ID') AS TEXT) END
              FROM (SELECT r.id FROM crm_records r {sort_join} WHERE {filter}
                    ORDER BY {order} {direction}, r.id {direction} LIMIT ? OFFSET ?) page
              JOIN crm_records r ON r.id = page.id {PIPELINE_JOIN} {STAGE_JOIN}
@@ -353,6 +358,7 @@ impl Patchbay {
                     remote_updated_at: row.get(10)?,
                     last_sync: row.get(11)?,
                     sync_status: row.get(12)?,
+                    currency: row.get(13)?,
                 })
             })?
             .collect::<rusqlite::Result<_>>()?;

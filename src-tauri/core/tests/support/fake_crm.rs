@@ -105,7 +105,8 @@ pub const BITRIX_CATEGORIES: [(u64, &str); 3] = [(0, "General"), (1, "Wholesale"
 pub const BITRIX_STAGES: [(&str, &str); 3] =
     [("NEW", "New"), ("WORK", "In progress"), ("WON", "Won")];
 
-/// Deal `id` as generated: category `id % 3`, stage `id % 3` of that category, amount `id × 10`.
+/// Deal `id` as generated: category `id % 3`, stage `id % 3` of that category, amount `id × 10`, in
+/// EUR, or in USD for every tenth deal.
 pub fn bitrix_deal(id: u64) -> Value {
     let category = id % 3;
     let stage = BITRIX_STAGES[(id / 3 % 3) as usize].0;
@@ -115,7 +116,7 @@ pub fn bitrix_deal(id: u64) -> Value {
         "CATEGORY_ID": category.to_string(),
         "STAGE_ID": bitrix_stage(category, stage),
         "OPPORTUNITY": format!("{}.00", id * 10),
-        "CURRENCY_ID": "EUR",
+        "CURRENCY_ID": if id % 10 == 0 { "USD" } else { "EUR" },
         "COMMENTS": format!("generated deal {id}"),
         "DATE_MODIFY": iso(BASE_TIME + id as i64),
     })
