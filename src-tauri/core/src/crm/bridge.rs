@@ -633,7 +633,10 @@ impl Transfer {
         let run = if dry_run {
             None
         } else {
-            let title = format!("bridge {}: {} → target", bridge.name, bridge.trigger_stage);
+            let title = format!(
+                "Bridge “{}”: deals in stage {}",
+                bridge.name, bridge.trigger_stage
+            );
             Some(
                 blocking(&self.core, move |core| {
                     core.start_run(RunKind::BridgeTransfer, &title, None, Some(source_id), None)

@@ -387,7 +387,7 @@ impl Sync {
                     .collect();
                 let title = format!(
                     "{} sync: {}{}",
-                    source.system(),
+                    crate::providers::get(&target.provider)?.spec().label,
                     names.join(", "),
                     if since.is_some() {
                         " (incremental)"
