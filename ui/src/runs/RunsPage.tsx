@@ -52,6 +52,13 @@ export function Progress({ run }: { run: Run }) {
   );
 }
 
+/** The integration a run is about, under its title: as it is named now, "(deleted integration)" once it is
+ * gone (every kind but "Check all" is about one; its id is cleared on delete), nothing for "Check all". */
+function IntegrationLine({ run }: { run: Run }) {
+  if (run.kind === "health_check_all") return null;
+  return <div className="muted small-text">{run.integration_name ?? "(deleted integration)"}</div>;
+}
+
 function RunDetailDialog({ id, onClose }: { id: number; onClose: () => void }) {
   const detail = useQuery({ queryKey: ["run", id], queryFn: () => api.runDetail(id) });
   const run = detail.data?.run;
@@ -119,17 +126,13 @@ export function RunsPage({ projectId }: { projectId: number | null }) {
       header: "Run",
       enableSorting: false,
       cell: (info) => (
-        <button className="btn small row-title" onClick={() => setOpenRun(info.row.original.id)}>
-          {info.getValue()}
-        </button>
+        <>
+          <button className="btn small row-title" onClick={() => setOpenRun(info.row.original.id)}>
+            {info.getValue()}
+          </button>
+          <IntegrationLine run={info.row.original} />
+        </>
       ),
-    }),
-    column.accessor("integration_name", {
-      id: "integration",
-      header: "Integration",
-      enableSorting: false,
-      // Every kind but "Check all" is about one integration; its id is cleared when the integration is deleted.
-      cell: (info) => info.getValue() ?? <span className="muted">{info.row.original.kind === "health_check_all" ? "—" : "(deleted)"}</span>,
     }),
     column.accessor("status", { id: "status", header: "Status", cell: (info) => <span className={`badge status-${info.getValue()}`}>{info.getValue()}</span> }),
     column.display({ id: "progress", header: "Progress", cell: (info) => <Progress run={info.row.original} /> }),
