@@ -1,6 +1,6 @@
 // A modal dialog: focus moves in on open and returns on close; Escape and a click on the backdrop
 // cancel; Tab stays inside.
-import { useLayoutEffect, useRef, type ReactNode } from "react";
+import { useEffect, useLayoutEffect, useRef, type ReactNode } from "react";
 
 export function Dialog(props: { title: string; onClose: () => void; children: ReactNode; wide?: boolean }) {
   const ref = useRef<HTMLDivElement>(null);
@@ -16,11 +16,22 @@ export function Dialog(props: { title: string; onClose: () => void; children: Re
     first?.focus();
     return () => previous?.focus();
   }, []);
+  // Escape cancels the topmost dialog wherever the focus is: a button disabled while it has the focus
+  // (one that starts a run) leaves the focus on the page's body, outside every dialog.
+  const onClose = useRef(props.onClose);
+  onClose.current = props.onClose;
+  useEffect(() => {
+    const onEscape = (event: KeyboardEvent) => {
+      if (event.key !== "Escape" || event.defaultPrevented) return;
+      const dialogs = document.querySelectorAll("[role='dialog']");
+      if (dialogs[dialogs.length - 1] !== ref.current) return;
+      event.preventDefault();
+      onClose.current();
+    };
+    document.addEventListener("keydown", onEscape);
+    return () => document.removeEventListener("keydown", onEscape);
+  }, []);
   const onKeyDown = (event: React.KeyboardEvent) => {
-    if (event.key === "Escape") {
-      event.stopPropagation();
-      props.onClose();
-    }
     if (event.key === "Tab" && ref.current) {
       const focusable = [...ref.current.querySelectorAll<HTMLElement>("button, input, select, textarea, [tabindex='0']")].filter(
         (el) => !el.hasAttribute("disabled"),
