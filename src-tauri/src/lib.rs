@@ -50,7 +50,8 @@ fn open_services() -> Result<Services, patchbay_core::ErrorPayload> {
     opened
 }
 
-/// Health and sync schedulers, the outbox worker and the event forwarders, once the database is open.
+/// Health and sync schedulers, the sweep of dead processes' runs, the outbox worker and the event
+/// forwarders, once the database is open.
 fn start_background_work(handle: &tauri::AppHandle) {
     let Ok(services) = handle.state::<AppState>().services() else {
         return;
@@ -64,6 +65,12 @@ fn start_background_work(handle: &tauri::AppHandle) {
         services.health.subscribe_runs(),
     ));
     tauri::async_runtime::spawn(Arc::clone(&services.health).run_scheduler());
+    // A CLI sync killed while the app is open would stay "running" until the next start.
+    tauri::async_runtime::spawn(patchbay_core::runs::sweep_stale_runs(
+        services.core.clone(),
+        std::time::Duration::from_millis(patchbay_core::runs::STALE_AFTER_MS.unsigned_abs() / 2),
+        services.health.run_events(),
+    ));
     tauri::async_runtime::spawn(Arc::clone(&services.sync).run_scheduler());
     match patchbay_core::outbox::Deliverer::new() {
         Ok(deliverer) => {

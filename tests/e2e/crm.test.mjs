@@ -2,7 +2,7 @@
 // portal), browses the records (sorted by amount, filtered by stage), then builds a bridge to the main
 // portal in the editor, dry-runs it, runs it after confirming, and sees a rerun create nothing. Before
 // that, a sync the CLI runs on a slow Kommo account: the app shows it, and neither starts it a second
-// time nor claims to cancel it.
+// time nor claims to cancel it. Last, a CLI sync killed mid-run, which the app marks interrupted while it is open.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -135,4 +135,37 @@ test("sync a portal, browse its deals, bridge them to another portal once", asyn
   await click(By.xpath("//table[@aria-label='Bridges']//button[normalize-space()='Run…']"));
   await click(byText("button", "Run bridge"));
   await wait(By.xpath("//div[@aria-label='Bridge report'][contains(., '0 created')][contains(., '33 already transferred')]"), 30_000);
+});
+
+test("a CLI sync killed while the app is open is shown as interrupted, not running forever", async () => {
+  // The story before left the bridges dialog open over the sync dialog, its focus on a button that was
+  // disabled while the bridge ran: Escape still closes the topmost dialog, then the next.
+  await driver.actions().sendKeys(Key.ESCAPE).perform();
+  await wait(By.xpath("//h2[normalize-space()='CRM sync — Partner portal']"));
+  assert.equal((await driver.findElements(By.xpath("//h2[starts-with(normalize-space(), 'Bridges from')]"))).length, 0);
+  await driver.actions().sendKeys(Key.ESCAPE).perform();
+  const closed = Date.now() + 5_000;
+  while ((await driver.findElements(By.css(".dialog-backdrop"))).length > 0) {
+    assert.ok(Date.now() < closed, "Escape did not close the sync dialog");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  await click(By.xpath("//nav[@aria-label='Main']//button[normalize-space()='Runs']"));
+  await wait(By.css("table[aria-label='Runs'] tbody tr"));
+
+  const cliSync = spawn(cli, ["--data-dir", app.dataDir, "--json", "sync", "run", String(kommoId), "--entities", "deals", "--full"], { stdio: "ignore" });
+  const deadline = Date.now() + 15_000;
+  const running = () => JSON.parse(patchbay(app.dataDir, ["--json", "sync", "list"])).items.find((run) => run.status === "running");
+  while (!running()) {
+    assert.ok(Date.now() < deadline, "the CLI sync never showed as running");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const { id } = running();
+  cliSync.kill("SIGKILL");
+  await once(cliSync, "exit");
+
+  // Its heartbeat stops; 30 s later the app's sweep (every 15 s) marks it interrupted and the page shows it.
+  const row = `//table[@aria-label='Runs']//tr[.//button[contains(., 'Kommo (amoCRM) sync')]][contains(., 'Kommo account')]`;
+  await wait(By.xpath(`${row}//span[normalize-space()='interrupted']`), 60_000);
+  const run = JSON.parse(patchbay(app.dataDir, ["--json", "sync", "list"])).items.find((r) => r.id === id);
+  assert.equal(run.status, "interrupted");
 });

@@ -105,7 +105,8 @@ async fn kill_9_mid_sync_then_rerun_resumes_without_duplicates() {
     ));
     assert_eq!(
         core.interrupt_stale_runs(now_ms() + STALE_AFTER_MS + 1)
-            .unwrap(),
+            .unwrap()
+            .len(),
         1
     );
     let stored = core

@@ -2,7 +2,8 @@
 //! with status, progress, timing, log lines and a resumable cursor. The process running a run refreshes
 //! its `heartbeat_at` (every progress update, or [`Patchbay::run_heartbeat`]); a run whose heartbeat is
 //! older than [`STALE_AFTER_MS`] was left by a crash or kill and is marked `interrupted` when a store
-//! opens, so it is never stuck "running" (kinds that can resume pick it up from its cursor).
+//! opens and, in the app, by [`sweep_stale_runs`] while it runs, so it is never stuck "running" (kinds
+//! that can resume pick it up from its cursor).
 
 use rusqlite::{params, params_from_iter, OptionalExtension, ToSql};
 use serde::{Deserialize, Serialize};
@@ -11,6 +12,65 @@ use ts_rs::TS;
 use crate::integrations::Page;
 use crate::store::now_ms;
 use crate::{Error, Patchbay, Result};
+
+/// How often [`keep_alive`] writes a run's heartbeat while the run waits (on a CRM portal, an n8n
+/// execution, an SMTP server, slow health checks): well inside [`STALE_AFTER_MS`], so that no other
+/// process takes the run for dead and marks it interrupted — or resumes it beside this one.
+pub const HEARTBEAT_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Writes run `run_id`'s heartbeat every `every` until the returned handle is dropped. Needs a Tokio
+/// runtime; a failed write is retried at the next tick.
+pub(crate) fn keep_alive(
+    core: &std::sync::Arc<Patchbay>,
+    run_id: i64,
+    every: std::time::Duration,
+) -> KeepAlive {
+    let core = std::sync::Arc::clone(core);
+    KeepAlive(tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(every).await;
+            let _ = crate::blocking(&core, move |core| core.run_heartbeat(run_id)).await;
+        }
+    }))
+}
+
+/// The heartbeat task of [`keep_alive`], stopped when dropped — however the run ends.
+pub(crate) struct KeepAlive(tokio::task::JoinHandle<()>);
+
+impl Drop for KeepAlive {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Marks the runs of processes that died while this one runs (a killed CLI sync, a crashed second
+/// window) as `interrupted` every `every`, and publishes each on `publish` so that the UI shows it.
+/// Runs until the task is dropped; a failed sweep is logged and retried at the next tick.
+pub async fn sweep_stale_runs(
+    core: std::sync::Arc<Patchbay>,
+    every: std::time::Duration,
+    publish: tokio::sync::broadcast::Sender<Run>,
+) {
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    ticks.tick().await;
+    loop {
+        ticks.tick().await;
+        match crate::blocking(&core, |core| core.interrupt_stale_runs(now_ms())).await {
+            Ok(interrupted) => {
+                for run in interrupted {
+                    log::warn!(
+                        "run {} ({:?}) marked interrupted: its process stopped",
+                        run.id,
+                        run.kind
+                    );
+                    let _ = publish.send(run);
+                }
+            }
+            Err(error) => log::warn!("cannot sweep stale runs: {error}"),
+        }
+    }
+}
 
 /// What a run does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -340,18 +400,30 @@ impl Patchbay {
             .optional()?)
     }
 
-    /// Marks runs whose process is gone (no heartbeat for [`STALE_AFTER_MS`]) as `interrupted`; returns
-    /// how many. Runs of other live processes (the app while the CLI opens the store) are left alone.
+    /// Marks runs whose process is gone (no heartbeat for [`STALE_AFTER_MS`] at `now_ms`) as
+    /// `interrupted` and returns them. Runs of other live processes (the app while the CLI opens the
+    /// store) are left alone: every run writes its heartbeat at least every [`HEARTBEAT_EVERY`].
     ///
     /// # Errors
     /// [`Error::Store`].
-    pub fn interrupt_stale_runs(&self, now_ms: i64) -> Result<usize> {
-        Ok(self.store.lock().execute(
-            "UPDATE runs SET status = 'interrupted', finished_at = MAX(COALESCE(heartbeat_at, started_at, created_at), COALESCE(started_at, created_at)),
-                 error = COALESCE(error, 'Patchbay stopped while this run was in progress')
-             WHERE status IN ('running', 'queued') AND COALESCE(heartbeat_at, created_at) < ?1",
-            [now_ms - STALE_AFTER_MS],
-        )?)
+    pub fn interrupt_stale_runs(&self, now_ms: i64) -> Result<Vec<Run>> {
+        let mut connection = self.store.lock();
+        let transaction = connection.transaction()?;
+        let ids: Vec<i64> = transaction
+            .prepare(
+                "UPDATE runs SET status = 'interrupted', finished_at = MAX(COALESCE(heartbeat_at, started_at, created_at), COALESCE(started_at, created_at)),
+                     error = COALESCE(error, 'Patchbay stopped while this run was in progress')
+                 WHERE status IN ('running', 'queued') AND COALESCE(heartbeat_at, created_at) < ?1
+                 RETURNING id",
+            )?
+            .query_map([now_ms - STALE_AFTER_MS], |row| row.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let runs = ids
+            .into_iter()
+            .map(|id| transaction.query_row(&format!("{SELECT} WHERE id = ?1"), [id], from_row))
+            .collect::<rusqlite::Result<_>>()?;
+        transaction.commit()?;
+        Ok(runs)
     }
 
     /// One page of runs.
@@ -486,13 +558,18 @@ mod tests {
             .unwrap();
         assert_eq!(
             core.interrupt_stale_runs(now_ms()).unwrap(),
-            0,
+            vec![],
             "a live run must not be interrupted"
         );
+        let interrupted = core
+            .interrupt_stale_runs(now_ms() + STALE_AFTER_MS + 1)
+            .unwrap();
         assert_eq!(
-            core.interrupt_stale_runs(now_ms() + STALE_AFTER_MS + 1)
-                .unwrap(),
-            1
+            interrupted
+                .iter()
+                .map(|r| (r.id, r.status))
+                .collect::<Vec<_>>(),
+            vec![(run.id, RunStatus::Interrupted)]
         );
         let after = core.run_detail(run.id).unwrap().run;
         assert_eq!(after.status, RunStatus::Interrupted);
@@ -555,6 +632,78 @@ mod tests {
         core.delete_integration(integration.id).unwrap();
         let after = core.run_detail(run.id).unwrap().run;
         assert_eq!((after.integration_id, after.integration_name), (None, None));
+    }
+
+    /// The ticker keeps a waiting run's heartbeat fresh, and stops when its handle is dropped.
+    #[tokio::test]
+    async fn keep_alive_writes_the_heartbeat_until_dropped() {
+        let core = std::sync::Arc::new(core());
+        let run = core
+            .start_run(RunKind::TestEmail, "Test e-mail", None, None, None)
+            .unwrap();
+        let heartbeat = |core: &Patchbay| -> i64 {
+            core.store
+                .lock()
+                .query_row(
+                    "SELECT heartbeat_at FROM runs WHERE id = ?1",
+                    [run.id],
+                    |r| r.get(0),
+                )
+                .unwrap()
+        };
+        let backdate = |core: &Patchbay| {
+            core.store
+                .lock()
+                .execute("UPDATE runs SET heartbeat_at = 0 WHERE id = ?1", [run.id])
+                .unwrap();
+        };
+        backdate(&core);
+        let ticker = keep_alive(&core, run.id, std::time::Duration::from_millis(50));
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert!(
+            now_ms() - heartbeat(&core) < 1_000,
+            "the ticker wrote the heartbeat"
+        );
+        drop(ticker);
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        backdate(&core);
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert_eq!(heartbeat(&core), 0, "a dropped ticker writes no more");
+    }
+
+    /// While the app runs, a run whose process died (here: its heartbeat 0) becomes `interrupted` and is
+    /// published; a live run is left alone.
+    #[tokio::test]
+    async fn the_sweep_interrupts_and_publishes_only_dead_runs() {
+        let core = std::sync::Arc::new(core());
+        let dead = core
+            .start_run(RunKind::CrmSync, "Sync", None, None, None)
+            .unwrap();
+        let live = core
+            .start_run(RunKind::N8nTrigger, "Trigger", None, None, None)
+            .unwrap();
+        core.store
+            .lock()
+            .execute("UPDATE runs SET heartbeat_at = 0 WHERE id = ?1", [dead.id])
+            .unwrap();
+        let (publish, mut published) = tokio::sync::broadcast::channel(8);
+        let sweep = tokio::spawn(sweep_stale_runs(
+            std::sync::Arc::clone(&core),
+            std::time::Duration::from_millis(50),
+            publish,
+        ));
+        let run = tokio::time::timeout(std::time::Duration::from_secs(5), published.recv())
+            .await
+            .expect("the sweep published the dead run")
+            .unwrap();
+        assert_eq!((run.id, run.status), (dead.id, RunStatus::Interrupted));
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        sweep.abort();
+        assert!(published.try_recv().is_err(), "nothing else was published");
+        assert_eq!(
+            core.run_detail(live.id).unwrap().run.status,
+            RunStatus::Running
+        );
     }
 
     #[test]

@@ -647,7 +647,7 @@ impl Transfer {
         // Batches save the heartbeat too, but listing a large portal can take longer than 30 s.
         let heartbeat = run
             .as_ref()
-            .map(|run| super::keep_alive(&self.core, run.id, super::HEARTBEAT_EVERY));
+            .map(|run| crate::runs::keep_alive(&self.core, run.id, crate::runs::HEARTBEAT_EVERY));
         let outcome = self
             .transfer(
                 &bridge,

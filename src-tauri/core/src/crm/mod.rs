@@ -79,32 +79,3 @@ impl<V: Clone> Drop for Claim<V> {
         self.set.map().remove(&self.key);
     }
 }
-
-/// How often a CRM run's heartbeat is written while it waits on a portal (a slow page, a long
-/// `Retry-After`, listing a large portal): well inside [`crate::runs::STALE_AFTER_MS`], so that no other
-/// process takes the run for dead, marks it interrupted and resumes it beside this one.
-pub const HEARTBEAT_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
-
-/// Writes run `run_id`'s heartbeat every `every` until the returned handle is dropped.
-pub(crate) fn keep_alive(
-    core: &std::sync::Arc<crate::Patchbay>,
-    run_id: i64,
-    every: std::time::Duration,
-) -> KeepAlive {
-    let core = std::sync::Arc::clone(core);
-    KeepAlive(tokio::spawn(async move {
-        loop {
-            tokio::time::sleep(every).await;
-            let _ = crate::blocking(&core, move |core| core.run_heartbeat(run_id)).await;
-        }
-    }))
-}
-
-/// The heartbeat task of [`keep_alive`], stopped when dropped — however the run ends.
-pub(crate) struct KeepAlive(tokio::task::JoinHandle<()>);
-
-impl Drop for KeepAlive {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}

@@ -234,7 +234,7 @@ impl Sync {
             cancelled: Mutex::new(HashSet::new()),
             active: InProgress::default(),
             backoff: None,
-            heartbeat_every: super::HEARTBEAT_EVERY,
+            heartbeat_every: crate::runs::HEARTBEAT_EVERY,
         })
     }
 
@@ -250,7 +250,7 @@ impl Sync {
         self
     }
 
-    /// Writes the heartbeat of a run in progress every `every` instead of [`super::HEARTBEAT_EVERY`] (tests).
+    /// Writes the heartbeat of a run in progress every `every` instead of [`crate::runs::HEARTBEAT_EVERY`] (tests).
     pub fn with_heartbeat_every(mut self, every: std::time::Duration) -> Self {
         self.heartbeat_every = every;
         self
@@ -439,7 +439,7 @@ impl Sync {
         } = started;
         let run_id = run.id;
         // Pages save the heartbeat too, but one page can wait on the CRM for longer than 30 s.
-        let _heartbeat = super::keep_alive(&self.core, run_id, self.heartbeat_every);
+        let _heartbeat = crate::runs::keep_alive(&self.core, run_id, self.heartbeat_every);
         while cursor.index < cursor.entities.len() {
             if self
                 .cancelled

@@ -311,6 +311,8 @@ impl HealthService {
             })
             .await?;
         let _ = self.runs.send(run.clone());
+        // Progress is saved per result; checks that all wait on their timeouts save none meanwhile.
+        let _heartbeat = crate::runs::keep_alive(&self.core, run.id, crate::runs::HEARTBEAT_EVERY);
         let mut tasks = tokio::task::JoinSet::new();
         for id in ids {
             let service = Arc::clone(self);

@@ -235,6 +235,8 @@ impl Trigger {
         })
         .await?;
         self.publish(&run);
+        // Other processes take a run silent for 30 s for dead; the webhook call and the execution may take longer.
+        let _heartbeat = crate::runs::keep_alive(&self.core, run.id, crate::runs::HEARTBEAT_EVERY);
         let log = |level: &'static str, message: String| {
             let run_id = run.id;
             blocking(&self.core, move |core| {
@@ -445,6 +447,7 @@ impl Trigger {
         })
         .await?;
         self.publish(&run);
+        let _heartbeat = crate::runs::keep_alive(&self.core, run.id, crate::runs::HEARTBEAT_EVERY);
         let permits = Arc::new(tokio::sync::Semaphore::new(concurrency.clamp(1, 32)));
         let mut items: Vec<BatchItem> = Vec::with_capacity(payloads.len());
         let mut pending: futures::stream::FuturesUnordered<_> = payloads

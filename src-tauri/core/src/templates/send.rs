@@ -85,6 +85,9 @@ pub async fn send_test_email(
         )
     })
     .await?;
+    // Each SMTP command may take up to its timeout: the whole exchange can outlast the 30 s after which
+    // other processes take a silent run for dead.
+    let _heartbeat = crate::runs::keep_alive(core, run.id, crate::runs::HEARTBEAT_EVERY);
     let envelope = lettre::address::Envelope::new(Some(from.email.clone()), vec![to.email.clone()])
         .map_err(|error| Error::Internal(error.to_string()))?;
     let outcome = match smtp::transport(&target, SMTP_TIMEOUT) {
