@@ -238,6 +238,9 @@ pub struct RunQuery {
     /// Only this status.
     #[ts(optional)]
     pub status: Option<RunStatus>,
+    /// Only runs about this integration (its syncs, triggers, bridge transfers, test e-mails).
+    #[ts(optional, type = "number")]
+    pub integration_id: Option<i64>,
 }
 
 const SELECT: &str =
@@ -446,6 +449,10 @@ impl Patchbay {
             filters.push("status = ?");
             values.push(Box::new(to_sql_text(status)));
         }
+        if let Some(integration_id) = query.integration_id {
+            filters.push("integration_id = ?");
+            values.push(Box::new(integration_id));
+        }
         let clause = if filters.is_empty() {
             String::new()
         } else {
@@ -629,6 +636,24 @@ mod tests {
             "{names:?}"
         );
         assert!(names.contains(&(unrelated.id, None)), "{names:?}");
+        // Its runs alone, however many runs of other integrations came after.
+        for _ in 0..3 {
+            core.start_run(RunKind::HealthCheckAll, "Check all", None, None, None)
+                .unwrap();
+        }
+        let latest = core
+            .list_runs(&RunQuery {
+                integration_id: Some(integration.id),
+                per_page: 1,
+                desc: true,
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(
+            (latest.total, latest.items[0].id),
+            (1, run.id),
+            "the integration's newest run"
+        );
         core.delete_integration(integration.id).unwrap();
         let after = core.run_detail(run.id).unwrap().run;
         assert_eq!((after.integration_id, after.integration_name), (None, None));

@@ -34,4 +34,8 @@ kind?: RunKind,
 /**
  * Only this status.
  */
-status?: RunStatus, };
+status?: RunStatus, 
+/**
+ * Only runs about this integration (its syncs, triggers, bridge transfers, test e-mails).
+ */
+integration_id?: number, };

@@ -23,12 +23,12 @@ export function SyncDialog({ integration, onClose }: { integration: Integration;
   const [full, setFull] = useState(false);
   const runs = useQuery({
     queryKey: ["runs", { kind: "crm_sync", integration: integration.id }],
-    queryFn: () => api.listRuns({ page: 1, per_page: 100, sort: "started", desc: true, kind: "crm_sync" }),
+    // The integration's newest sync, however many runs of other integrations came after it.
+    queryFn: () => api.listRuns({ page: 1, per_page: 1, sort: "started", desc: true, kind: "crm_sync", integration_id: integration.id }),
     // This window's runs report progress as events; a run of another window or of the CLI only in the database.
-    refetchInterval: (query) =>
-      query.state.data?.items.some((run) => run.integration_id === integration.id && run.status === "running") ? 2_000 : false,
+    refetchInterval: (query) => (query.state.data?.items[0]?.status === "running" ? 2_000 : false),
   });
-  const latest = runs.data?.items.find((run) => run.integration_id === integration.id);
+  const latest = runs.data?.items[0];
   const start = useMutation({
     mutationFn: () => api.startSync(integration.id, entities, full),
     onSuccess: () => {
