@@ -68,7 +68,8 @@ function RunDetailDialog({ id, onClose }: { id: number; onClose: () => void }) {
       {run && (
         <div className="form">
           <div>
-            <span className={`badge status-${run.status}`}>{run.status}</span> {KIND_LABEL[run.kind]} · started{" "}
+            <span className={`badge status-${run.status}`}>{run.status}</span> {KIND_LABEL[run.kind]}
+            {run.kind !== "health_check_all" && ` · ${run.integration_name ?? "(deleted integration)"}`} · started{" "}
             {run.started_at ? new Date(run.started_at).toLocaleString() : "—"} · {formatDuration(run.duration_ms)}
           </div>
           <Progress run={run} />
