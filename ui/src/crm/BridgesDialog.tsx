@@ -3,6 +3,7 @@
 import { useMemo, useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, ApiError, type Integration } from "../api";
+import { syncedOptions } from "./options";
 import type { Bridge } from "../bindings/Bridge";
 import type { BridgeInput } from "../bindings/BridgeInput";
 import type { FieldRule } from "../bindings/FieldRule";
@@ -39,8 +40,7 @@ function useStages(integrationId: number) {
   return useQuery({
     queryKey: ["records-options", integrationId, "stage"],
     enabled: integrationId > 0,
-    queryFn: () =>
-      api.listRecords({ integration_id: integrationId, entity_type: "stage", pipeline: null, stage: null, search: null, sort: "title", desc: false, page: 1, per_page: 100 }),
+    queryFn: () => syncedOptions(integrationId, "stage"),
   });
 }
 
@@ -276,7 +276,7 @@ function BridgeEditor(props: { id: number | null; initial: BridgeInput; portals:
               setInput((i) => ({ ...i, trigger_stage: trigger, mapping: { ...i.mapping, stages: targetStage ? { [trigger]: targetStage } : {} } }));
             }}
           />
-          {stageList("source-stages", sourceStages.data?.items ?? [])}
+          {stageList("source-stages", sourceStages.data ?? [])}
         </label>
         {fieldError("trigger_stage")}
         <label>
@@ -288,7 +288,7 @@ function BridgeEditor(props: { id: number | null; initial: BridgeInput; portals:
             value={targetStage}
             onChange={(e) => setInput((i) => ({ ...i, mapping: { ...i.mapping, stages: { [i.trigger_stage]: e.target.value } } }))}
           />
-          {stageList("target-stages", targetStages.data?.items ?? [])}
+          {stageList("target-stages", targetStages.data ?? [])}
         </label>
         {fieldError("mapping.stages")}
         <label>

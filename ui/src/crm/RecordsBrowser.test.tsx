@@ -50,4 +50,25 @@ describe("RecordsBrowser", () => {
     const grouped = (n: number) => new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 }).format(n);
     expect(amounts).toEqual([`${grouped(5920)} EUR`, `${grouped(1234.5)} USD`, grouped(60000), "—"]);
   });
+
+  it("offers every synced stage, not only the first page of them", async () => {
+    const stages = Array.from({ length: 130 }, (_, i): CrmRecord => ({
+      ...deal(1000 + i, null, null), entity_type: "stage", name: `Stage ${String(i).padStart(3, "0")}`, external_id: `C1:S${i}`,
+    }));
+    mockIPC((cmd, args) => {
+      if (cmd !== "list_records") throw new Error(`unexpected command ${cmd}`);
+      const { query } = args as { query: { page: number; per_page: number; entity_type: string } };
+      const all = query.entity_type === "stage" ? stages : [];
+      const items = all.slice((query.page - 1) * query.per_page, query.page * query.per_page);
+      return { items, total: all.length, page: query.page, per_page: query.per_page };
+    });
+    render(
+      <QueryClientProvider client={new QueryClient({ defaultOptions: { queries: { retry: false } } })}>
+        <RecordsBrowser integrationId={7} />
+      </QueryClientProvider>,
+    );
+    expect(await screen.findByRole("option", { name: "Wholesale · Stage 129" })).toBeTruthy();
+    const select = screen.getByRole("combobox", { name: "Stage" });
+    expect(select.querySelectorAll("option").length).toBe(131);
+  });
 });

@@ -4,6 +4,7 @@ import { useMemo, useState } from "react";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { createColumnHelper } from "@tanstack/react-table";
 import { api } from "../api";
+import { syncedOptions } from "./options";
 import type { CrmRecord } from "../bindings/CrmRecord";
 import type { RecordQuery } from "../bindings/RecordQuery";
 import { DataTable, useServerTable } from "../shared/DataTable";
@@ -73,22 +74,20 @@ export function RecordsBrowser({ integrationId, refreshKey, syncing = false }: {
     queryFn: () => api.listRecords(query),
     placeholderData: keepPreviousData,
   });
-  const options = (entity: "pipeline" | "stage") =>
-    api.listRecords({ integration_id: integrationId, entity_type: entity, pipeline: null, stage: null, search: null, sort: "title", desc: false, page: 1, per_page: 100 });
   // Each progress of a sync refetches the options; the ones shown stay until the new ones arrive, so the
   // menus never empty under the pointer.
   const pipelines = useQuery({
     queryKey: ["records-options", integrationId, "pipeline", refreshKey],
-    queryFn: () => options("pipeline"),
+    queryFn: () => syncedOptions(integrationId, "pipeline"),
     placeholderData: keepPreviousData,
   });
   const stages = useQuery({
     queryKey: ["records-options", integrationId, "stage", refreshKey],
-    queryFn: () => options("stage"),
+    queryFn: () => syncedOptions(integrationId, "stage"),
     placeholderData: keepPreviousData,
   });
   const stageOptions = useMemo(
-    () => (stages.data?.items ?? []).filter((s) => !state.pipeline || s.pipeline === state.pipeline),
+    () => (stages.data ?? []).filter((s) => !state.pipeline || s.pipeline === state.pipeline),
     [stages.data, state.pipeline],
   );
   const table = useServerTable({ data: list.data?.items, columns, state, setState });
@@ -108,7 +107,7 @@ export function RecordsBrowser({ integrationId, refreshKey, syncing = false }: {
         </select>
         <select className="input" aria-label="Pipeline" value={state.pipeline ?? ""} onChange={(e) => set({ pipeline: e.target.value || null, stage: null })}>
           <option value="">All pipelines</option>
-          {(pipelines.data?.items ?? []).map((p) => (
+          {(pipelines.data ?? []).map((p) => (
             <option key={p.id} value={p.external_id}>
               {p.name}
             </option>
