@@ -116,7 +116,7 @@ test("sync a portal, browse its deals, bridge them to another portal once", asyn
   await type(By.xpath("//label[contains(., 'Trigger stage')]/input"), "C1:WON");
   // Saving without a target stage names the problem and keeps the form.
   await click(byText("button", "Save bridge"));
-  await wait(By.xpath("//div[contains(@class,'error')][contains(., 'map the trigger stage C1:WON')]"));
+  await wait(By.xpath("//div[contains(@class,'error')][contains(., 'Map the trigger stage C1:WON to a stage of the target portal')]"));
   await type(By.xpath("//label[contains(., 'Stage of the created deals')]/input"), "NEW");
   await click(byText("button", "Add field"));
   await type(By.css("input[aria-label='Target field 4']"), "COMMENTS");

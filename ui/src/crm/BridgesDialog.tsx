@@ -10,7 +10,7 @@ import type { FieldRule } from "../bindings/FieldRule";
 import type { Transform } from "../bindings/Transform";
 import type { TransferReport } from "../bindings/TransferReport";
 import { ConfirmDialog, Dialog } from "../shared/Dialog";
-import { relativeTime } from "../shared/format";
+import { relativeTime, fieldSentence } from "../shared/format";
 import { LocalTime } from "../shared/LocalTime";
 import { useToast } from "../shared/toasts";
 
@@ -226,7 +226,7 @@ function BridgeEditor(props: { id: number | null; initial: BridgeInput; portals:
   });
   const setRule = (index: number, rule: FieldRule) =>
     setInput((i) => ({ ...i, mapping: { ...i.mapping, fields: i.mapping.fields.map((r, n) => (n === index ? rule : r)) } }));
-  const fieldError = (field: string) => (error?.field === field ? <div className="error">{error.message}</div> : null);
+  const fieldError = (field: string, label: string) => (error?.field === field ? <div className="error">{fieldSentence(label, error.message)}</div> : null);
   const stageList = (id: string, options: { external_id: string; name: string; pipeline_name: string | null }[]) => (
     <datalist id={id}>
       {options.map((s) => (
@@ -251,7 +251,7 @@ function BridgeEditor(props: { id: number | null; initial: BridgeInput; portals:
           Name
           <input className="input" value={input.name} onChange={(e) => setInput({ ...input, name: e.target.value })} data-autofocus />
         </label>
-        {fieldError("name")}
+        {fieldError("name", "Name")}
         <label>
           Target portal
           <select className="input" value={input.target_integration_id} onChange={(e) => setInput({ ...input, target_integration_id: Number(e.target.value) })}>
@@ -263,7 +263,7 @@ function BridgeEditor(props: { id: number | null; initial: BridgeInput; portals:
             ))}
           </select>
         </label>
-        {fieldError("target_integration_id")}
+        {fieldError("target_integration_id", "The target portal")}
         <label>
           Trigger stage in the source (STAGE_ID)
           <input
@@ -278,7 +278,7 @@ function BridgeEditor(props: { id: number | null; initial: BridgeInput; portals:
           />
           {stageList("source-stages", sourceStages.data ?? [])}
         </label>
-        {fieldError("trigger_stage")}
+        {fieldError("trigger_stage", "The trigger stage")}
         <label>
           Stage of the created deals in the target (STAGE_ID)
           <input
@@ -290,7 +290,7 @@ function BridgeEditor(props: { id: number | null; initial: BridgeInput; portals:
           />
           {stageList("target-stages", targetStages.data ?? [])}
         </label>
-        {fieldError("mapping.stages")}
+        {fieldError("mapping.stages", "The target stage")}
         <label>
           Target pipeline (CATEGORY_ID, empty = the portal's default)
           <input
@@ -300,7 +300,7 @@ function BridgeEditor(props: { id: number | null; initial: BridgeInput; portals:
             onChange={(e) => setInput((i) => ({ ...i, mapping: { ...i.mapping, target_category: e.target.value.trim() || null } }))}
           />
         </label>
-        {fieldError("mapping.target_category")}
+        {fieldError("mapping.target_category", "The target pipeline")}
         <fieldset>
           <legend>Field mapping</legend>
           <table className="grid" aria-label="Field mapping">
@@ -370,7 +370,7 @@ function BridgeEditor(props: { id: number | null; initial: BridgeInput; portals:
           >
             Add field
           </button>
-          {ruleErrors && <div className="error">{error?.message}</div>}
+          {ruleErrors && error && <div className="error">{fieldSentence("The field", error.message)}</div>}
         </fieldset>
         <label>
           On rerun, deals transferred before are

@@ -6,6 +6,7 @@ import { useQuery } from "@tanstack/react-query";
 import { ApiError, api, type Integration, type Project, type ProviderSpec } from "../api";
 import type { FieldSpec } from "../bindings/FieldSpec";
 import { ConfirmDialog, Dialog } from "../shared/Dialog";
+import { fieldSentence } from "../shared/format";
 
 export type FormMode = { kind: "create" } | { kind: "edit"; integration: Integration } | { kind: "duplicate"; integration: Integration };
 
@@ -160,7 +161,8 @@ export function IntegrationForm(props: {
     } catch (error) {
       if (error instanceof ApiError && error.field) {
         const key = error.field === "check_interval_s" ? "interval" : error.field === "project_id" ? "project" : error.field;
-        setErrors({ [key]: error.message.replace(/^[a-z_]+: /, "") });
+        const label = { name: "Name", interval: "The check interval", project: "The project" }[key] ?? spec.fields.find((f) => f.name === key)?.label ?? key;
+        setErrors({ [key]: fieldSentence(label, error.message) });
         document.getElementById(`field-${key}`)?.focus();
       } else {
         setFormError(error instanceof Error ? error.message : String(error));

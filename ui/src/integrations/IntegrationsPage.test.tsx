@@ -190,7 +190,7 @@ describe("IntegrationsPage", () => {
     await user.type(screen.getByLabelText(/Base URL/), "n8n.local");
     await user.type(screen.getByLabelText(/API key/, { selector: "input" }), "secret-key");
     await user.click(screen.getByRole("button", { name: "Create integration" }));
-    expect((await screen.findByText("must start with http:// or https://")).id).toBe("base_url-error");
+    expect((await screen.findByText("Base URL must start with http:// or https://")).id).toBe("base_url-error");
     expect((screen.getByLabelText(/Base URL/) as HTMLInputElement).value).toBe("n8n.local");
     expect((screen.getByLabelText(/API key/, { selector: "input" }) as HTMLInputElement).type).toBe("password");
     await user.click(screen.getByRole("button", { name: "Show API key" }));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { relativeTime, showingRange } from "./format";
+import { fieldSentence, relativeTime, showingRange } from "./format";
 
 describe("showingRange", () => {
   it("counts from the page's first row", () => {
@@ -26,5 +26,20 @@ describe("relativeTime", () => {
     expect(relativeTime(now + 10_000, now)).toBe("in a moment");
     expect(relativeTime(now + 5 * 60_000, now)).toBe("in 5 min");
     expect(relativeTime(now + 3 * 86_400_000, now)).toBe("in 3 d");
+  });
+});
+
+describe("fieldSentence", () => {
+  it("says a predicate of the field with its label, without the core's field prefix", () => {
+    expect(fieldSentence("Subdomain", "subdomain: is required unless a base URL is given")).toBe("Subdomain is required unless a base URL is given");
+    expect(fieldSentence("Base URL", "base_url: must start with http:// or https://")).toBe("Base URL must start with http:// or https://");
+  });
+
+  it("keeps a message that is a sentence of its own, with a capital", () => {
+    expect(fieldSentence("Target stage", "mapping.stages: map the trigger stage C1:WON to a stage of the target portal")).toBe(
+      "Map the trigger stage C1:WON to a stage of the target portal",
+    );
+    expect(fieldSentence("Target field", "mapping.fields[2].target: `x y` is not a Bitrix24 field code")).toBe("`x y` is not a Bitrix24 field code");
+    expect(fieldSentence("Name", "is required")).toBe("Name is required");
   });
 });

@@ -23,3 +23,12 @@ export function showingRange(page: number, perPage: number, shown: number, total
   const first = (page - 1) * perPage + 1;
   return `Showing ${first}–${first + shown - 1} of ${total}`;
 }
+
+/** A validation error shown under its field, as a sentence. The core's message carries a "field: " prefix
+ * (for the log and the CLI), which goes; a predicate said of the field ("is required", "must start with
+ * http://") gets the field's `label` before it; the first letter is a capital. */
+export function fieldSentence(label: string, message: string): string {
+  const text = message.replace(/^[\w.[\]]+: /, "");
+  const said = /^(is|are|must|contains|has|have|should|cannot|needs|does|may)\b/.test(text) ? `${label} ${text}` : text;
+  return said.charAt(0).toUpperCase() + said.slice(1);
+}

@@ -9,6 +9,7 @@ import type { PreviewResponse } from "../bindings/PreviewResponse";
 import type { Template } from "../bindings/Template";
 import type { TemplateSource } from "../bindings/TemplateSource";
 import { ConfirmDialog } from "../shared/Dialog";
+import { fieldSentence } from "../shared/format";
 import { useToast } from "../shared/toasts";
 import { previewDocument } from "./previewDocument";
 import { afterPaint, showDocument } from "./previewFrame";
@@ -124,7 +125,10 @@ export function TemplateEditor(props: { template: Template | null; projectId: nu
       props.onSaved(saved);
     },
     onError: (error) => {
-      if (error instanceof ApiError && error.field) setErrors({ [error.field]: error.message.replace(/^[a-z_]+: /, "") });
+      if (error instanceof ApiError && error.field) {
+        const label = { name: "Name", subject: "Subject", body: "Body", sample_data: "Sample data" }[error.field] ?? error.field;
+        setErrors({ [error.field]: fieldSentence(label, error.message) });
+      }
       else toast({ kind: "error", title: "Could not save", message: (error as Error).message });
     },
   });
