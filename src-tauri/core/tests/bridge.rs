@@ -144,6 +144,15 @@ async fn bridge_transfers_trigger_stage_deals_in_batches_and_never_twice() {
         (0, triggered.len())
     );
     assert_eq!(target.counters().deals_added as usize, triggered.len());
+    // Its run counts the skipped deals as done, though it sent no batch.
+    let run = core.run_detail(again.run.unwrap().id).unwrap().run;
+    assert_eq!(
+        (
+            run.progress_done as usize,
+            run.progress_total.map(|t| t as usize)
+        ),
+        (triggered.len(), Some(triggered.len()))
+    );
 
     core.delete_bridge(bridge.id).unwrap();
     assert!(

@@ -793,6 +793,15 @@ impl Transfer {
                 }
             }
         }
+        // Deals skipped or refused by the mapping are done before any batch (a rerun may have no batch at all).
+        if let Some(run_id) = run_id {
+            let (done, total) = report.progress();
+            blocking(&self.core, move |core| {
+                core.run_progress(run_id, done, Some(total), None)
+            })
+            .await
+            .map_err(|e| e.to_string())?;
+        }
         if run_id.is_none() {
             for (source_id, existing, fields) in work {
                 if existing.is_some() {
@@ -899,10 +908,7 @@ impl Transfer {
                     }
                 }
             }
-            let done =
-                i64::try_from(report.created + report.updated + report.failed + report.skipped)
-                    .unwrap_or(i64::MAX);
-            let total = i64::try_from(report.found).unwrap_or(i64::MAX);
+            let (done, total) = report.progress();
             if let Some(run_id) = run_id {
                 blocking(&self.core, move |core| {
                     core.write_bridge_links(bridge_id, &written)?;
@@ -913,6 +919,17 @@ impl Transfer {
             }
         }
         Ok(())
+    }
+}
+
+impl TransferReport {
+    /// The run's progress: deals done (created, updated, skipped or failed) and deals found.
+    fn progress(&self) -> (i64, i64) {
+        let done = self.created + self.updated + self.failed + self.skipped;
+        (
+            i64::try_from(done).unwrap_or(i64::MAX),
+            i64::try_from(self.found).unwrap_or(i64::MAX),
+        )
     }
 }
 
