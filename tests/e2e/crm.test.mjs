@@ -48,7 +48,8 @@ const wait = (locator, ms = 15_000) => waitFor(driver, locator, ms);
 
 async function type(locator, text) {
   const input = await wait(locator);
-  await input.clear();
+  // Select and type over, as a user would: clear() sends no input event, and a render could restore the old value.
+  await driver.executeScript("arguments[0].select()", input);
   await input.sendKeys(text);
 }
 

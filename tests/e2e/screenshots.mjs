@@ -107,7 +107,9 @@ async function shoot(theme) {
     await click(driver, byText("button", "New bridge"));
     const fill = async (xpath, text) => {
       const input = await driver.wait(until.elementLocated(By.xpath(xpath)), 10_000);
-      await input.clear();
+      // Select what is there and type over it, as a user would: WebDriver's clear() empties the element
+      // without an input event, so a render in between can put the form's value back before the typing.
+      await driver.executeScript("arguments[0].select()", input);
       await input.sendKeys(text);
     };
     await fill("//label[contains(., 'Name')]/input", "Clinic wins → head office");

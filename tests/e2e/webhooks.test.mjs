@@ -42,7 +42,8 @@ const wait = (locator, ms = 15_000) => driver.wait(until.elementLocated(locator)
 
 async function type(xpath, text) {
   const input = await wait(By.xpath(xpath));
-  await input.clear();
+  // Select and type over, as a user would: clear() sends no input event, and a render could restore the old value.
+  await driver.executeScript("arguments[0].select()", input);
   await input.sendKeys(text);
 }
 
