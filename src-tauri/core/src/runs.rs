@@ -46,6 +46,10 @@ impl Drop for KeepAlive {
 /// Marks the runs of processes that died while this one runs (a killed CLI sync, a crashed second
 /// window) as `interrupted` every `every`, and publishes each on `publish` so that the UI shows it.
 /// Runs until the task is dropped; a failed sweep is logged and retried at the next tick.
+///
+/// After the machine slept (the wall clock moved on by more than [`woke_from_sleep`] allows while this
+/// task waited), one round is skipped: every process slept, so every heartbeat looks old, and live
+/// processes get a tick of their own ([`HEARTBEAT_EVERY`]) to write theirs first.
 pub async fn sweep_stale_runs(
     core: std::sync::Arc<Patchbay>,
     every: std::time::Duration,
@@ -54,8 +58,15 @@ pub async fn sweep_stale_runs(
     let mut ticks = tokio::time::interval(every);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     ticks.tick().await;
+    let mut last = now_ms();
     loop {
         ticks.tick().await;
+        let now = now_ms();
+        let gap_ms = now - std::mem::replace(&mut last, now);
+        if woke_from_sleep(gap_ms, every) {
+            log::info!("the clock moved {gap_ms} ms in one sweep interval (the machine slept): the next sweep decides");
+            continue;
+        }
         match crate::blocking(&core, |core| core.interrupt_stale_runs(now_ms())).await {
             Ok(interrupted) => {
                 for run in interrupted {
@@ -70,6 +81,12 @@ pub async fn sweep_stale_runs(
             Err(error) => log::warn!("cannot sweep stale runs: {error}"),
         }
     }
+}
+
+/// Whether `gap_ms` of wall-clock time between two sweeps `every` apart means the machine slept: the wall
+/// clock moves on by the time asleep, whatever the timers did, so more than twice the interval.
+pub fn woke_from_sleep(gap_ms: i64, every: std::time::Duration) -> bool {
+    gap_ms > 2 * i64::try_from(every.as_millis()).unwrap_or(i64::MAX / 2)
 }
 
 /// What a run does.
@@ -729,6 +746,17 @@ mod tests {
             core.run_detail(live.id).unwrap().run.status,
             RunStatus::Running
         );
+    }
+
+    #[test]
+    fn a_sweep_after_the_machine_slept_waits_a_round() {
+        let every = std::time::Duration::from_secs(15);
+        assert!(!woke_from_sleep(15_000, every), "an ordinary round");
+        assert!(
+            !woke_from_sleep(29_000, every),
+            "a late round on a busy machine"
+        );
+        assert!(woke_from_sleep(15_000 + 3_600_000, every), "an hour asleep");
     }
 
     #[test]
