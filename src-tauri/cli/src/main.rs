@@ -620,9 +620,10 @@ fn sync(json: bool, core: Patchbay, command: &SyncCommand) -> patchbay_core::Res
     use patchbay_core::runs::{RunKind, RunQuery, RunStatus};
     let describe = |run: &patchbay_core::runs::Run| {
         format!(
-            "{:>5}  {:<12} {:<40} {}",
+            "{:>5}  {:<12} {:<20} {:<40} {}",
             run.id,
             run.status_text(),
+            run.integration_name.as_deref().unwrap_or("(deleted)"),
             run.title,
             run.error
                 .clone()

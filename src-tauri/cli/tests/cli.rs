@@ -514,6 +514,13 @@ fn sync_run_list_and_show() {
     );
     let list = cli.json(&["sync", "list"], None);
     assert_eq!(list["total"], 1);
+    // The text list names the integration each run synced.
+    let text = String::from_utf8(cli.run(&["sync", "list"], None).stdout).unwrap();
+    assert!(
+        text.contains("succeeded    CRM ")
+            && text.contains("Kommo (amoCRM) sync: pipelines, deals, contacts"),
+        "{text}"
+    );
     let shown = cli.json(&["sync", "show", &run["id"].to_string()], None);
     assert_eq!(shown["run"]["kind"], "crm_sync");
     let bad = cli.run(&["sync", "run", &id, "--entities", "deals,widgets"], None);
