@@ -676,6 +676,14 @@ mod tests {
         assert_eq!((after.integration_id, after.integration_name), (None, None));
     }
 
+    /// Makes run `id` look as if its process died long ago (heartbeat at unix 0).
+    fn backdate_heartbeat(core: &Patchbay, id: i64) {
+        core.store
+            .lock()
+            .execute("UPDATE runs SET heartbeat_at = 0 WHERE id = ?1", [id])
+            .unwrap();
+    }
+
     /// The ticker keeps a waiting run's heartbeat fresh, and stops when its handle is dropped.
     #[tokio::test]
     async fn keep_alive_writes_the_heartbeat_until_dropped() {
@@ -693,12 +701,7 @@ mod tests {
                 )
                 .unwrap()
         };
-        let backdate = |core: &Patchbay| {
-            core.store
-                .lock()
-                .execute("UPDATE runs SET heartbeat_at = 0 WHERE id = ?1", [run.id])
-                .unwrap();
-        };
+        let backdate = |core: &Patchbay| backdate_heartbeat(core, run.id);
         backdate(&core);
         let ticker = keep_alive(&core, run.id, std::time::Duration::from_millis(50));
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
@@ -724,10 +727,7 @@ mod tests {
         let live = core
             .start_run(RunKind::N8nTrigger, "Trigger", None, None, None)
             .unwrap();
-        core.store
-            .lock()
-            .execute("UPDATE runs SET heartbeat_at = 0 WHERE id = ?1", [dead.id])
-            .unwrap();
+        backdate_heartbeat(&core, dead.id);
         let (publish, mut published) = tokio::sync::broadcast::channel(8);
         let sweep = tokio::spawn(sweep_stale_runs(
             std::sync::Arc::clone(&core),
