@@ -3,7 +3,7 @@
 import { createServer } from "node:http";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { execFile, spawn } from "node:child_process";
+import { execFile, execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
 import { createInterface } from "node:readline";
 import { By, until, byText, cli, click, patchbay, root, startApp } from "./harness.mjs";
@@ -52,8 +52,16 @@ async function shoot(theme) {
   const app = await startApp({ port: theme === "dark" ? 4464 : 4474, seed, env });
   const { driver } = app;
   const save = async (name) => {
-    await new Promise((r) => setTimeout(r, 400));
-    writeFileSync(join(out, `${name}-${theme}.png`), await driver.takeScreenshot(), "base64");
+    const file = join(out, `${name}-${theme}.png`);
+    // The compositor can hand back its frame before the window's first paint has reached it (a blank
+    // integrations-light.png was once committed this way): retake until the image has more than one colour.
+    for (let attempt = 1; ; attempt++) {
+      await new Promise((r) => setTimeout(r, 400));
+      writeFileSync(file, await driver.takeScreenshot(), "base64");
+      const colours = Number(execFileSync("identify", ["-format", "%k", file], { encoding: "utf8" }));
+      if (colours > 1) return;
+      if (attempt === 10) throw new Error(`${name}-${theme}.png: still one colour after ${attempt} screenshots`);
+    }
   };
   try {
     await driver.wait(until.elementLocated(By.css("table[aria-label='Integrations'] tbody tr")), 20_000);
