@@ -34,6 +34,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/20261122_0009_integration_search.sql"),
     include_str!("../migrations/20261207_0010_run_projects.sql"),
     include_str!("../migrations/20261207_0011_runs_by_integration.sql"),
+    include_str!("../migrations/20261207_0012_crm_accounts.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {

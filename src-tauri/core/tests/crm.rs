@@ -20,11 +20,18 @@ fn lead(id: u64) -> serde_json::Value {
     json!({"id": id, "name": format!("Lead {id}"), "updated_at": 1_700_000_000 + id, "_embedded": {"contacts": []}})
 }
 
-/// A Kommo server: 2 pipelines with 2 statuses each, 3 pages of 3 leads, no contacts (204). The first
-/// leads request is answered 429 with Retry-After: 0; `fail_page` answers 500 while `failing` is set.
+/// A Kommo server: an account in USD, 2 pipelines with 2 statuses each, 3 pages of 3 leads, no contacts
+/// (204). The first leads request is answered 429 with Retry-After: 0; `fail_page` answers 500 while
+/// `failing` is set.
 fn kommo(failing: Arc<AtomicUsize>, fail_page: u64) -> Behaviour {
     let first = Arc::new(AtomicUsize::new(0));
     Behaviour::Routes(Arc::new(move |path| {
+        if path == "/api/v4/account" {
+            return Reply::json(
+                200,
+                json!({"id": 7, "name": "Test account", "currency": "USD", "currency_symbol": "$"}),
+            );
+        }
         if path.starts_with("/api/v4/leads/pipelines") {
             return Reply::json(
                 200,
@@ -114,8 +121,11 @@ async fn kommo_sync_pages_retries_429_and_reruns_without_duplicates() {
     assert_eq!(deals.total, 9);
     assert_eq!(deals.items[0].system, "kommo");
     assert!(
-        deals.items.iter().all(|d| d.currency.is_none()),
-        "Kommo leads carry no currency of their own"
+        deals
+            .items
+            .iter()
+            .all(|d| d.currency.as_deref() == Some("USD")),
+        "a Kommo lead's price is in the account's currency: {deals:?}"
     );
     let log = server.request_log();
     assert!(log

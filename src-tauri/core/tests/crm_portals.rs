@@ -13,7 +13,7 @@ use patchbay_core::crm::sync::{Entity, Sync};
 use patchbay_core::health::CheckContext;
 use patchbay_core::runs::RunStatus;
 use patchbay_core::Patchbay;
-use support::fake_crm::{FakeBitrix24, FakeKommo};
+use support::fake_crm::{FakeBitrix24, FakeKommo, KOMMO_CURRENCY};
 use support::{add, core};
 
 /// Every stored record of `entity_type`, by external id: (name, stage, amount).
@@ -171,8 +171,8 @@ async fn kommo_sync_of_10000_leads_stays_under_7_requests_per_second() {
     assert_eq!(counters.limit_exceeded, 0, "{counters:?}");
     assert_eq!(
         counters.requests,
-        1 + 40 + 1,
-        "pipelines, 40 pages of 250, contacts"
+        1 + 1 + 40 + 1,
+        "pipelines, the account, 40 pages of 250, contacts"
     );
     let expected: std::collections::BTreeMap<u64, (String, Option<String>, Option<f64>)> = account
         .leads()
@@ -199,6 +199,12 @@ async fn kommo_sync_of_10000_leads_stays_under_7_requests_per_second() {
     assert_eq!(first.total, 5_000);
     assert_eq!(first.items[0].pipeline_name.as_deref(), Some("Partners"));
     assert_eq!(first.items[0].stage_name.as_deref(), Some("Incoming"));
+    // A lead's `price` is in the account's currency, which the pipelines step read.
+    assert_eq!(first.items[0].currency.as_deref(), Some(KOMMO_CURRENCY));
+    let stages = core
+        .list_records(&RecordQuery::of(id, Some("stage")))
+        .unwrap();
+    assert!(stages.items.iter().all(|stage| stage.currency.is_none()));
 
     account.touch(&[10, 20, 30]);
     let again = sync.run(id, vec![Entity::Deals], false).await.unwrap();

@@ -45,8 +45,9 @@ stage_name: string | null,
  */
 amount: number | null, 
 /**
- * The amount's currency code as the CRM names it (ISO 4217 such as `EUR` for Bitrix24's
- * `CURRENCY_ID`). `None` for Kommo leads, whose amounts are in the account's currency.
+ * The amount's currency code as the CRM names it (ISO 4217 such as `EUR`): a Bitrix24 deal's
+ * `CURRENCY_ID`; for a Kommo lead the account's currency as the last sync read it. `None` when
+ * unknown (a Kommo account not synced since schema 12) and for records other than deals.
  */
 currency: string | null, 
 /**

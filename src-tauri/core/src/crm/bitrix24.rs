@@ -216,6 +216,7 @@ impl Client {
         Ok(PageResult {
             records: records(kind, &items)?,
             next,
+            currency: None,
         })
     }
 
@@ -399,6 +400,7 @@ impl Client {
         Ok(PageResult {
             records,
             next: None,
+            currency: None,
         })
     }
 }

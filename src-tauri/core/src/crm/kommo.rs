@@ -1,5 +1,6 @@
 //! Kommo (amoCRM) API v4 client, following <https://www.amocrm.ru/developers/content/crm_platform/api-reference>:
-//! `GET /api/v4/leads/pipelines` (statuses embedded), `GET /api/v4/leads?page=&limit=250&with=contacts`,
+//! `GET /api/v4/leads/pipelines` (statuses embedded) with `GET /api/v4/account` (the currency of every
+//! lead's `price`), `GET /api/v4/leads?page=&limit=250&with=contacts`,
 //! `GET /api/v4/contacts?page=&limit=250`, incremental with `filter[updated_at][from]`. Answers are HAL
 //! (`_embedded`, `_links.next`); 204 means no records. At most 7 requests per second; 429 and 5xx are
 //! retried honouring `Retry-After`; 401 fails the run.
@@ -100,6 +101,7 @@ impl Client {
             return Ok(PageResult {
                 records: Vec::new(),
                 next: None,
+                currency: None,
             });
         };
         // A 200 always carries `_embedded.<entity>` (no records is 204): anything else is not Kommo's
@@ -128,7 +130,34 @@ impl Client {
         }
         let next = (entity != Entity::Pipelines && body["_links"]["next"]["href"].is_string())
             .then_some(position + 1);
-        Ok(PageResult { records, next })
+        let currency = if entity == Entity::Pipelines {
+            self.account_currency(context).await?
+        } else {
+            None
+        };
+        Ok(PageResult {
+            records,
+            next,
+            currency,
+        })
+    }
+
+    /// The account's currency: `GET /api/v4/account` → `currency` (Kommo API v4, "Account parameters"),
+    /// e.g. `RUB`; `None` when the account names none.
+    ///
+    /// # Errors
+    /// A classified failure, as for a page.
+    pub async fn account_currency(
+        &self,
+        context: &CheckContext,
+    ) -> Result<Option<String>, Verdict> {
+        let account = self.get(context, "/api/v4/account").await?;
+        Ok(account
+            .as_ref()
+            .and_then(|account| account["currency"].as_str())
+            .map(str::trim)
+            .filter(|code| !code.is_empty())
+            .map(str::to_owned))
     }
 }
 

@@ -208,8 +208,9 @@ pub struct CrmRecord {
     pub stage_name: Option<String>,
     /// Deal amount, in `currency` when that is known.
     pub amount: Option<f64>,
-    /// The amount's currency code as the CRM names it (ISO 4217 such as `EUR` for Bitrix24's
-    /// `CURRENCY_ID`). `None` for Kommo leads, whose amounts are in the account's currency.
+    /// The amount's currency code as the CRM names it (ISO 4217 such as `EUR`): a Bitrix24 deal's
+    /// `CURRENCY_ID`; for a Kommo lead the account's currency as the last sync read it. `None` when
+    /// unknown (a Kommo account not synced since schema 12) and for records other than deals.
     pub currency: Option<String>,
     /// The CRM's update time, unix s.
     #[ts(type = "number | null")]
@@ -279,6 +280,19 @@ const PIPELINE_JOIN: &str = "LEFT JOIN crm_records p ON p.integration_id = r.int
 const STAGE_JOIN: &str = "LEFT JOIN crm_records s ON s.integration_id = r.integration_id AND s.entity_type = 'stage' AND s.external_id = r.stage";
 
 impl Patchbay {
+    /// Records the currency a CRM account's amounts are in (`code`, e.g. `RUB`), as a sync read it.
+    ///
+    /// # Errors
+    /// [`Error::Store`], e.g. when the integration no longer exists.
+    pub fn save_crm_currency(&self, integration_id: i64, code: &str) -> Result<()> {
+        self.store.lock().execute(
+            "INSERT INTO crm_accounts (integration_id, currency, updated_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (integration_id) DO UPDATE SET currency = excluded.currency, updated_at = excluded.updated_at",
+            params![integration_id, code, crate::store::now_ms()],
+        )?;
+        Ok(())
+    }
+
     /// One page of an integration's synced records, filtered by type, pipeline, stage and a search.
     ///
     /// # Errors
@@ -333,8 +347,9 @@ impl Patchbay {
         let mut statement = connection.prepare_cached(&format!(
             "SELECT r.id, r.system, r.entity_type, r.external_id, r.name, r.pipeline, p.name, r.stage, s.name,
                     r.amount, r.remote_updated_at, r.last_sync, r.sync_status,
-                    CASE WHEN r.system = 'bitrix24' AND r.entity_type = 'deal'
-                         THEN CAST(json_extract(r.data, '$.CURRENCY_ID') AS TEXT) END
+                    CASE WHEN r.entity_type <> 'deal' THEN NULL
+                         WHEN r.system = 'bitrix24' THEN CAST(json_extract(r.data, '$.CURRENCY_ID') AS TEXT)
+                         ELSE (SELECT a.currency FROM crm_accounts a WHERE a.integration_id = r.integration_id) END
              FROM (SELECT r.id FROM crm_records r {sort_join} WHERE {filter}
                    ORDER BY {order} {direction}, r.id {direction} LIMIT ? OFFSET ?) page
              JOIN crm_records r ON r.id = page.id {PIPELINE_JOIN} {STAGE_JOIN}

@@ -57,6 +57,9 @@ pub struct PageResult {
     pub records: Vec<Fetched>,
     /// Position of the next page, when there is one.
     pub next: Option<u64>,
+    /// The account's currency (ISO 4217 code as the CRM names it), when this page learnt it: Kommo's
+    /// pipelines page also asks `GET /api/v4/account`, whose `currency` every lead's `price` is in.
+    pub currency: Option<String>,
 }
 
 /// A run's resumable position and counters (stored as JSON in `runs.cursor`).
@@ -499,9 +502,16 @@ impl Sync {
                             next_cursor.position = None;
                         }
                     }
-                    let (system, records, saved) =
-                        (source.system(), page.records, next_cursor.clone());
+                    let (system, records, saved, currency) = (
+                        source.system(),
+                        page.records,
+                        next_cursor.clone(),
+                        page.currency,
+                    );
                     let counts = match blocking(&self.core, move |core| {
+                        if let Some(currency) = currency.as_deref() {
+                            core.save_crm_currency(integration_id, currency)?;
+                        }
                         core.commit_sync_page(run_id, integration_id, system, &records, &saved)
                     })
                     .await

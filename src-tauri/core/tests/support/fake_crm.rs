@@ -336,6 +336,10 @@ fn call_bitrix(
         return Err((code.clone(), description.clone()));
     }
     match method {
+        // The incoming webhook's user (what the health check calls).
+        "profile" => Ok(
+            json!({"result": {"ID": "1", "ADMIN": true, "NAME": "Portal", "LAST_NAME": "Admin"}}),
+        ),
         "crm.deal.list" => Ok(list(&state.deals, params)),
         "crm.contact.list" => Ok(list(&state.contacts, params)),
         "crm.category.list" => Ok(json!({"result": {"categories":
@@ -401,6 +405,9 @@ struct KommoState {
     delay: Duration,
     clock: i64,
 }
+
+/// The fake Kommo account's currency (`GET /api/v4/account` → `currency`).
+pub const KOMMO_CURRENCY: &str = "RUB";
 
 /// A Kommo account on 127.0.0.1.
 pub struct FakeKommo {
@@ -496,7 +503,14 @@ fn answer_kommo(state: &Mutex<KommoState>, expected: &str, request: &Request) ->
         );
     }
     let path = request.path.as_str();
-    let reply = if path.starts_with("/api/v4/leads/pipelines") {
+    let reply = if path == "/api/v4/account" || path.starts_with("/api/v4/account?") {
+        // "Account parameters": the health check reads `name`, the sync `currency`.
+        Reply::json(
+            200,
+            json!({"id": 30896271, "name": "Acme (local)", "subdomain": "acme",
+                   "country": "RU", "currency": KOMMO_CURRENCY, "currency_symbol": "₽"}),
+        )
+    } else if path.starts_with("/api/v4/leads/pipelines") {
         let pipelines: Vec<Value> = [1u64, 2]
             .iter()
             .map(|p| {
