@@ -10,7 +10,7 @@ import type { FieldRule } from "../bindings/FieldRule";
 import type { Transform } from "../bindings/Transform";
 import type { TransferReport } from "../bindings/TransferReport";
 import { ConfirmDialog, Dialog } from "../shared/Dialog";
-import { relativeTime, fieldSentence } from "../shared/format";
+import { relativeTime, fieldSentence, errorText } from "../shared/format";
 import { LocalTime } from "../shared/LocalTime";
 import { useToast } from "../shared/toasts";
 
@@ -69,12 +69,12 @@ export function BridgesDialog({ source, portals, onClose }: { source: Integratio
         });
       }
     },
-    onError: (error) => (setConfirm(null), toast({ kind: "error", title: "The bridge did not run", message: (error as Error).message })),
+    onError: (error) => (setConfirm(null), toast({ kind: "error", title: "The bridge did not run", message: errorText(error) })),
   });
   const remove = useMutation({
     mutationFn: (bridge: Bridge) => api.deleteBridge(bridge.id),
     onSuccess: () => (setConfirm(null), void queryClient.invalidateQueries({ queryKey: ["bridges"] })),
-    onError: (error) => toast({ kind: "error", title: "Cannot delete the bridge", message: (error as Error).message }),
+    onError: (error) => toast({ kind: "error", title: "Cannot delete the bridge", message: errorText(error) }),
   });
   if (editing) {
     return (

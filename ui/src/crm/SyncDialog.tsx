@@ -5,7 +5,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, type Integration } from "../api";
 import type { Entity } from "../bindings/Entity";
 import { Dialog } from "../shared/Dialog";
-import { relativeTime } from "../shared/format";
+import { relativeTime, errorText } from "../shared/format";
 import { BridgesDialog } from "./BridgesDialog";
 import { RecordsBrowser } from "./RecordsBrowser";
 import { useToast } from "../shared/toasts";
@@ -36,7 +36,7 @@ export function SyncDialog({ integration, onClose }: { integration: Integration;
       void queryClient.invalidateQueries({ queryKey: ["runs"] });
     },
     onError: (error) => {
-      toast({ kind: "error", title: "Cannot start the sync", message: (error as Error).message });
+      toast({ kind: "error", title: "Cannot start the sync", message: errorText(error) });
       // It may run in another window or command: show that run.
       void queryClient.invalidateQueries({ queryKey: ["runs"] });
     },
@@ -71,7 +71,7 @@ export function SyncDialog({ integration, onClose }: { integration: Integration;
             onClick={() =>
               api.cancelSync(latest.id).then(
                 () => toast({ kind: "info", title: "Cancelling after the current page" }),
-                (error) => toast({ kind: "error", title: "Cannot cancel the sync", message: (error as Error).message }),
+                (error) => toast({ kind: "error", title: "Cannot cancel the sync", message: errorText(error) }),
               )
             }
           >
@@ -124,7 +124,7 @@ function ScheduleEditor({ integration, entities }: { integration: Integration; e
       setMinutes("");
       toast({ kind: "success", title: saved ? `Syncing every ${saved.interval_minutes} minutes` : "Periodic sync off" });
     },
-    onError: (error) => toast({ kind: "error", title: "Cannot save the schedule", message: (error as Error).message }),
+    onError: (error) => toast({ kind: "error", title: "Cannot save the schedule", message: errorText(error, { interval_minutes: "The interval" }) }),
   });
   return (
     <div className="toolbar" aria-label="Periodic sync">

@@ -6,7 +6,7 @@ import { createColumnHelper } from "@tanstack/react-table";
 import { api, type Integration, type Project, type ProviderSpec } from "../api";
 import { ConfirmDialog, Dialog } from "../shared/Dialog";
 import { DataTable, useServerTable } from "../shared/DataTable";
-import { relativeTime } from "../shared/format";
+import { relativeTime, errorText } from "../shared/format";
 import { LocalTime } from "../shared/LocalTime";
 import { Pager } from "../shared/Pager";
 
@@ -84,7 +84,7 @@ export function IntegrationsPage({ projectId, projects }: { projectId: number | 
       toast({ kind: "success", title: `${updated.name} ${updated.active ? "enabled" : "disabled"}` });
       invalidate();
     },
-    onError: (error) => toast({ kind: "error", title: "Could not change the integration", message: (error as Error).message }),
+    onError: (error) => toast({ kind: "error", title: "Could not change the integration", message: errorText(error) }),
   });
 
   const test = async (integration: Integration, force: boolean) => {
@@ -100,7 +100,7 @@ export function IntegrationsPage({ projectId, projects }: { projectId: number | 
       });
       invalidate();
     } catch (error) {
-      toast({ kind: (error as { kind?: string }).kind === "rate_limited" ? "warning" : "error", title: `Could not test ${integration.name}`, message: (error as Error).message });
+      toast({ kind: (error as { kind?: string }).kind === "rate_limited" ? "warning" : "error", title: `Could not test ${integration.name}`, message: errorText(error) });
     } finally {
       setTesting((ids) => {
         const next = new Set(ids);
@@ -128,7 +128,7 @@ export function IntegrationsPage({ projectId, projects }: { projectId: number | 
       });
       invalidate();
     },
-    onError: (error) => toast({ kind: "error", title: "Check all failed", message: (error as Error).message }),
+    onError: (error) => toast({ kind: "error", title: "Check all failed", message: errorText(error) }),
   });
 
   const remove = useMutation({
@@ -140,7 +140,7 @@ export function IntegrationsPage({ projectId, projects }: { projectId: number | 
     },
     onError: (error) => {
       setDeleting(null);
-      toast({ kind: "error", title: "Delete failed", message: (error as Error).message });
+      toast({ kind: "error", title: "Delete failed", message: errorText(error) });
     },
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { render, screen, waitFor, within } from "@testing-library/preact";
+import { cleanup, render, screen, waitFor, within } from "@testing-library/preact";
 import userEvent from "@testing-library/user-event";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { mockIPC } from "@tauri-apps/api/mocks";
@@ -18,12 +18,14 @@ function route(id: number, action_key: string): Route {
   return { id, integration_id: n8n.id, action_key, webhook_path: `hooks/${action_key}`, method: "POST", description: "", default_payload: null, workflow_id: null };
 }
 
-/** A backend holding `routes` that deletes like the real one; records the commands it was sent. */
-function backend(routes: Route[]) {
+/** A backend holding `routes` that deletes like the real one and refuses every new route with `refusal`;
+ * records the commands it was sent. */
+function backend(routes: Route[], refusal?: { kind: string; field: string; message: string }) {
   const calls: string[] = [];
   mockIPC((cmd, args) => {
     calls.push(cmd);
     if (cmd === "list_routes") return routes;
+    if (cmd === "add_route" && refusal) throw refusal;
     if (cmd === "delete_route") {
       const id = (args as { id: number }).id;
       routes.splice(routes.findIndex((r) => r.id === id), 1);
@@ -66,5 +68,28 @@ describe("RoutesDialog", () => {
     expect(calls.filter((c) => c === "delete_route")).toHaveLength(1);
     expect(within(table).getByText("invoice.paid")).toBeTruthy();
     expect(await screen.findByText("Route order.created deleted")).toBeTruthy();
+  });
+
+  it("shows a refusal under the field it is about, and any other field's in a toast, keeping the draft", async () => {
+    backend([route(1, "order.created")], { kind: "conflict", field: "action_key", message: "action_key: this integration already has a route order.created" });
+    const user = userEvent.setup();
+    renderDialog();
+    await screen.findByText("order.created");
+    await user.type(screen.getByRole("textbox", { name: "Action key" }), "order.created");
+    await user.type(screen.getByRole("textbox", { name: "Webhook path" }), "orders/again");
+    await user.click(screen.getByRole("button", { name: "Add route" }));
+    expect(await screen.findByText("This integration already has a route order.created")).toBeTruthy();
+    expect((screen.getByRole("textbox", { name: "Webhook path" }) as HTMLInputElement).value).toBe("orders/again");
+
+    cleanup();
+    backend([], { kind: "validation", field: "method", message: "method: must be one of POST, GET, PUT, PATCH, DELETE" });
+    renderDialog();
+    await user.type(await screen.findByRole("textbox", { name: "Action key" }), "order.paid");
+    await user.type(screen.getByRole("textbox", { name: "Webhook path" }), "orders/paid");
+    await user.click(screen.getByRole("button", { name: "Add route" }));
+    // No field of the form shows the method's error: it must not be lost.
+    const toast = await screen.findByText("Could not add the route");
+    expect(toast.parentElement?.textContent).toContain("Method must be one of POST, GET, PUT, PATCH, DELETE");
+    expect((screen.getByRole("textbox", { name: "Action key" }) as HTMLInputElement).value).toBe("order.paid");
   });
 });

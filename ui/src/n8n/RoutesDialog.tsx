@@ -8,6 +8,10 @@ import type { Route } from "../bindings/Route";
 import type { TriggerOutcome } from "../bindings/TriggerOutcome";
 import { ConfirmDialog, Dialog } from "../shared/Dialog";
 import { useToast } from "../shared/toasts";
+import { errorText, fieldSentence } from "../shared/format";
+
+/** The route's fields shown with their own error, and their labels in its sentence. */
+const ROUTE_LABELS: Record<string, string> = { action_key: "The action key", webhook_path: "The webhook path" };
 
 const ACTION_KEY = /^[a-zA-Z0-9._-]+$/;
 
@@ -31,7 +35,7 @@ function TriggerPanel({ integration, route }: { integration: Integration; route:
       setOutcome(result);
       toast({ kind: result.run.status === "succeeded" ? "success" : "error", title: `${route.action_key}: ${result.run.status}`, message: result.message });
     },
-    onError: (error) => toast({ kind: "error", title: "Trigger failed", message: (error as Error).message }),
+    onError: (error) => toast({ kind: "error", title: "Trigger failed", message: errorText(error) }),
   });
   return (
     <div className="form" aria-label={`Trigger ${route.action_key}`}>
@@ -88,8 +92,9 @@ export function RoutesDialog({ integration, onClose }: { integration: Integratio
       refresh();
     },
     onError: (error) => {
-      if (error instanceof ApiError && error.field) setErrors({ [error.field]: error.message.replace(/^[a-z_]+: /, "") });
-      else toast({ kind: "error", title: "Could not add the route", message: (error as Error).message });
+      const label = error instanceof ApiError && error.field ? ROUTE_LABELS[error.field] : undefined;
+      if (label && error instanceof ApiError && error.field) setErrors({ [error.field]: fieldSentence(label, error.message) });
+      else toast({ kind: "error", title: "Could not add the route", message: errorText(error, ROUTE_LABELS) });
     },
   });
   const remove = useMutation({
@@ -100,7 +105,7 @@ export function RoutesDialog({ integration, onClose }: { integration: Integratio
       toast({ kind: "success", title: `Route ${route.action_key} deleted` });
       refresh();
     },
-    onError: (error) => toast({ kind: "error", title: "Could not delete the route", message: (error as Error).message }),
+    onError: (error) => toast({ kind: "error", title: "Could not delete the route", message: errorText(error) }),
   });
   const toggle = useMutation({
     mutationFn: ({ id, active }: { id: string; active: boolean }) => api.setWorkflowActive(integration.id, id, active),
@@ -108,7 +113,7 @@ export function RoutesDialog({ integration, onClose }: { integration: Integratio
       toast({ kind: "success", title: `${workflow.name} ${workflow.active ? "activated" : "deactivated"}` });
       void queryClient.invalidateQueries({ queryKey: ["workflows", integration.id] });
     },
-    onError: (error) => toast({ kind: "error", title: "n8n refused", message: (error as Error).message }),
+    onError: (error) => toast({ kind: "error", title: "n8n refused", message: errorText(error) }),
   });
   const keyProblem = draft.action_key && !ACTION_KEY.test(draft.action_key) ? "Use letters, digits, dots, underscores or hyphens" : errors.action_key;
   return (

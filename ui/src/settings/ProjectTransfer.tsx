@@ -6,6 +6,7 @@ import { ApiError, api } from "../api";
 import type { ExportSummary } from "../bindings/ExportSummary";
 import type { ImportReport } from "../bindings/ImportReport";
 import { useToast } from "../shared/toasts";
+import { errorText } from "../shared/format";
 
 const MIN_PASSPHRASE = 8;
 
@@ -46,7 +47,7 @@ export function ExportProject() {
       setRepeat("");
     } catch (error) {
       if (error instanceof ApiError && error.field === "passphrase") setErrors({ passphrase: error.message });
-      else toast({ kind: "error", title: "Export failed", message: (error as Error).message });
+      else toast({ kind: "error", title: "Export failed", message: errorText(error) });
     } finally {
       setBusy(false);
     }

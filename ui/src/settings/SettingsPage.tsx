@@ -7,6 +7,13 @@ import type { UpdateInfo } from "../bindings/UpdateInfo";
 import { ConfirmDialog } from "../shared/Dialog";
 import { useToast } from "../shared/toasts";
 import { ExportProject, ImportProject } from "./ProjectTransfer";
+import { errorText, fieldSentence } from "../shared/format";
+
+/** The settings shown with their own field, and their labels in an error's sentence. */
+const SETTING_LABELS: Record<string, string> = {
+  default_check_interval_s: "The default check interval",
+  failures_before_unhealthy: "The failures before “unhealthy”",
+};
 
 function NumberSetting(props: {
   id: string;
@@ -62,8 +69,9 @@ export function SettingsPage() {
       toast({ kind: "success", title: "Settings saved" });
     },
     onError: (error) => {
-      if (error instanceof ApiError && error.field) setErrors({ [error.field]: error.message.replace(/^[a-z_]+: /, "") });
-      else toast({ kind: "error", title: "Could not save settings", message: (error as Error).message });
+      const label = error instanceof ApiError && error.field ? SETTING_LABELS[error.field] : undefined;
+      if (label && error instanceof ApiError && error.field) setErrors({ [error.field]: fieldSentence(label, error.message) });
+      else toast({ kind: "error", title: "Could not save settings", message: errorText(error, SETTING_LABELS) });
     },
   });
   if (settings.error) return <div className="banner">{(settings.error as Error).message}</div>;
@@ -131,7 +139,7 @@ export function SettingsPage() {
             Secrets are masked in every line.{" "}
             <button
               className="btn small"
-              onClick={() => api.openLogsFolder().catch((error) => toast({ kind: "error", title: "Cannot open the logs folder", message: (error as Error).message }))}
+              onClick={() => api.openLogsFolder().catch((error) => toast({ kind: "error", title: "Cannot open the logs folder", message: errorText(error) }))}
             >
               Open logs folder
             </button>
@@ -151,7 +159,7 @@ function StartAtLogin() {
   const change = useMutation({
     mutationFn: api.setAutostart,
     onSuccess: (now) => queryClient.setQueryData(["autostart"], now),
-    onError: (error) => toast({ kind: "error", title: "Cannot change start at login", message: (error as Error).message }),
+    onError: (error) => toast({ kind: "error", title: "Cannot change start at login", message: errorText(error) }),
   });
   return (
     <label>
@@ -183,7 +191,7 @@ function Updates() {
     try {
       await work();
     } catch (error) {
-      setState((s) => ({ step: "error", message: (error as Error).message, update: "update" in s ? s.update : undefined }));
+      setState((s) => ({ step: "error", message: errorText(error), update: "update" in s ? s.update : undefined }));
     } finally {
       setBusy(null);
     }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { fieldSentence, relativeTime, showingRange } from "./format";
+import { errorText, fieldSentence, relativeTime, showingRange } from "./format";
+import { ApiError } from "../api";
 
 describe("showingRange", () => {
   it("counts from the page's first row", () => {
@@ -41,5 +42,21 @@ describe("fieldSentence", () => {
     );
     expect(fieldSentence("Target field", "mapping.fields[2].target: `x y` is not a Bitrix24 field code")).toBe("`x y` is not a Bitrix24 field code");
     expect(fieldSentence("Name", "is required")).toBe("Name is required");
+  });
+});
+
+describe("errorText", () => {
+  it("turns a validation error's field prefix into its label, or the field's name in words", () => {
+    const interval = new ApiError({ kind: "validation", field: "interval_minutes", message: "interval_minutes: must be 5 to 10080 minutes, got 3" });
+    expect(errorText(interval, { interval_minutes: "The interval" })).toBe("The interval must be 5 to 10080 minutes, got 3");
+    expect(errorText(interval)).toBe("Interval minutes must be 5 to 10080 minutes, got 3");
+    const conflict = new ApiError({ kind: "conflict", field: "action_key", message: "action_key: this integration already has a route order.created" });
+    expect(errorText(conflict)).toBe("This integration already has a route order.created");
+  });
+
+  it("leaves any other error's message as it is", () => {
+    expect(errorText(new ApiError({ kind: "not_found", message: "integration 7 not found" }))).toBe("integration 7 not found");
+    expect(errorText(new Error("keychain: locked"))).toBe("keychain: locked");
+    expect(errorText("plain")).toBe("plain");
   });
 });

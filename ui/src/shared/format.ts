@@ -32,3 +32,13 @@ export function fieldSentence(label: string, message: string): string {
   const said = /^(is|are|must|contains|has|have|should|cannot|needs|does|may)\b/.test(text) ? `${label} ${text}` : text;
   return said.charAt(0).toUpperCase() + said.slice(1);
 }
+
+/** An error's message for a toast. A validation error ("field: message", with the field in `field`)
+ * reads as `fieldSentence` puts it under a field, with `labels[field]` or else the field's name in words:
+ * "interval_minutes: must be 5 to 10080 minutes" → "Interval minutes must be 5 to 10080 minutes". */
+export function errorText(error: unknown, labels: Record<string, string> = {}): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const field = typeof error === "object" && error !== null ? (error as { field?: unknown }).field : undefined;
+  if (typeof field !== "string" || !message.startsWith(`${field}: `)) return message;
+  return fieldSentence(labels[field] ?? field.replace(/[_.]+/g, " "), message);
+}

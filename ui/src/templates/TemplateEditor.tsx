@@ -9,7 +9,7 @@ import type { PreviewResponse } from "../bindings/PreviewResponse";
 import type { Template } from "../bindings/Template";
 import type { TemplateSource } from "../bindings/TemplateSource";
 import { ConfirmDialog } from "../shared/Dialog";
-import { fieldSentence } from "../shared/format";
+import { fieldSentence, errorText } from "../shared/format";
 import { useToast } from "../shared/toasts";
 import { previewDocument } from "./previewDocument";
 import { afterPaint, showDocument } from "./previewFrame";
@@ -105,7 +105,7 @@ export function TemplateEditor(props: { template: Template | null; projectId: nu
             setPreview(response);
           }
         })
-        .catch((error) => toast({ kind: "error", title: "Preview failed", message: (error as Error).message }));
+        .catch((error) => toast({ kind: "error", title: "Preview failed", message: errorText(error) }));
     }, DEBOUNCE_MS);
     return () => clearTimeout(timer);
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -129,7 +129,7 @@ export function TemplateEditor(props: { template: Template | null; projectId: nu
         const label = { name: "Name", subject: "Subject", body: "Body", sample_data: "Sample data" }[error.field] ?? error.field;
         setErrors({ [error.field]: fieldSentence(label, error.message) });
       }
-      else toast({ kind: "error", title: "Could not save", message: (error as Error).message });
+      else toast({ kind: "error", title: "Could not save", message: errorText(error) });
     },
   });
   const remove = useMutation({
@@ -139,7 +139,7 @@ export function TemplateEditor(props: { template: Template | null; projectId: nu
       toast({ kind: "success", title: `Deleted ${props.template!.name}` });
       props.onClose();
     },
-    onError: (error) => toast({ kind: "error", title: "Delete failed", message: (error as Error).message }),
+    onError: (error) => toast({ kind: "error", title: "Delete failed", message: errorText(error) }),
   });
   const send = useMutation({
     mutationFn: () => api.sendTestEmail(source, draft.sampleData, Number(smtpId), sendTo),
@@ -149,7 +149,7 @@ export function TemplateEditor(props: { template: Template | null; projectId: nu
           ? { kind: "success", title: `Test e-mail sent to ${sendTo}`, message: outcome.detail }
           : { kind: "error", title: `Test e-mail failed (${outcome.error_kind ?? "error"})`, message: outcome.detail },
       ),
-    onError: (error) => toast({ kind: "error", title: "Cannot send", message: (error as Error).message }),
+    onError: (error) => toast({ kind: "error", title: "Cannot send", message: errorText(error) }),
   });
   const exportEml = async () => {
     try {
@@ -158,7 +158,7 @@ export function TemplateEditor(props: { template: Template | null; projectId: nu
       const path = await api.exportEml(draft.name || "template", full.rendered.eml);
       toast({ kind: "success", title: "Exported .eml", message: path });
     } catch (error) {
-      toast({ kind: "error", title: "Export failed", message: (error as Error).message });
+      toast({ kind: "error", title: "Export failed", message: errorText(error) });
     }
   };
 

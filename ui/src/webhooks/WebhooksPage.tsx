@@ -10,7 +10,7 @@ import type { DeliverySort } from "../bindings/DeliverySort";
 import type { Endpoint } from "../bindings/Endpoint";
 import { DataTable, useServerTable } from "../shared/DataTable";
 import { ConfirmDialog, Dialog } from "../shared/Dialog";
-import { relativeTime } from "../shared/format";
+import { relativeTime, errorText } from "../shared/format";
 import { Pager } from "../shared/Pager";
 import { useToast } from "../shared/toasts";
 import { usePersistentState } from "../shared/usePersistentState";
@@ -30,12 +30,12 @@ export function WebhooksPage() {
   const toggle = useMutation({
     mutationFn: (endpoint: Endpoint) => api.setEndpointActive(endpoint.id, !endpoint.active),
     onSuccess: refresh,
-    onError: (error) => toast({ kind: "error", title: "Cannot change the endpoint", message: (error as Error).message }),
+    onError: (error) => toast({ kind: "error", title: "Cannot change the endpoint", message: errorText(error) }),
   });
   const remove = useMutation({
     mutationFn: (endpoint: Endpoint) => api.deleteEndpoint(endpoint.id),
     onSuccess: () => (setDeleting(null), refresh()),
-    onError: (error) => toast({ kind: "error", title: "Cannot delete the endpoint", message: (error as Error).message }),
+    onError: (error) => toast({ kind: "error", title: "Cannot delete the endpoint", message: errorText(error) }),
   });
   return (
     <>
@@ -128,7 +128,7 @@ function DeliveryLog({ endpoints }: { endpoints: Endpoint[] }) {
   const redeliver = useMutation({
     mutationFn: (delivery: Delivery) => api.redeliver(delivery.id),
     onSuccess: () => (toast({ kind: "info", title: "Queued for delivery again" }), void queryClient.invalidateQueries({ queryKey: ["deliveries"] })),
-    onError: (error) => toast({ kind: "error", title: "Cannot redeliver", message: (error as Error).message }),
+    onError: (error) => toast({ kind: "error", title: "Cannot redeliver", message: errorText(error) }),
   });
   const columns = [
     column.accessor("created_at", { id: "created", header: "Event time", cell: (c) => relativeTime(c.getValue()) }),
