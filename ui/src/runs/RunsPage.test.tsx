@@ -3,7 +3,7 @@ import { render, screen } from "@testing-library/preact";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { mockIPC } from "@tauri-apps/api/mocks";
 import type { Run } from "../bindings/Run";
-import { Progress, RunsPage } from "./RunsPage";
+import { Progress, RunsPage, runDuration } from "./RunsPage";
 
 function run(done: number, total: number | null, changes: Partial<Run> = {}): Run {
   return {
@@ -24,6 +24,15 @@ describe("Progress", () => {
     render(<Progress run={run(652, null)} />);
     expect(screen.queryByRole("progressbar")).toBeNull();
     expect(screen.getByText("652 done")).toBeTruthy();
+  });
+});
+
+describe("runDuration", () => {
+  it("gives an interrupted run's time to its last heartbeat as a lower bound, and no time before its first", () => {
+    expect(runDuration(run(0, null, { status: "succeeded", duration_ms: 40_000 }))).toBe("40.0 s");
+    expect(runDuration(run(0, null, { status: "interrupted", duration_ms: 40_000 }))).toBe("≥ 40.0 s");
+    expect(runDuration(run(0, null, { status: "interrupted", duration_ms: 0 }))).toBe("—");
+    expect(runDuration(run(0, null, { status: "running", duration_ms: null }))).toBe("—");
   });
 });
 

@@ -40,6 +40,13 @@ export function formatDuration(ms: number | null): string {
   return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
 }
 
+/** A run's duration for display. An interrupted run's is the time to its last heartbeat, so it ran at least
+ * that long ("≥ 40.0 s"), or is unknown ("—") when it stopped before its first heartbeat. */
+export function runDuration(run: Pick<Run, "status" | "duration_ms">): string {
+  if (run.status !== "interrupted" || run.duration_ms === null) return formatDuration(run.duration_ms);
+  return run.duration_ms > 0 ? `≥ ${formatDuration(run.duration_ms)}` : "—";
+}
+
 /** A run's progress: a bar with "done/total" when the total is known, else the count done so far (a CRM sync
  * learns its total only as it pages). */
 export function Progress({ run }: { run: Run }) {
@@ -70,7 +77,7 @@ function RunDetailDialog({ id, onClose }: { id: number; onClose: () => void }) {
           <div>
             <span className={`badge status-${run.status}`}>{run.status}</span> {KIND_LABEL[run.kind]}
             {run.kind !== "health_check_all" && ` · ${run.integration_name ?? "(deleted integration)"}`} · started{" "}
-            {run.started_at ? new Date(run.started_at).toLocaleString() : "—"} · {formatDuration(run.duration_ms)}
+            {run.started_at ? new Date(run.started_at).toLocaleString() : "—"} · {runDuration(run)}
           </div>
           <Progress run={run} />
           {run.summary && <div>{run.summary}</div>}
@@ -137,7 +144,7 @@ export function RunsPage({ projectId }: { projectId: number | null }) {
     }),
     column.accessor("status", { id: "status", header: "Status", cell: (info) => <span className={`badge status-${info.getValue()}`}>{info.getValue()}</span> }),
     column.display({ id: "progress", header: "Progress", cell: (info) => <Progress run={info.row.original} /> }),
-    column.accessor("duration_ms", { id: "duration", header: "Duration", meta: { kind: "number" }, cell: (info) => formatDuration(info.getValue()) }),
+    column.accessor("duration_ms", { id: "duration", header: "Duration", meta: { kind: "number" }, cell: (info) => runDuration(info.row.original) }),
     column.accessor((run) => run.error ?? run.summary ?? "", { id: "detail", header: "Result", enableSorting: false, meta: { kind: "wrap" } }),
   ];
   const table = useServerTable({ data: list.data?.items, columns, state, setState });
