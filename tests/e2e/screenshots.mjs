@@ -97,6 +97,10 @@ async function shoot(theme) {
     await click(driver, byText("button", "Trigger"));
     await driver.wait(until.elementLocated(By.css(".facts-box")), 10_000);
     await save("n8n-routes");
+    await click(driver, By.css("button[aria-label='Edit route order.created…']"));
+    await driver.wait(until.elementLocated(By.css("form[aria-label='Edit route order.created']")), 10_000);
+    await save("n8n-route-editor");
+    await click(driver, By.xpath("//form[@aria-label='Edit route order.created']//button[normalize-space()='Cancel']"));
     await click(driver, byText("button", "Close"));
     await click(driver, By.css("button[aria-label='More actions for Acme CRM']"));
     await click(driver, By.xpath("//*[@role='menuitem'][normalize-space()='CRM sync…']"));

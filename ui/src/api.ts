@@ -120,6 +120,7 @@ export const api = {
   exportEml: (name: string, eml: string) => call<string>("export_eml", { name, eml }),
   listRoutes: (integrationId: number) => call<Route[]>("list_routes", { integrationId }),
   addRoute: (integrationId: number, input: RouteInput) => call<Route>("add_route", { integrationId, input }),
+  updateRoute: (id: number, input: RouteInput) => call<Route>("update_route", { id, input }),
   deleteRoute: (id: number) => call<null>("delete_route", { id }),
   triggerRoute: (integrationId: number, actionKey: string, payload: string, follow: boolean) =>
     call<TriggerOutcome>("trigger_route", { integrationId, actionKey, payload, follow }),

@@ -26,6 +26,13 @@ function backend(routes: Route[], refusal?: { kind: string; field: string; messa
     calls.push(cmd);
     if (cmd === "list_routes") return routes;
     if (cmd === "add_route" && refusal) throw refusal;
+    if (cmd === "update_route") {
+      const { id, input } = args as { id: number; input: { action_key: string; webhook_path: string; method: string; description: string; default_payload: string } };
+      if (refusal) throw refusal;
+      const index = routes.findIndex((r) => r.id === id);
+      routes[index] = { ...routes[index], ...input, default_payload: input.default_payload.trim() || null };
+      return routes[index];
+    }
     if (cmd === "delete_route") {
       const id = (args as { id: number }).id;
       routes.splice(routes.findIndex((r) => r.id === id), 1);
@@ -89,7 +96,46 @@ describe("RoutesDialog", () => {
     await user.click(screen.getByRole("button", { name: "Add route" }));
     // No field of the form shows the method's error: it must not be lost.
     const toast = await screen.findByText("Could not add the route");
-    expect(toast.parentElement?.textContent).toContain("Method must be one of POST, GET, PUT, PATCH, DELETE");
+    expect(toast.parentElement?.textContent).toContain("The method must be one of POST, GET, PUT, PATCH, DELETE");
     expect((screen.getByRole("textbox", { name: "Action key" }) as HTMLInputElement).value).toBe("order.paid");
+  });
+
+  it("edits a route in place, and keeps the edit when the core refuses it", async () => {
+    const routes = [route(1, "order.created"), route(2, "invoice.paid")];
+    const calls = backend(routes, undefined);
+    const user = userEvent.setup();
+    renderDialog();
+    const table = await screen.findByRole("table", { name: "Routes" });
+    await within(table).findByText("order.created");
+
+    await user.click(screen.getByRole("button", { name: "Edit route order.created…" }));
+    let editor = screen.getByRole("form", { name: "Edit route order.created" });
+    const save = within(editor).getByRole("button", { name: "Save route" }) as HTMLButtonElement;
+    expect(save.disabled).toBe(true); // nothing changed yet
+    const path = within(editor).getByRole("textbox", { name: /Webhook path/ });
+    await user.clear(path);
+    await user.type(path, "orders/v2");
+    await user.selectOptions(within(editor).getByRole("combobox", { name: "Method" }), "PUT");
+    await user.type(within(editor).getByRole("textbox", { name: /Default payload/ }), '{{"id": 1}}');
+    await user.click(save);
+    expect(await screen.findByText("Route order.created saved")).toBeTruthy();
+    await waitFor(() => expect(screen.queryByRole("form", { name: "Edit route order.created" })).toBeNull());
+    expect(routes[0]).toMatchObject({ webhook_path: "orders/v2", method: "PUT", default_payload: '{"id": 1}' });
+    expect(await within(table).findByText("PUT /webhook/orders/v2")).toBeTruthy();
+
+    cleanup();
+    backend(routes, { kind: "validation", field: "default_payload", message: "default_payload: is not valid JSON: EOF while parsing an object at line 1 column 1" });
+    renderDialog();
+    await user.click(await screen.findByRole("button", { name: "Edit route invoice.paid…" }));
+    editor = screen.getByRole("form", { name: "Edit route invoice.paid" });
+    await user.type(within(editor).getByRole("textbox", { name: /Default payload/ }), "{{");
+    await user.click(within(editor).getByRole("button", { name: "Save route" }));
+    expect(await within(editor).findByText("The default payload is not valid JSON: EOF while parsing an object at line 1 column 1")).toBeTruthy();
+    expect((within(editor).getByRole("textbox", { name: /Default payload/ }) as HTMLTextAreaElement).value).toBe("{");
+    expect(routes[1].default_payload).toBeNull();
+
+    await user.click(within(editor).getByRole("button", { name: "Cancel" }));
+    expect(screen.queryByRole("form", { name: "Edit route invoice.paid" })).toBeNull();
+    expect(calls.filter((c) => c === "update_route")).toHaveLength(1);
   });
 });

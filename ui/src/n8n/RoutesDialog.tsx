@@ -1,6 +1,6 @@
-// n8n routes of one integration: the route table with inline validation, a trigger panel (payload
-// editor, follow the execution, batch), and the instance's workflows with activation and one-click
-// routes from their Webhook nodes.
+// n8n routes of one integration: the route table with inline validation, a route's editor, a trigger panel
+// (payload editor, follow the execution, batch), and the instance's workflows with activation and
+// one-click routes from their Webhook nodes.
 import { useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { ApiError, api, type Integration } from "../api";
@@ -9,11 +9,10 @@ import type { TriggerOutcome } from "../bindings/TriggerOutcome";
 import { ConfirmDialog, Dialog } from "../shared/Dialog";
 import { useToast } from "../shared/toasts";
 import { errorText, fieldSentence } from "../shared/format";
+import { ACTION_KEY, ACTION_KEY_HINT, METHODS, ROUTE_LABELS, RouteEditor } from "./RouteEditor";
 
-/** The route's fields shown with their own error, and their labels in its sentence. */
-const ROUTE_LABELS: Record<string, string> = { action_key: "The action key", webhook_path: "The webhook path" };
-
-const ACTION_KEY = /^[a-zA-Z0-9._-]+$/;
+/** The fields of the new-route row that show their own error; a refusal about any other goes in a toast. */
+const ADD_ROW_FIELDS = ["action_key", "webhook_path"];
 
 function TriggerPanel({ integration, route }: { integration: Integration; route: Route }) {
   const toast = useToast();
@@ -78,6 +77,7 @@ export function RoutesDialog({ integration, onClose }: { integration: Integratio
   const routes = useQuery({ queryKey: ["routes", integration.id], queryFn: () => api.listRoutes(integration.id) });
   const [selected, setSelected] = useState<Route | null>(null);
   const [deleting, setDeleting] = useState<Route | null>(null);
+  const [editing, setEditing] = useState<Route | null>(null);
   const [draft, setDraft] = useState({ action_key: "", webhook_path: "", method: "POST", description: "" });
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [showWorkflows, setShowWorkflows] = useState(false);
@@ -92,8 +92,8 @@ export function RoutesDialog({ integration, onClose }: { integration: Integratio
       refresh();
     },
     onError: (error) => {
-      const label = error instanceof ApiError && error.field ? ROUTE_LABELS[error.field] : undefined;
-      if (label && error instanceof ApiError && error.field) setErrors({ [error.field]: fieldSentence(label, error.message) });
+      const field = error instanceof ApiError ? error.field : undefined;
+      if (field && ADD_ROW_FIELDS.includes(field)) setErrors({ [field]: fieldSentence(ROUTE_LABELS[field], (error as Error).message) });
       else toast({ kind: "error", title: "Could not add the route", message: errorText(error, ROUTE_LABELS) });
     },
   });
@@ -102,6 +102,7 @@ export function RoutesDialog({ integration, onClose }: { integration: Integratio
     onSuccess: (_, route) => {
       setDeleting(null);
       if (selected?.id === route.id) setSelected(null);
+      if (editing?.id === route.id) setEditing(null);
       toast({ kind: "success", title: `Route ${route.action_key} deleted` });
       refresh();
     },
@@ -115,7 +116,7 @@ export function RoutesDialog({ integration, onClose }: { integration: Integratio
     },
     onError: (error) => toast({ kind: "error", title: "n8n refused", message: errorText(error) }),
   });
-  const keyProblem = draft.action_key && !ACTION_KEY.test(draft.action_key) ? "Use letters, digits, dots, underscores or hyphens" : errors.action_key;
+  const keyProblem = draft.action_key && !ACTION_KEY.test(draft.action_key) ? ACTION_KEY_HINT : errors.action_key;
   return (
     <Dialog title={`n8n routes — ${integration.name}`} onClose={onClose} wide>
       {routes.error && <div className="banner">{(routes.error as Error).message}</div>}
@@ -141,8 +142,11 @@ export function RoutesDialog({ integration, onClose }: { integration: Integratio
               </td>
               <td className="wrap">{route.description}</td>
               <td className="actions">
-                <button className="btn small" onClick={() => setSelected(route)}>
+                <button className="btn small" onClick={() => (setEditing(null), setSelected(route))}>
                   Trigger…
+                </button>{" "}
+                <button className="btn small" aria-label={`Edit route ${route.action_key}…`} onClick={() => (setSelected(null), setEditing(route))}>
+                  Edit…
                 </button>{" "}
                 <button className="btn small" aria-label={`Delete route ${route.action_key}…`} onClick={() => setDeleting(route)}>
                   Delete…
@@ -157,7 +161,7 @@ export function RoutesDialog({ integration, onClose }: { integration: Integratio
             </td>
             <td>
               <select className="input" aria-label="Method" value={draft.method} onChange={(e) => setDraft({ ...draft, method: e.target.value })}>
-                {["POST", "GET", "PUT", "PATCH", "DELETE"].map((m) => (
+                {METHODS.map((m) => (
                   <option key={m}>{m}</option>
                 ))}
               </select>{" "}
@@ -175,6 +179,7 @@ export function RoutesDialog({ integration, onClose }: { integration: Integratio
           </tr>
         </tbody>
       </table>
+      {editing && <RouteEditor key={editing.id} route={editing} onDone={() => setEditing(null)} />}
       {selected && <TriggerPanel key={selected.id} integration={integration} route={selected} />}
       <details open={showWorkflows} onToggle={(e) => setShowWorkflows((e.target as HTMLDetailsElement).open)}>
         <summary>Workflows on this n8n</summary>
