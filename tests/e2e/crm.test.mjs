@@ -9,7 +9,7 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { createInterface } from "node:readline";
 import { join } from "node:path";
-import { By, byText, cli, click as clickIn, Key, patchbay, root, startApp, texts, waitFor } from "./harness.mjs";
+import { By, byText, cli, click as clickIn, Key, patchbay, root, startApp, texts, waitFor, typeOver } from "./harness.mjs";
 
 let app;
 let driver;
@@ -46,12 +46,7 @@ after(async () => {
 const click = (locator) => clickIn(driver, locator);
 const wait = (locator, ms = 15_000) => waitFor(driver, locator, ms);
 
-async function type(locator, text) {
-  const input = await wait(locator);
-  // Select and type over, as a user would: clear() sends no input event, and a render could restore the old value.
-  await driver.executeScript("arguments[0].select()", input);
-  await input.sendKeys(text);
-}
+const type = (locator, text) => typeOver(driver, locator, text);
 
 test("a sync the CLI runs is shown in the app, not started twice, and not cancelled from here", async () => {
   await wait(By.css("table[aria-label='Integrations'] tbody tr"));

@@ -167,6 +167,16 @@ export async function waitFor(driver, locator, ms = 15_000) {
   }
 }
 
+/** Types `text` over the field at `locator` (waited for as `waitFor` does) as a user would: selects what is
+ * there, then types. WebDriver's clear() empties the element without an input event, so a render in between
+ * could put the old value back before the typing (seen once: a bridge name typed after the default one). */
+export async function typeOver(driver, locator, text) {
+  const input = await waitFor(driver, locator);
+  await driver.executeScript("arguments[0].select()", input);
+  await input.sendKeys(text);
+  return input;
+}
+
 /** The rendered text of every element matching the CSS `selector`, read in one script. Finding the
  * elements and then reading each one races the list's refetch after a change (a deleted row's cell is
  * gone before its text is read: StaleElementReferenceError, seen in CI); one script reads a snapshot. */

@@ -4,7 +4,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
-import { By, until, byText, click as clickIn, patchbay, startApp } from "./harness.mjs";
+import { By, until, byText, click as clickIn, patchbay, startApp, typeOver } from "./harness.mjs";
 
 const received = [];
 const n8n = createServer((request, response) => {
@@ -38,12 +38,7 @@ after(async () => {
 const click = (locator) => clickIn(driver, locator);
 const wait = (locator, ms = 15_000) => driver.wait(until.elementLocated(locator), ms);
 
-async function type(locator, text) {
-  const input = await wait(locator);
-  // Select and type over, as a user would: clear() sends no input event, and a render could restore the old value.
-  await driver.executeScript("arguments[0].select()", input);
-  await input.sendKeys(text);
-}
+const type = (locator, text) => typeOver(driver, locator, text);
 
 test("a route is added, edited and triggered with its edited path, method and default payload", async () => {
   await wait(By.css("table[aria-label='Integrations'] tbody tr"));

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { execFile, execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
 import { createInterface } from "node:readline";
-import { By, until, byText, cli, click, patchbay, root, startApp } from "./harness.mjs";
+import { By, until, byText, cli, click, patchbay, root, startApp, typeOver } from "./harness.mjs";
 
 const out = join(root, "docs/screenshots");
 mkdirSync(out, { recursive: true });
@@ -117,13 +117,7 @@ async function shoot(theme) {
     await save("crm-records");
     await click(driver, byText("button", "Bridges to other portals…"));
     await click(driver, byText("button", "New bridge"));
-    const fill = async (xpath, text) => {
-      const input = await driver.wait(until.elementLocated(By.xpath(xpath)), 10_000);
-      // Select what is there and type over it, as a user would: WebDriver's clear() empties the element
-      // without an input event, so a render in between can put the form's value back before the typing.
-      await driver.executeScript("arguments[0].select()", input);
-      await input.sendKeys(text);
-    };
+    const fill = (xpath, text) => typeOver(driver, By.xpath(xpath), text);
     await fill("//label[contains(., 'Name')]/input", "Clinic wins → head office");
     await driver.findElement(By.xpath("//label[contains(., 'Target portal')]/select/option[contains(., 'Head office')]")).click();
     await fill("//label[contains(., 'Trigger stage')]/input", "C1:WON");

@@ -5,7 +5,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { By, until, byText, click as clickIn, patchbay, startApp } from "./harness.mjs";
+import { By, until, byText, click as clickIn, patchbay, startApp, typeOver } from "./harness.mjs";
 
 const secret = "whsec-e2e";
 const received = [];
@@ -40,12 +40,7 @@ after(async () => {
 const click = (locator) => clickIn(driver, locator);
 const wait = (locator, ms = 15_000) => driver.wait(until.elementLocated(locator), ms);
 
-async function type(xpath, text) {
-  const input = await wait(By.xpath(xpath));
-  // Select and type over, as a user would: clear() sends no input event, and a render could restore the old value.
-  await driver.executeScript("arguments[0].select()", input);
-  await input.sendKeys(text);
-}
+const type = (xpath, text) => typeOver(driver, By.xpath(xpath), text);
 
 test("signed audit events reach the endpoint, with retries and redelivery in the log", async () => {
   await click(byText("button", "Webhooks"));
