@@ -1,6 +1,6 @@
 // Changing one n8n route: action key, method, webhook path, description and default payload. The core
 // checks them (update_route); a refusal shows under its field, or in a toast, and the edit stays.
-import { useState } from "react";
+import { useEffect, useLayoutEffect, useRef, useState } from "react";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { ApiError, api } from "../api";
 import type { Route } from "../bindings/Route";
@@ -28,8 +28,10 @@ function draftOf(route: Route): Draft {
   return { action_key: route.action_key, method: route.method, webhook_path: route.webhook_path, description: route.description, default_payload: route.default_payload ?? "" };
 }
 
-/** The editor of `route`; `onDone` gets the saved route, or null when the user cancels. */
-export function RouteEditor({ route, onDone }: { route: Route; onDone: (saved: Route | null) => void }) {
+/** The editor of `route`; `onDone` gets the saved route, or null when the user cancels; `onDirty` hears
+ * whether it holds unsaved changes (so that closing the dialog around it can ask first; what it last said
+ * no longer counts once the editor is closed). */
+export function RouteEditor({ route, onDone, onDirty }: { route: Route; onDone: (saved: Route | null) => void; onDirty?: (dirty: boolean) => void }) {
   const toast = useToast();
   const queryClient = useQueryClient();
   const [draft, setDraft] = useState<Draft>(() => draftOf(route));
@@ -53,6 +55,11 @@ export function RouteEditor({ route, onDone }: { route: Route; onDone: (saved: R
   });
   const keyProblem = draft.action_key && !ACTION_KEY.test(draft.action_key) ? ACTION_KEY_HINT : errors.action_key;
   const unchanged = JSON.stringify(draft) === JSON.stringify(draftOf(route));
+  useEffect(() => onDirty?.(!unchanged), [unchanged, onDirty]);
+  // Focused when the editor opens, by hand rather than with `autoFocus` (see Dialog: WebKit acts on the
+  // attribute itself later, and could take the caret out of the field being typed in).
+  const first = useRef<HTMLInputElement>(null);
+  useLayoutEffect(() => first.current?.focus(), []);
   const fieldError = (field: keyof Draft, text = errors[field]) =>
     text ? (
       <div className="error" id={`route-${field}-error`}>
@@ -75,7 +82,7 @@ export function RouteEditor({ route, onDone }: { route: Route; onDone: (saved: R
       <div className="two">
         <div className="field">
           <label htmlFor="route-action_key">Action key</label>
-          <input id="route-action_key" className="input" autoFocus value={draft.action_key} {...described("action_key", keyProblem)} onChange={(e) => edit("action_key", e.target.value)} />
+          <input id="route-action_key" ref={first} className="input" value={draft.action_key} {...described("action_key", keyProblem)} onChange={(e) => edit("action_key", e.target.value)} />
           {fieldError("action_key", keyProblem)}
         </div>
         <div className="field">

@@ -78,6 +78,9 @@ export function RoutesDialog({ integration, onClose }: { integration: Integratio
   const [selected, setSelected] = useState<Route | null>(null);
   const [deleting, setDeleting] = useState<Route | null>(null);
   const [editing, setEditing] = useState<Route | null>(null);
+  const [unsavedEdit, setUnsavedEdit] = useState(false);
+  const [confirmDiscard, setConfirmDiscard] = useState(false);
+  const close = () => (editing && unsavedEdit ? setConfirmDiscard(true) : onClose());
   const [draft, setDraft] = useState({ action_key: "", webhook_path: "", method: "POST", description: "" });
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [showWorkflows, setShowWorkflows] = useState(false);
@@ -118,7 +121,7 @@ export function RoutesDialog({ integration, onClose }: { integration: Integratio
   });
   const keyProblem = draft.action_key && !ACTION_KEY.test(draft.action_key) ? ACTION_KEY_HINT : errors.action_key;
   return (
-    <Dialog title={`n8n routes — ${integration.name}`} onClose={onClose} wide>
+    <Dialog title={`n8n routes — ${integration.name}`} onClose={close} wide>
       {routes.error && <div className="banner">{(routes.error as Error).message}</div>}
       <table className="grid" aria-label="Routes">
         <thead>
@@ -179,7 +182,7 @@ export function RoutesDialog({ integration, onClose }: { integration: Integratio
           </tr>
         </tbody>
       </table>
-      {editing && <RouteEditor key={editing.id} route={editing} onDone={() => setEditing(null)} />}
+      {editing && <RouteEditor key={editing.id} route={editing} onDone={() => setEditing(null)} onDirty={setUnsavedEdit} />}
       {selected && <TriggerPanel key={selected.id} integration={integration} route={selected} />}
       <details open={showWorkflows} onToggle={(e) => setShowWorkflows((e.target as HTMLDetailsElement).open)}>
         <summary>Workflows on this n8n</summary>
@@ -213,10 +216,19 @@ export function RoutesDialog({ integration, onClose }: { integration: Integratio
         )}
       </details>
       <div className="buttons">
-        <button className="btn" onClick={onClose}>
+        <button className="btn" onClick={close}>
           Close
         </button>
       </div>
+      {confirmDiscard && (
+        <ConfirmDialog
+          title="Discard changes?"
+          message={`Your edits to route ${editing?.action_key ?? ""} have not been saved.`}
+          confirmLabel="Discard"
+          onConfirm={onClose}
+          onCancel={() => setConfirmDiscard(false)}
+        />
+      )}
       {deleting && (
         <ConfirmDialog
           title={`Delete route ${deleting.action_key}?`}
