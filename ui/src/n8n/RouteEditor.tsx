@@ -2,9 +2,9 @@
 // checks them (update_route); a refusal shows under its field, or in a toast, and the edit stays.
 import { useEffect, useLayoutEffect, useRef, useState } from "react";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { ApiError, api } from "../api";
+import { api } from "../api";
 import type { Route } from "../bindings/Route";
-import { errorText, fieldSentence } from "../shared/format";
+import { errorText, shownFieldError } from "../shared/format";
 import { useToast } from "../shared/toasts";
 
 /** What the core accepts as an action key (SPEC: `^[a-zA-Z0-9._-]+$`), checked while typing. */
@@ -48,8 +48,8 @@ export function RouteEditor({ route, onDone, onDirty }: { route: Route; onDone: 
       onDone(saved);
     },
     onError: (error) => {
-      const field = error instanceof ApiError ? error.field : undefined;
-      if (field && field in draft) setErrors({ [field]: fieldSentence(ROUTE_LABELS[field] ?? field, error.message) });
+      const shown = shownFieldError(error, ROUTE_LABELS);
+      if (shown) setErrors({ [shown.field]: shown.text });
       else toast({ kind: "error", title: "Could not save the route", message: errorText(error, ROUTE_LABELS) });
     },
   });

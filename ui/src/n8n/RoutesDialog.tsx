@@ -3,16 +3,16 @@
 // one-click routes from their Webhook nodes.
 import { useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { ApiError, api, type Integration } from "../api";
+import { api, type Integration } from "../api";
 import type { Route } from "../bindings/Route";
 import type { TriggerOutcome } from "../bindings/TriggerOutcome";
 import { ConfirmDialog, Dialog } from "../shared/Dialog";
 import { useToast } from "../shared/toasts";
-import { errorText, fieldSentence } from "../shared/format";
+import { errorText, shownFieldError } from "../shared/format";
 import { ACTION_KEY, ACTION_KEY_HINT, METHODS, ROUTE_LABELS, RouteEditor } from "./RouteEditor";
 
 /** The fields of the new-route row that show their own error; a refusal about any other goes in a toast. */
-const ADD_ROW_FIELDS = ["action_key", "webhook_path"];
+const ADD_ROW_LABELS = { action_key: ROUTE_LABELS.action_key, webhook_path: ROUTE_LABELS.webhook_path };
 
 function TriggerPanel({ integration, route }: { integration: Integration; route: Route }) {
   const toast = useToast();
@@ -95,8 +95,8 @@ export function RoutesDialog({ integration, onClose }: { integration: Integratio
       refresh();
     },
     onError: (error) => {
-      const field = error instanceof ApiError ? error.field : undefined;
-      if (field && ADD_ROW_FIELDS.includes(field)) setErrors({ [field]: fieldSentence(ROUTE_LABELS[field], (error as Error).message) });
+      const shown = shownFieldError(error, ADD_ROW_LABELS);
+      if (shown) setErrors({ [shown.field]: shown.text });
       else toast({ kind: "error", title: "Could not add the route", message: errorText(error, ROUTE_LABELS) });
     },
   });

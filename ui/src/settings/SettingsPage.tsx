@@ -2,12 +2,12 @@
 // after the backend validated them; the user's text stays in the field when it is refused.
 import { useEffect, useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { ApiError, api, type Settings } from "../api";
+import { api, type Settings } from "../api";
 import type { UpdateInfo } from "../bindings/UpdateInfo";
 import { ConfirmDialog } from "../shared/Dialog";
 import { useToast } from "../shared/toasts";
 import { ExportProject, ImportProject } from "./ProjectTransfer";
-import { errorText, fieldSentence } from "../shared/format";
+import { errorText, shownFieldError } from "../shared/format";
 
 /** The settings shown with their own field, and their labels in an error's sentence. */
 const SETTING_LABELS: Record<string, string> = {
@@ -69,8 +69,8 @@ export function SettingsPage() {
       toast({ kind: "success", title: "Settings saved" });
     },
     onError: (error) => {
-      const label = error instanceof ApiError && error.field ? SETTING_LABELS[error.field] : undefined;
-      if (label && error instanceof ApiError && error.field) setErrors({ [error.field]: fieldSentence(label, error.message) });
+      const shown = shownFieldError(error, SETTING_LABELS);
+      if (shown) setErrors({ [shown.field]: shown.text });
       else toast({ kind: "error", title: "Could not save settings", message: errorText(error, SETTING_LABELS) });
     },
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { errorText, fieldSentence, relativeTime, showingRange } from "./format";
+import { errorText, fieldSentence, relativeTime, showingRange, shownFieldError } from "./format";
 import { ApiError } from "../api";
 
 describe("showingRange", () => {
@@ -58,5 +58,14 @@ describe("errorText", () => {
     expect(errorText(new ApiError({ kind: "not_found", message: "integration 7 not found" }))).toBe("integration 7 not found");
     expect(errorText(new Error("keychain: locked"))).toBe("keychain: locked");
     expect(errorText("plain")).toBe("plain");
+  });
+});
+
+describe("shownFieldError", () => {
+  it("gives a refusal about a field the form shows as that field's sentence, and nothing for any other", () => {
+    const path = new ApiError({ kind: "validation", field: "webhook_path", message: "webhook_path: must be the path of the Webhook node" });
+    expect(shownFieldError(path, { webhook_path: "The webhook path" })).toEqual({ field: "webhook_path", text: "The webhook path must be the path of the Webhook node" });
+    expect(shownFieldError(path, { action_key: "The action key" })).toBeNull();
+    expect(shownFieldError(new Error("database: locked"), { webhook_path: "The webhook path" })).toBeNull();
   });
 });

@@ -38,7 +38,22 @@ export function fieldSentence(label: string, message: string): string {
  * "interval_minutes: must be 5 to 10080 minutes" → "Interval minutes must be 5 to 10080 minutes". */
 export function errorText(error: unknown, labels: Record<string, string> = {}): string {
   const message = error instanceof Error ? error.message : String(error);
-  const field = typeof error === "object" && error !== null ? (error as { field?: unknown }).field : undefined;
-  if (typeof field !== "string" || !message.startsWith(`${field}: `)) return message;
+  const field = errorField(error);
+  if (field === undefined || !message.startsWith(`${field}: `)) return message;
   return fieldSentence(labels[field] ?? field.replace(/[_.]+/g, " "), message);
+}
+
+/** A refusal about one of the fields a form shows (`labels`: each shown field → its label in a sentence):
+ * that field and the sentence for under it. `null` for any other error: a form that put it in its field
+ * errors would lose it, so it belongs in a toast (`errorText`). */
+export function shownFieldError(error: unknown, labels: Record<string, string>): { field: string; text: string } | null {
+  const field = errorField(error);
+  if (field === undefined || !Object.prototype.hasOwnProperty.call(labels, field)) return null;
+  return { field, text: fieldSentence(labels[field], (error as Error).message) };
+}
+
+/** The field a validation or conflict error is about (`ApiError.field`), read without importing the API. */
+function errorField(error: unknown): string | undefined {
+  const field = typeof error === "object" && error !== null ? (error as { field?: unknown }).field : undefined;
+  return typeof field === "string" ? field : undefined;
 }
