@@ -160,4 +160,36 @@ describe("RoutesDialog", () => {
     await user.keyboard("{Escape}");
     expect(closed).toBe(1);
   });
+
+  it("asks before another route's editor or Trigger panel replaces an unsaved route edit", async () => {
+    backend([route(1, "order.created"), route(2, "invoice.paid")]);
+    const user = userEvent.setup();
+    renderDialog();
+    await user.click(await screen.findByRole("button", { name: "Edit route order.created…" }));
+    const editor = screen.getByRole("form", { name: "Edit route order.created" });
+    await user.type(within(editor).getByRole("textbox", { name: /Description/ }), "New order");
+
+    await user.click(screen.getByRole("button", { name: "Edit route invoice.paid…" }));
+    let confirm = screen.getByRole("dialog", { name: "Discard changes?" });
+    await user.click(within(confirm).getByRole("button", { name: "Cancel" }));
+    expect(screen.queryByRole("form", { name: "Edit route invoice.paid" })).toBeNull();
+    expect((within(editor).getByRole("textbox", { name: /Description/ }) as HTMLInputElement).value).toBe("New order");
+
+    const [triggerFirst] = screen.getAllByRole("button", { name: "Trigger…" });
+    await user.click(triggerFirst);
+    confirm = screen.getByRole("dialog", { name: "Discard changes?" });
+    await user.click(within(confirm).getByRole("button", { name: "Cancel" }));
+    expect(screen.getByRole("form", { name: "Edit route order.created" })).toBe(editor);
+
+    await user.click(screen.getByRole("button", { name: "Edit route invoice.paid…" }));
+    await user.click(within(screen.getByRole("dialog", { name: "Discard changes?" })).getByRole("button", { name: "Discard" }));
+    expect(screen.queryByRole("form", { name: "Edit route order.created" })).toBeNull();
+    const second = screen.getByRole("form", { name: "Edit route invoice.paid" });
+    expect((within(second).getByRole("textbox", { name: /Description/ }) as HTMLInputElement).value).not.toContain("New order");
+
+    // Nothing typed in this one: the Trigger panel replaces it without asking.
+    await user.click(screen.getAllByRole("button", { name: "Trigger…" })[1]);
+    expect(screen.queryByRole("dialog", { name: "Discard changes?" })).toBeNull();
+    expect(screen.queryByRole("form", { name: "Edit route invoice.paid" })).toBeNull();
+  });
 });

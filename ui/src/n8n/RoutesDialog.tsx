@@ -79,8 +79,11 @@ export function RoutesDialog({ integration, onClose }: { integration: Integratio
   const [deleting, setDeleting] = useState<Route | null>(null);
   const [editing, setEditing] = useState<Route | null>(null);
   const [unsavedEdit, setUnsavedEdit] = useState(false);
-  const [confirmDiscard, setConfirmDiscard] = useState(false);
-  const close = () => (editing && unsavedEdit ? setConfirmDiscard(true) : onClose());
+  // What the user asked for while a route edit was unsaved: done once they confirm the discard.
+  const [afterDiscard, setAfterDiscard] = useState<(() => void) | null>(null);
+  const unlessUnsaved = (action: () => void) => (editing && unsavedEdit ? setAfterDiscard(() => action) : action());
+  const close = () => unlessUnsaved(onClose);
+  const edit = (route: Route) => editing?.id !== route.id && unlessUnsaved(() => (setSelected(null), setEditing(route)));
   const [draft, setDraft] = useState({ action_key: "", webhook_path: "", method: "POST", description: "" });
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [showWorkflows, setShowWorkflows] = useState(false);
@@ -145,10 +148,10 @@ export function RoutesDialog({ integration, onClose }: { integration: Integratio
               </td>
               <td className="wrap">{route.description}</td>
               <td className="actions">
-                <button className="btn small" onClick={() => (setEditing(null), setSelected(route))}>
+                <button className="btn small" onClick={() => unlessUnsaved(() => (setEditing(null), setSelected(route)))}>
                   Trigger…
                 </button>{" "}
-                <button className="btn small" aria-label={`Edit route ${route.action_key}…`} onClick={() => (setSelected(null), setEditing(route))}>
+                <button className="btn small" aria-label={`Edit route ${route.action_key}…`} onClick={() => edit(route)}>
                   Edit…
                 </button>{" "}
                 <button className="btn small" aria-label={`Delete route ${route.action_key}…`} onClick={() => setDeleting(route)}>
@@ -220,13 +223,13 @@ export function RoutesDialog({ integration, onClose }: { integration: Integratio
           Close
         </button>
       </div>
-      {confirmDiscard && (
+      {afterDiscard && (
         <ConfirmDialog
           title="Discard changes?"
           message={`Your edits to route ${editing?.action_key ?? ""} have not been saved.`}
           confirmLabel="Discard"
-          onConfirm={onClose}
-          onCancel={() => setConfirmDiscard(false)}
+          onConfirm={() => (setAfterDiscard(null), setUnsavedEdit(false), afterDiscard())}
+          onCancel={() => setAfterDiscard(null)}
         />
       )}
       {deleting && (
