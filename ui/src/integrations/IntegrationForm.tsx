@@ -3,10 +3,15 @@
 // messages come from the backend's typed errors and appear next to their field; the user's input is kept.
 import { useEffect, useMemo, useState } from "react";
 import { useQuery } from "@tanstack/react-query";
-import { ApiError, api, type Integration, type Project, type ProviderSpec } from "../api";
+import { api, type Integration, type Project, type ProviderSpec } from "../api";
 import type { FieldSpec } from "../bindings/FieldSpec";
 import { ConfirmDialog, Dialog } from "../shared/Dialog";
-import { fieldSentence } from "../shared/format";
+import { errorText, shownFieldError } from "../shared/format";
+
+/** The labels of the fields every provider's form has, by the name the core's errors give them. */
+const FORM_LABELS: Record<string, string> = { name: "Name", project_id: "The project", check_interval_s: "The check interval" };
+/** The form's own key (and `field-…` id) of those fields, where it differs from the core's name. */
+const FORM_KEYS: Record<string, string> = { project_id: "project", check_interval_s: "interval" };
 
 export type FormMode = { kind: "create" } | { kind: "edit"; integration: Integration } | { kind: "duplicate"; integration: Integration };
 
@@ -159,13 +164,14 @@ export function IntegrationForm(props: {
           });
       props.onSaved(saved, mode);
     } catch (error) {
-      if (error instanceof ApiError && error.field) {
-        const key = error.field === "check_interval_s" ? "interval" : error.field === "project_id" ? "project" : error.field;
-        const label = { name: "Name", interval: "The check interval", project: "The project" }[key] ?? spec.fields.find((f) => f.name === key)?.label ?? key;
-        setErrors({ [key]: fieldSentence(label, error.message) });
+      const labels = { ...FORM_LABELS, ...Object.fromEntries(spec.fields.map((f) => [f.name, f.label])) };
+      const shown = shownFieldError(error, labels);
+      if (shown) {
+        const key = FORM_KEYS[shown.field] ?? shown.field;
+        setErrors({ [key]: shown.text });
         document.getElementById(`field-${key}`)?.focus();
       } else {
-        setFormError(error instanceof Error ? error.message : String(error));
+        setFormError(errorText(error, labels));
       }
     } finally {
       setSaving(false);
@@ -174,7 +180,7 @@ export function IntegrationForm(props: {
 
   const title = editing ? `Edit ${editing.name}` : mode.kind === "duplicate" ? `Duplicate ${mode.integration.name}` : `Add ${spec.label}`;
   const describe = (name: string) => `${name}-hint${errors[name] ? ` ${name}-error` : ""}`;
-  const errorText = (name: string) =>
+  const fieldError = (name: string) =>
     errors[name] ? (
       <div className="error" id={`${name}-error`} role="alert">
         {errors[name]}
@@ -197,7 +203,7 @@ export function IntegrationForm(props: {
             onChange={(e) => setValues((v) => ({ ...v, name: e.target.value }))}
           />
           <div className="hint" id="name-hint">Unique within the project.</div>
-          {errorText("name")}
+          {fieldError("name")}
         </div>
         <div className="two">
           <div className="field">
@@ -216,7 +222,7 @@ export function IntegrationForm(props: {
               ))}
             </select>
             <div className="hint" id="project-hint">The client this integration belongs to.</div>
-            {errorText("project")}
+            {fieldError("project")}
           </div>
           <div className="field">
             <label htmlFor="field-interval">Check every (seconds)</label>
@@ -230,7 +236,7 @@ export function IntegrationForm(props: {
               onChange={(e) => setValues((v) => ({ ...v, interval: e.target.value }))}
             />
             <div className="hint" id="interval-hint">30 to 86400; default 300 (5 minutes).</div>
-            {errorText("interval")}
+            {fieldError("interval")}
           </div>
         </div>
         {spec.fields.map((field) => {
@@ -297,7 +303,7 @@ export function IntegrationForm(props: {
               <div className="hint" id={`${field.name}-hint`}>
                 {field.help}
               </div>
-              {errorText(field.name)}
+              {fieldError(field.name)}
             </div>
           );
         })}

@@ -61,6 +61,9 @@ function backend(rows: Integration[], hold: { until?: Promise<void> } = {}) {
       }
       case "create_integration": {
         const input = payload.input as { name: string; config: Record<string, string> };
+        if (input.name === "Legacy") {
+          throw { kind: "validation", field: "webhook_secret", message: "webhook_secret: is not a field of n8n; expected one of: base_url, api_key" };
+        }
         if (!input.config.base_url?.startsWith("http")) {
           throw { kind: "validation", field: "base_url", message: "base_url: must start with http:// or https://" };
         }
@@ -195,6 +198,20 @@ describe("IntegrationsPage", () => {
     expect((screen.getByLabelText(/API key/, { selector: "input" }) as HTMLInputElement).type).toBe("password");
     await user.click(screen.getByRole("button", { name: "Show API key" }));
     expect((screen.getByLabelText(/API key/, { selector: "input" }) as HTMLInputElement).type).toBe("text");
+  });
+
+  it("shows a refusal about a field the form lacks above the form, keeping the input", async () => {
+    backend([]);
+    renderPage();
+    const user = userEvent.setup();
+    await user.click(await screen.findByRole("button", { name: "Add your first integration" }));
+    await user.click(screen.getByRole("button", { name: "Add n8n" }));
+    await user.type(await screen.findByLabelText("Name"), "Legacy");
+    await user.type(screen.getByLabelText(/Base URL/), "http://127.0.0.1:5678");
+    await user.click(screen.getByRole("button", { name: "Create integration" }));
+    const form = screen.getByRole("dialog", { name: "Add n8n" });
+    expect((await within(form).findByRole("alert")).textContent).toBe("Webhook secret is not a field of n8n; expected one of: base_url, api_key");
+    expect((screen.getByLabelText("Name") as HTMLInputElement).value).toBe("Legacy");
   });
 
   it("asks for confirmation before deleting, then deletes and toasts", async () => {
