@@ -2,14 +2,14 @@
 // the user types. The preview runs in a sandboxed iframe without scripts (see previewDocument.ts).
 import { memo, useLayoutEffect, useMemo, useRef, useState, type RefObject } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { ApiError, api } from "../api";
+import { api } from "../api";
 import type { BodyFormat } from "../bindings/BodyFormat";
 import { checkCompatibility, CLIENTS } from "./compat";
 import type { PreviewResponse } from "../bindings/PreviewResponse";
 import type { Template } from "../bindings/Template";
 import type { TemplateSource } from "../bindings/TemplateSource";
 import { ConfirmDialog } from "../shared/Dialog";
-import { fieldSentence, errorText } from "../shared/format";
+import { errorText, shownFieldError } from "../shared/format";
 import { useToast } from "../shared/toasts";
 import { previewDocument } from "./previewDocument";
 import { afterPaint, showDocument } from "./previewFrame";
@@ -37,6 +37,8 @@ interface Draft {
 }
 
 const DEBOUNCE_MS = 120;
+/** The fields the editor shows a refusal under, by the name the core's errors give them. */
+const EDITOR_LABELS: Record<string, string> = { name: "Name", subject: "Subject", body: "Body", sample_data: "Sample data" };
 
 /** Measures from `mark` to now under `name`, keeping only the latest of each. */
 function measure(name: string, mark: string) {
@@ -125,11 +127,9 @@ export function TemplateEditor(props: { template: Template | null; projectId: nu
       props.onSaved(saved);
     },
     onError: (error) => {
-      if (error instanceof ApiError && error.field) {
-        const label = { name: "Name", subject: "Subject", body: "Body", sample_data: "Sample data" }[error.field] ?? error.field;
-        setErrors({ [error.field]: fieldSentence(label, error.message) });
-      }
-      else toast({ kind: "error", title: "Could not save", message: errorText(error) });
+      const shown = shownFieldError(error, EDITOR_LABELS);
+      if (shown) setErrors({ [shown.field]: shown.text });
+      else toast({ kind: "error", title: "Could not save", message: errorText(error, { project_id: "The project" }) });
     },
   });
   const remove = useMutation({
