@@ -1,6 +1,6 @@
 // A modal dialog: focus moves in on open and returns on close; Escape and a click on the backdrop
 // cancel; Tab stays inside.
-import { useEffect, useLayoutEffect, useRef, type ReactNode } from "react";
+import { useLayoutEffect, useRef, type ReactNode } from "react";
 
 export function Dialog(props: { title: string; onClose: () => void; children: ReactNode; wide?: boolean }) {
   const ref = useRef<HTMLDivElement>(null);
@@ -17,10 +17,11 @@ export function Dialog(props: { title: string; onClose: () => void; children: Re
     return () => previous?.focus();
   }, []);
   // Escape cancels the topmost dialog wherever the focus is: a button disabled while it has the focus
-  // (one that starts a run) leaves the focus on the page's body, outside every dialog.
+  // (one that starts a run) leaves the focus on the page's body, outside every dialog. Listened for from
+  // the commit, like the focus above: a passive effect would miss an Escape pressed before the first paint.
   const onClose = useRef(props.onClose);
   onClose.current = props.onClose;
-  useEffect(() => {
+  useLayoutEffect(() => {
     const onEscape = (event: KeyboardEvent) => {
       if (event.key !== "Escape" || event.defaultPrevented) return;
       const dialogs = document.querySelectorAll("[role='dialog']");
