@@ -52,6 +52,7 @@ fn main() {
         "import_project",
         "list_endpoints",
         "add_endpoint",
+        "update_endpoint",
         "set_endpoint_active",
         "delete_endpoint",
         "list_deliveries",

@@ -11,7 +11,7 @@ use patchbay_core::health::service::{CheckAllSummary, HealthService, TestOutcome
 use patchbay_core::n8n::api::{Client as N8nClient, Workflow, WorkflowPage};
 use patchbay_core::n8n::routes::{Route, RouteInput};
 use patchbay_core::n8n::trigger::{parse_batch, BatchOutcome, Trigger, TriggerOutcome};
-use patchbay_core::outbox::{Delivery, DeliveryQuery, Endpoint, EndpointInput};
+use patchbay_core::outbox::{Delivery, DeliveryQuery, Endpoint, EndpointInput, EndpointUpdate};
 use patchbay_core::providers::ProviderSpec;
 use patchbay_core::runs::{Run, RunDetail, RunQuery};
 use patchbay_core::settings::Settings;
@@ -790,6 +790,17 @@ pub async fn add_endpoint(
     input: EndpointInput,
 ) -> CommandResult<Endpoint> {
     blocking(state, move |core| core.add_endpoint(&input)).await
+}
+
+/// Changes an audit-webhook endpoint in place, keeping its delivery log (the secret: see
+/// [`EndpointUpdate`]).
+#[tauri::command]
+pub async fn update_endpoint(
+    state: State<'_, AppState>,
+    id: i64,
+    update: EndpointUpdate,
+) -> CommandResult<Endpoint> {
+    blocking(state, move |core| core.update_endpoint(id, &update)).await
 }
 
 /// Turns an endpoint on or off.

@@ -208,6 +208,7 @@ pub fn run() {
             commands::set_sync_schedule,
             commands::list_endpoints,
             commands::add_endpoint,
+            commands::update_endpoint,
             commands::set_endpoint_active,
             commands::delete_endpoint,
             commands::list_deliveries,

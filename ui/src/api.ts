@@ -28,6 +28,7 @@ import type { Delivery } from "./bindings/Delivery";
 import type { DeliveryQuery } from "./bindings/DeliveryQuery";
 import type { Endpoint } from "./bindings/Endpoint";
 import type { EndpointInput } from "./bindings/EndpointInput";
+import type { EndpointUpdate } from "./bindings/EndpointUpdate";
 import type { Entity } from "./bindings/Entity";
 import type { BatchOutcome } from "./bindings/BatchOutcome";
 import type { Route } from "./bindings/Route";
@@ -137,6 +138,7 @@ export const api = {
     call<SyncSchedule | null>("set_sync_schedule", { integrationId, schedule }),
   listEndpoints: () => call<Endpoint[]>("list_endpoints"),
   addEndpoint: (input: EndpointInput) => call<Endpoint>("add_endpoint", { input }),
+  updateEndpoint: (id: number, update: EndpointUpdate) => call<Endpoint>("update_endpoint", { id, update }),
   setEndpointActive: (id: number, active: boolean) => call<Endpoint>("set_endpoint_active", { id, active }),
   deleteEndpoint: (id: number) => call<null>("delete_endpoint", { id }),
   listDeliveries: (query: DeliveryQuery) => call<Page<Delivery>>("list_deliveries", { query }),

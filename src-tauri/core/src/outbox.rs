@@ -74,6 +74,21 @@ pub struct EndpointInput {
     pub secret: Option<SecretString>,
 }
 
+/// An endpoint's new settings ([`Patchbay::update_endpoint`]): every field of `input` replaces the
+/// stored one, except the signing secret, which is replaced when `input.secret` is given, removed when
+/// `remove_secret` is set, and kept otherwise.
+#[derive(Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct EndpointUpdate {
+    /// The endpoint's fields.
+    #[serde(flatten)]
+    #[ts(flatten)]
+    pub input: EndpointInput,
+    /// Deletes the signing secret (deliveries go unsigned); refused together with a new secret.
+    #[serde(default)]
+    pub remove_secret: bool,
+}
+
 /// An outbox row, for the delivery log.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[ts(export)]
@@ -238,16 +253,14 @@ fn endpoint_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Endpoint> {
 ///
 /// # Errors
 /// As [`Patchbay::add_endpoint`].
-pub(crate) fn insert_endpoint(
-    transaction: &rusqlite::Transaction<'_>,
-    input: &EndpointInput,
-    undo: &mut KeychainUndo<'_>,
-) -> Result<Endpoint> {
+/// Checks an endpoint's fields; its trimmed name and URL.
+fn check_endpoint(input: &EndpointInput) -> Result<(&str, &str)> {
     let name = input.name.trim();
     if name.is_empty() {
         return Err(Error::validation("name", "is required"));
     }
-    crate::providers::validate::check_url(input.url.trim())
+    let url = input.url.trim();
+    crate::providers::validate::check_url(url)
         .and_then(|url| crate::providers::validate::check_no_credentials(&url))
         .map_err(|message| Error::validation("url", message))?;
     if let Some(unknown) = input
@@ -271,17 +284,36 @@ pub(crate) fn insert_endpoint(
             ));
         }
     }
+    Ok((name, url))
+}
+
+/// The error for a second endpoint named `name` (the names are unique), or `error` as it is.
+fn name_taken(error: rusqlite::Error, name: &str) -> Error {
+    match error {
+        rusqlite::Error::SqliteFailure(e, _)
+            if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
+            Error::Conflict {
+                field: "name".into(),
+                message: format!("an endpoint named `{name}` exists"),
+            }
+        }
+        other => other.into(),
+    }
+}
+
+pub(crate) fn insert_endpoint(
+    transaction: &rusqlite::Transaction<'_>,
+    input: &EndpointInput,
+    undo: &mut KeychainUndo<'_>,
+) -> Result<Endpoint> {
+    let (name, url) = check_endpoint(input)?;
     let now = now_ms();
     transaction.execute(
         "INSERT INTO webhook_endpoints (name, url, headers, events, has_secret, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
-        params![name, input.url.trim(), input.headers, serde_json::to_string(&input.events).unwrap_or_default(), input.secret.is_some(), now],
+        params![name, url, input.headers, serde_json::to_string(&input.events).unwrap_or_default(), input.secret.is_some(), now],
     )
-    .map_err(|error| match error {
-        rusqlite::Error::SqliteFailure(e, _) if e.code == rusqlite::ErrorCode::ConstraintViolation => {
-            Error::Conflict { field: "name".into(), message: format!("an endpoint named `{name}` exists") }
-        }
-        other => other.into(),
-    })?;
+    .map_err(|error| name_taken(error, name))?;
     let id = transaction.last_insert_rowid();
     if let Some(secret) = &input.secret {
         undo.set_new(transaction, secret_account(id), Some(secret))?;
@@ -310,6 +342,66 @@ impl Patchbay {
             &[ids],
             |transaction, undo| insert_endpoint(transaction, input, undo),
         )
+    }
+
+    /// Changes endpoint `id` in place, keeping its delivery log: pending and retried events go to the new
+    /// URL with the new headers and secret. The row and the keychain change together: if either fails,
+    /// neither is kept.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`]; [`Error::Validation`] on `name`, `url`, `events`, `headers` or `secret` (a new
+    /// secret with `remove_secret`); [`Error::Conflict`] on a name another endpoint has;
+    /// [`Error::Keychain`].
+    pub fn update_endpoint(&self, id: i64, update: &EndpointUpdate) -> Result<Endpoint> {
+        let (name, url) = check_endpoint(&update.input)?;
+        if update.remove_secret && update.input.secret.is_some() {
+            return Err(Error::validation(
+                "secret",
+                "cannot be both replaced and removed",
+            ));
+        }
+        let mut connection = self.store.lock();
+        let transaction = connection.transaction()?;
+        let had_secret: bool = transaction
+            .query_row(
+                "SELECT has_secret FROM webhook_endpoints WHERE id = ?1",
+                [id],
+                |r| r.get(0),
+            )
+            .optional()?
+            .ok_or_else(|| Error::NotFound {
+                what: "webhook endpoint",
+                id: id.to_string(),
+            })?;
+        let has_secret = update.input.secret.is_some() || (had_secret && !update.remove_secret);
+        transaction
+            .execute(
+                "UPDATE webhook_endpoints SET name = ?2, url = ?3, headers = ?4, events = ?5, has_secret = ?6, updated_at = ?7
+                 WHERE id = ?1",
+                params![id, name, url, update.input.headers, serde_json::to_string(&update.input.events).unwrap_or_default(), has_secret, now_ms()],
+            )
+            .map_err(|error| name_taken(error, name))?;
+        let mut undo = KeychainUndo::new(&self.credentials);
+        let keychain = if update.input.secret.is_some() || (had_secret && update.remove_secret) {
+            undo.set(secret_account(id), update.input.secret.as_ref())
+        } else {
+            Ok(())
+        };
+        let updated = keychain
+            .and_then(|()| {
+                transaction
+                    .query_row(
+                        &format!("{ENDPOINT_SELECT} WHERE id = ?1"),
+                        [id],
+                        endpoint_row,
+                    )
+                    .map_err(Error::from)
+            })
+            .and_then(|updated| transaction.commit().map(|()| updated).map_err(Error::from));
+        if updated.is_err() {
+            undo.rollback();
+        }
+        updated
     }
 
     /// Every endpoint.

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use patchbay_core::outbox::{Deliverer, DeliveryQuery, EndpointInput};
+use patchbay_core::outbox::{Deliverer, DeliveryQuery, EndpointInput, EndpointUpdate};
 use patchbay_core::secrets::{Credentials, MemoryBackend};
 use patchbay_core::store::Store;
 use patchbay_core::{signing, Patchbay, SecretString};
@@ -338,6 +338,145 @@ async fn delivery_log_filters_sorts_and_endpoints_toggle_and_delete() {
     );
     assert!(matches!(
         core.delete_endpoint(endpoint.id).unwrap_err(),
+        patchbay_core::Error::NotFound { .. }
+    ));
+}
+
+/// The signature header of a logged request, if any.
+fn signature_of(request: &str) -> Option<&str> {
+    request
+        .split_once("\r\n\r\n")
+        .unwrap()
+        .0
+        .lines()
+        .find_map(|l| l.strip_prefix("x-patchbay-signature: "))
+}
+
+#[tokio::test]
+async fn an_edited_endpoint_keeps_its_log_and_sends_retries_to_its_new_url_and_secret() {
+    let down = Server::always(Reply::new(503, "down")).await;
+    let receiver = Server::always(Reply::new(204, "")).await;
+    let (core, keychain) = memory_core();
+    let audit = core
+        .add_endpoint(&endpoint(&down.url(), &["integration_created"]))
+        .unwrap();
+    add(&core, "http", "a", &[("url", "http://127.0.0.1:9/")], &[]);
+    deliverer().deliver_due(&core).await.unwrap();
+    assert_eq!(
+        down.request_log().len(),
+        1,
+        "the first attempt went to the old URL"
+    );
+
+    // A bad edit changes nothing, in SQLite or in the keychain.
+    let edit = |url: &str, secret: Option<&str>, remove_secret: bool| EndpointUpdate {
+        input: EndpointInput {
+            name: "Audit v2".into(),
+            url: url.into(),
+            headers: "X-Tenant: birch".into(),
+            events: vec![],
+            secret: secret.map(SecretString::from),
+        },
+        remove_secret,
+    };
+    for (bad, field) in [
+        (edit("ftp://127.0.0.1/", None, false), "url"),
+        (edit(&receiver.url(), Some("new"), true), "secret"),
+    ] {
+        let error = core.update_endpoint(audit.id, &bad).unwrap_err();
+        assert_eq!(error.field(), Some(field), "{error}");
+    }
+    keychain.fail_writes(true);
+    let error = core
+        .update_endpoint(audit.id, &edit(&receiver.url(), Some("whsec-new"), false))
+        .unwrap_err();
+    assert!(
+        matches!(error, patchbay_core::Error::Keychain(_)),
+        "{error}"
+    );
+    keychain.fail_writes(false);
+    assert_eq!(core.list_endpoints().unwrap()[0].url, down.url());
+    let other = core
+        .add_endpoint(&EndpointInput {
+            name: "Audit v2".into(),
+            ..endpoint(&receiver.url(), &[])
+        })
+        .unwrap();
+    let error = core
+        .update_endpoint(audit.id, &edit(&receiver.url(), None, false))
+        .unwrap_err();
+    assert!(
+        matches!(error, patchbay_core::Error::Conflict { .. }),
+        "{error}"
+    );
+    core.delete_endpoint(other.id).unwrap();
+
+    // New URL, headers and events; the secret kept.
+    let edited = core
+        .update_endpoint(audit.id, &edit(&receiver.url(), None, false))
+        .unwrap();
+    assert_eq!(
+        (edited.name.as_str(), edited.url.as_str(), edited.has_secret),
+        ("Audit v2", receiver.url().as_str(), true)
+    );
+    assert!(edited.events.is_empty());
+    add(&core, "http", "b", &[("url", "http://127.0.0.1:9/")], &[]);
+    tokio::time::sleep(Duration::from_millis(100)).await; // past the first attempt's backoff
+    drain(&core, &deliverer()).await;
+    let log = receiver.request_log();
+    assert_eq!(log.len(), 2, "the retried event and the new one");
+    assert!(log.iter().all(|r| r.contains("x-tenant: birch")));
+    let body = log[0].split_once("\r\n\r\n").unwrap().1;
+    assert_eq!(
+        signing::verify(
+            b"whsec-audit",
+            signature_of(&log[0]).unwrap(),
+            body.as_bytes(),
+            patchbay_core::store::now_ms() / 1000,
+            300
+        ),
+        Ok(()),
+        "the kept secret signs"
+    );
+    let deliveries = core.list_deliveries(&DeliveryQuery::default()).unwrap();
+    assert_eq!(deliveries.total, 2, "the log is kept");
+    assert!(deliveries
+        .items
+        .iter()
+        .all(|d| d.status == "delivered" && d.endpoint_name == "Audit v2"));
+
+    // A new secret, then none.
+    core.update_endpoint(
+        audit.id,
+        &edit(&receiver.url(), Some("whsec-rotated"), false),
+    )
+    .unwrap();
+    add(&core, "http", "c", &[("url", "http://127.0.0.1:9/")], &[]);
+    drain(&core, &deliverer()).await;
+    let log = receiver.request_log();
+    let body = log[2].split_once("\r\n\r\n").unwrap().1;
+    assert_eq!(
+        signing::verify(
+            b"whsec-rotated",
+            signature_of(&log[2]).unwrap(),
+            body.as_bytes(),
+            patchbay_core::store::now_ms() / 1000,
+            300
+        ),
+        Ok(())
+    );
+    let unsigned = core
+        .update_endpoint(audit.id, &edit(&receiver.url(), None, true))
+        .unwrap();
+    assert!(!unsigned.has_secret);
+    assert!(keychain.accounts().is_empty(), "{:?}", keychain.accounts());
+    add(&core, "http", "d", &[("url", "http://127.0.0.1:9/")], &[]);
+    drain(&core, &deliverer()).await;
+    assert_eq!(signature_of(&receiver.request_log()[3]), None);
+
+    assert!(matches!(
+        core.update_endpoint(9_999, &edit(&receiver.url(), None, false))
+            .unwrap_err(),
         patchbay_core::Error::NotFound { .. }
     ));
 }

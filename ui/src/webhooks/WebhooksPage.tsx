@@ -1,16 +1,16 @@
 // Audit webhooks: the endpoints events are delivered to (signed with HMAC-SHA256 when they have a
 // secret), and the delivery log — paginated and sorted on the server, filtered by status, with
 // redelivery of delivered or dead events.
-import { useState } from "react";
+import { useMemo, useState } from "react";
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { createColumnHelper } from "@tanstack/react-table";
-import { api, ApiError } from "../api";
+import { api } from "../api";
 import type { Delivery } from "../bindings/Delivery";
 import type { DeliverySort } from "../bindings/DeliverySort";
 import type { Endpoint } from "../bindings/Endpoint";
 import { DataTable, useServerTable } from "../shared/DataTable";
 import { ConfirmDialog, Dialog } from "../shared/Dialog";
-import { relativeTime, errorText } from "../shared/format";
+import { errorText, relativeTime, shownFieldError } from "../shared/format";
 import { Pager } from "../shared/Pager";
 import { useToast } from "../shared/toasts";
 import { usePersistentState } from "../shared/usePersistentState";
@@ -21,7 +21,8 @@ export function WebhooksPage() {
   const toast = useToast();
   const queryClient = useQueryClient();
   const endpoints = useQuery({ queryKey: ["endpoints"], queryFn: api.listEndpoints });
-  const [adding, setAdding] = useState(false);
+  // The endpoint dialog: adding one, or editing the endpoint given.
+  const [editing, setEditing] = useState<{ endpoint?: Endpoint } | null>(null);
   const [deleting, setDeleting] = useState<Endpoint | null>(null);
   const refresh = () => {
     void queryClient.invalidateQueries({ queryKey: ["endpoints"] });
@@ -42,7 +43,7 @@ export function WebhooksPage() {
       <div className="toolbar">
         <h2 className="section">Endpoints</h2>
         <span className="spacer" />
-        <button className="btn primary" onClick={() => setAdding(true)}>
+        <button className="btn primary" onClick={() => setEditing({})}>
           Add endpoint
         </button>
       </div>
@@ -80,6 +81,9 @@ export function WebhooksPage() {
                   <input type="checkbox" aria-label={`Active: ${endpoint.name}`} checked={endpoint.active} onChange={() => toggle.mutate(endpoint)} />
                 </td>
                 <td className="actions">
+                  <button className="btn small" aria-label={`Edit ${endpoint.name}…`} onClick={() => setEditing({ endpoint })}>
+                    Edit…
+                  </button>{" "}
                   <button className="btn small" aria-label={`Delete ${endpoint.name}…`} onClick={() => setDeleting(endpoint)}>
                     Delete…
                   </button>
@@ -91,7 +95,7 @@ export function WebhooksPage() {
       )}
       <h2 className="section">Delivery log</h2>
       <DeliveryLog endpoints={endpoints.data ?? []} />
-      {adding && <EndpointDialog onClose={() => setAdding(false)} onSaved={() => (setAdding(false), refresh())} />}
+      {editing && <EndpointDialog endpoint={editing.endpoint} onClose={() => setEditing(null)} onSaved={() => (setEditing(null), refresh())} />}
       {deleting && (
         <ConfirmDialog
           title={`Delete ${deleting.name}?`}
@@ -189,42 +193,70 @@ function DeliveryLog({ endpoints }: { endpoints: Endpoint[] }) {
   );
 }
 
-function EndpointDialog({ onClose, onSaved }: { onClose: () => void; onSaved: () => void }) {
-  const [name, setName] = useState("");
-  const [url, setUrl] = useState("https://");
-  const [headers, setHeaders] = useState("");
-  const [events, setEvents] = useState<string[]>([]);
-  const [secret, setSecret] = useState("");
-  const [error, setError] = useState<ApiError | null>(null);
+/** The labels of the endpoint dialog's fields, by the name the core's errors give them. */
+const ENDPOINT_LABELS: Record<string, string> = { name: "Name", url: "The URL", headers: "The headers", events: "The events", secret: "The signing secret" };
+
+/** Adds an endpoint, or edits `endpoint` in place (its delivery log is kept). A stored signing secret is
+ * never shown: typing one replaces it, and "Remove" drops it. */
+function EndpointDialog({ endpoint, onClose, onSaved }: { endpoint?: Endpoint; onClose: () => void; onSaved: (saved: Endpoint) => void }) {
+  const toast = useToast();
+  const initial = useMemo(
+    () => ({ name: endpoint?.name ?? "", url: endpoint?.url ?? "https://", headers: endpoint?.headers ?? "", events: endpoint?.events ?? [], secret: "", removeSecret: false }),
+    [endpoint],
+  );
+  const [draft, setDraft] = useState(initial);
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [confirmDiscard, setConfirmDiscard] = useState(false);
+  const dirty = JSON.stringify(draft) !== JSON.stringify(initial);
+  const close = () => (dirty ? setConfirmDiscard(true) : onClose());
+  const set = (patch: Partial<typeof draft>) => setDraft((d) => ({ ...d, ...patch }));
   const save = useMutation({
-    mutationFn: () => api.addEndpoint({ name, url, headers, events, secret: secret || undefined }),
-    onSuccess: onSaved,
-    onError: (e) => setError(e instanceof ApiError ? e : new ApiError({ kind: "internal", message: String(e) })),
+    mutationFn: () => {
+      const input = { name: draft.name, url: draft.url, headers: draft.headers, events: draft.events, secret: draft.secret || undefined };
+      return endpoint ? api.updateEndpoint(endpoint.id, { ...input, remove_secret: draft.removeSecret }) : api.addEndpoint(input);
+    },
+    onSuccess: (saved) => {
+      toast({ kind: "success", title: `Endpoint ${saved.name} ${endpoint ? "saved" : "added"}` });
+      onSaved(saved);
+    },
+    onError: (error) => {
+      const shown = shownFieldError(error, ENDPOINT_LABELS);
+      if (shown) setErrors({ [shown.field]: shown.text });
+      else toast({ kind: "error", title: endpoint ? "Could not save the endpoint" : "Could not add the endpoint", message: errorText(error) });
+    },
   });
-  const fieldError = (field: string) => (error?.field === field ? <div className="error">{error.message}</div> : null);
+  const fieldError = (field: string) =>
+    errors[field] ? (
+      <div className="error" id={`endpoint-${field}-error`} role="alert">
+        {errors[field]}
+      </div>
+    ) : null;
+  const invalid = (field: string) => ({ "aria-invalid": Boolean(errors[field]), "aria-describedby": errors[field] ? `endpoint-${field}-error` : undefined });
+  const stored = Boolean(endpoint?.has_secret);
   return (
-    <Dialog title="Add webhook endpoint" onClose={onClose}>
+    <Dialog title={endpoint ? `Edit ${endpoint.name}` : "Add webhook endpoint"} onClose={close}>
       <form
         className="form stacked"
+        aria-label={endpoint ? `Edit endpoint ${endpoint.name}` : "Add webhook endpoint"}
         onSubmit={(e) => {
           e.preventDefault();
-          setError(null);
+          setErrors({});
           save.mutate();
         }}
       >
         <label>
           Name
-          <input className="input" value={name} onChange={(e) => setName(e.target.value)} data-autofocus />
+          <input className="input" value={draft.name} onChange={(e) => set({ name: e.target.value })} data-autofocus {...invalid("name")} />
         </label>
         {fieldError("name")}
         <label>
           URL
-          <input className="input" type="url" value={url} onChange={(e) => setUrl(e.target.value)} />
+          <input className="input" type="url" value={draft.url} onChange={(e) => set({ url: e.target.value })} {...invalid("url")} />
         </label>
         {fieldError("url")}
         <label>
           Extra headers (one <code>Name: value</code> per line)
-          <textarea className="input" rows={3} value={headers} onChange={(e) => setHeaders(e.target.value)} />
+          <textarea className="input" rows={3} value={draft.headers} onChange={(e) => set({ headers: e.target.value })} {...invalid("headers")} />
         </label>
         {fieldError("headers")}
         <fieldset>
@@ -233,8 +265,8 @@ function EndpointDialog({ onClose, onSaved }: { onClose: () => void; onSaved: ()
             <label key={event}>
               <input
                 type="checkbox"
-                checked={events.includes(event)}
-                onChange={(e) => setEvents((all) => (e.target.checked ? [...all, event] : all.filter((x) => x !== event)))}
+                checked={draft.events.includes(event)}
+                onChange={(e) => set({ events: e.target.checked ? [...draft.events, event] : draft.events.filter((x) => x !== event) })}
               />{" "}
               <code>{event}</code>
             </label>
@@ -242,19 +274,43 @@ function EndpointDialog({ onClose, onSaved }: { onClose: () => void; onSaved: ()
         </fieldset>
         {fieldError("events")}
         <label>
-          Signing secret (kept in the OS keychain; empty = unsigned)
-          <input className="input" type="password" autoComplete="off" value={secret} onChange={(e) => setSecret(e.target.value)} />
+          Signing secret (kept in the OS keychain; {stored ? "empty = keep the stored one" : "empty = unsigned"})
+          <input
+            className="input"
+            type="password"
+            autoComplete="off"
+            placeholder={stored && !draft.removeSecret ? "•••••••• stored in the keychain (type to replace)" : ""}
+            disabled={draft.removeSecret}
+            value={draft.secret}
+            onChange={(e) => set({ secret: e.target.value })}
+            {...invalid("secret")}
+          />
         </label>
-        {error && !["name", "url", "headers", "events"].includes(error.field ?? "") && <div className="error">{error.message}</div>}
+        {stored && (
+          <label>
+            <input type="checkbox" checked={draft.removeSecret} onChange={(e) => set({ removeSecret: e.target.checked, secret: "" })} /> Remove the signing secret
+            (deliveries go unsigned)
+          </label>
+        )}
+        {fieldError("secret")}
         <div className="buttons">
-          <button type="button" className="btn" onClick={onClose}>
+          <button type="button" className="btn" onClick={close}>
             Cancel
           </button>
           <button className="btn primary" disabled={save.isPending}>
-            {save.isPending ? "Saving…" : "Add endpoint"}
+            {save.isPending ? "Saving…" : endpoint ? "Save endpoint" : "Add endpoint"}
           </button>
         </div>
       </form>
+      {confirmDiscard && (
+        <ConfirmDialog
+          title="Discard changes?"
+          message={endpoint ? `Your edits to ${endpoint.name} have not been saved.` : "This endpoint has not been added."}
+          confirmLabel="Discard"
+          onConfirm={onClose}
+          onCancel={() => setConfirmDiscard(false)}
+        />
+      )}
     </Dialog>
   );
 }
