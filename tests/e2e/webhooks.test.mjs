@@ -1,6 +1,7 @@
 // End-to-end story: an audit-webhook endpoint added in the real app receives `integration_created`
 // signed with its secret (the receiver checks the HMAC); the first attempt gets a 500 and the delivery
-// log shows the retry, then "delivered"; redelivery sends the same event id again.
+// log shows the retry, then "delivered"; redelivery sends the same event id again; the endpoint edited
+// with a new secret keeps its log and signs the next event with that secret.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
@@ -8,6 +9,7 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 import { By, until, byText, click as clickIn, patchbay, startApp, typeOver } from "./harness.mjs";
 
 const secret = "whsec-e2e";
+const rotated = "whsec-rotated";
 const received = [];
 let answered = 0;
 const receiver = createServer((request, response) => {
@@ -15,9 +17,9 @@ const receiver = createServer((request, response) => {
   request.on("data", (chunk) => (body += chunk));
   request.on("end", () => {
     const [t, v1] = (request.headers["x-patchbay-signature"] ?? "").split(",").map((part) => part.split("=")[1]);
-    const expected = createHmac("sha256", secret).update(`${t}.${body}`).digest("hex");
-    const valid = v1 && timingSafeEqual(Buffer.from(v1), Buffer.from(expected));
-    received.push({ id: request.headers["x-patchbay-event-id"], valid, event: JSON.parse(body) });
+    const signs = (key) => v1 && timingSafeEqual(Buffer.from(v1), Buffer.from(createHmac("sha256", key).update(`${t}.${body}`).digest("hex")));
+    const signedWith = [secret, rotated].find(signs);
+    received.push({ id: request.headers["x-patchbay-event-id"], valid: signedWith === secret, signedWith, event: JSON.parse(body) });
     response.statusCode = answered++ === 0 ? 500 : 200;
     response.end();
   });
@@ -28,7 +30,7 @@ let driver;
 
 before(async () => {
   await new Promise((r) => receiver.listen(0, "127.0.0.1", r));
-  app = await startApp({ port: 4504, secrets: [secret] });
+  app = await startApp({ port: 4504, secrets: [secret, rotated] });
   driver = app.driver;
 });
 
@@ -69,4 +71,18 @@ test("signed audit events reach the endpoint, with retries and redelivery in the
   await click(By.xpath("//table[@aria-label='Deliveries']//button[normalize-space()='Redeliver']"));
   await driver.wait(() => received.length >= 3, 15_000);
   assert.equal(received[2].id, received[0].id);
+
+  // Edited in place: a new secret, every event; the delivery log stays.
+  await click(By.xpath("//button[@aria-label='Edit Audit trail…']"));
+  await driver.findElement(By.xpath("//label[code[normalize-space()='integration_created']]/input")).click();
+  await type("//label[contains(., 'Signing secret')]/input", rotated);
+  await click(byText("button", "Save endpoint"));
+  await wait(byText("div", "Endpoint Audit trail saved"));
+  const cells = await driver.findElements(By.xpath("//table[@aria-label='Endpoints']//tr[td[normalize-space()='Audit trail']]/td"));
+  assert.deepEqual(await Promise.all(cells.slice(2, 4).map((cell) => cell.getText())), ["all", "HMAC-SHA256"]);
+  patchbay(app.dataDir, ["integration", "add", "--provider", "http", "--name", "Storefront", "--set", "url=http://127.0.0.1:9/"]);
+  await driver.wait(() => received.length >= 4, 30_000);
+  assert.equal(received[3].event.data.integration.name, "Storefront");
+  assert.equal(received[3].signedWith, rotated, "the edited endpoint signs with its new secret");
+  await driver.wait(async () => (await driver.findElements(By.xpath("//table[@aria-label='Deliveries']//tbody/tr"))).length === 2, 15_000);
 });
