@@ -139,6 +139,10 @@ async function shoot(theme) {
     await click(driver, byText("button", "Webhooks"));
     await driver.wait(until.elementLocated(By.xpath("//table[@aria-label='Deliveries']//span[normalize-space()='delivered']")), 15_000);
     await save("webhooks");
+    await click(driver, By.xpath("//button[@aria-label='Edit Audit trail…']"));
+    await driver.wait(until.elementLocated(By.css("form[aria-label='Edit endpoint Audit trail']")), 10_000);
+    await save("webhook-endpoint-editor");
+    await click(driver, By.xpath("//*[@role='dialog']//button[normalize-space()='Cancel']"));
     await click(driver, byText("button", "Templates"));
     await click(driver, byText("button", "Write your first template"));
     await driver.wait(until.elementLocated(By.css("iframe[title='Preview']")), 10_000);

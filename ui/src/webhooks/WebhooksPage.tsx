@@ -255,7 +255,9 @@ function EndpointDialog({ endpoint, onClose, onSaved }: { endpoint?: Endpoint; o
         </label>
         {fieldError("url")}
         <label>
-          Extra headers (one <code>Name: value</code> per line)
+          <span>
+            Extra headers (one <code>Name: value</code> per line)
+          </span>
           <textarea className="input" rows={3} value={draft.headers} onChange={(e) => set({ headers: e.target.value })} {...invalid("headers")} />
         </label>
         {fieldError("headers")}
@@ -287,9 +289,9 @@ function EndpointDialog({ endpoint, onClose, onSaved }: { endpoint?: Endpoint; o
           />
         </label>
         {stored && (
-          <label>
-            <input type="checkbox" checked={draft.removeSecret} onChange={(e) => set({ removeSecret: e.target.checked, secret: "" })} /> Remove the signing secret
-            (deliveries go unsigned)
+          <label className="check">
+            <input type="checkbox" checked={draft.removeSecret} onChange={(e) => set({ removeSecret: e.target.checked, secret: "" })} />
+            Remove the signing secret (deliveries go unsigned)
           </label>
         )}
         {fieldError("secret")}
