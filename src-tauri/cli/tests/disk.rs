@@ -40,8 +40,8 @@ fn a_full_disk_refuses_writes_clearly_and_loses_nothing() {
         r#"{HELPERS}
 d=$(mktemp -d); mount -t tmpfs -o size=640k tmpfs "$d"
 "$PATCHBAY" --data-dir "$d/data" project list >/dev/null
-# Leave about 100 KB free.
-dd if=/dev/zero of="$d/filler" bs=4k count=75 status=none
+# Leave about 160 KB free: the first add needs ≈ 110 KB of WAL.
+dd if=/dev/zero of="$d/filler" bs=4k count=62 status=none
 added=0; failure=""; status=0
 for i in $(seq 1 400); do
   if out=$(add "$d/data" "n$i"); then added=$((added+1)); else status=$?; failure=$(echo "$out" | tr '\n' ' '); break; fi

@@ -606,10 +606,12 @@ impl Patchbay {
             ],
         )?;
         let id = transaction.last_insert_rowid();
-        // Every secret field is written or cleared, so an id reused after a crash never inherits an
-        // older integration's secret.
-        for field in spec.secret_fields() {
-            undo.set_new(transaction, account(id, field), input.secrets.get(field))?;
+        // Only the secrets given are written: a creation without secrets needs no keychain. An entry
+        // left under this id by a creation killed before its commit keeps the tombstone that creation
+        // committed (`reserve` releases only the tombstones it added), so the sweep removes it; until
+        // then a field missing from `secret_fields` is neither read by checks nor revealed.
+        for (field, value) in &input.secrets {
+            undo.set_new(transaction, account(id, field), Some(value))?;
         }
         let created = load(transaction, id)?;
         audit(transaction, "integration_created", &created)?;
@@ -758,7 +760,8 @@ impl Patchbay {
     ///
     /// # Errors
     /// [`Error::Validation`] when `field` is not a secret field of the integration's provider;
-    /// [`Error::NotFound`] when no value is stored; [`Error::Keychain`] when the keychain fails.
+    /// [`Error::NotFound`] when no value is set (the field is not in `secrets_set`) or stored;
+    /// [`Error::Keychain`] when the keychain fails.
     pub fn reveal_secret(&self, id: i64, field: &str) -> Result<SecretString> {
         let current = self.get_integration(id)?;
         let spec = providers::get(&current.provider)?.spec();
@@ -767,6 +770,12 @@ impl Patchbay {
                 field,
                 format!("is not a secret field of {}", spec.id),
             ));
+        }
+        if !current.secrets_set.iter().any(|set| set == field) {
+            return Err(Error::NotFound {
+                what: "secret",
+                id: account(id, field),
+            });
         }
         self.credentials
             .get(&account(id, field))?

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use patchbay_core::health::history::CheckTrigger;
 use patchbay_core::health::service::HealthService;
 use patchbay_core::health::{run_check, CheckContext, CheckErrorKind, CheckResult};
-use patchbay_core::{ErrorKind, HealthStatus, IntegrationQuery, Patchbay};
+use patchbay_core::{ErrorKind, ExposeSecret, HealthStatus, IntegrationQuery, Patchbay};
 use serde_json::json;
 use support::{add, core, refused_port, Behaviour, Reply, Server};
 
@@ -95,6 +95,93 @@ async fn http_check_honours_custom_status_range_and_headers() {
     assert!(server.request_log()[0]
         .to_lowercase()
         .contains("x-probe: patchbay"));
+}
+
+#[tokio::test]
+async fn a_credential_header_is_sent_from_the_keychain_and_refused_as_a_plain_header() {
+    let server = Server::always(Reply::new(200, "")).await;
+    let core = core();
+    let id = add(
+        &core,
+        "http",
+        "Private API",
+        &[
+            ("url", &server.url()),
+            ("headers", "Accept: application/json"),
+        ],
+        &[("secret_header", "X-Api-Key: key-0f3a9c")],
+    );
+    let result = check(&core, id, &context(1_500)).await;
+    assert_eq!(result.status, HealthStatus::Healthy, "{result:?}");
+    let request = server.request_log()[0].to_lowercase();
+    assert!(request.contains("x-api-key: key-0f3a9c"), "{request}");
+    assert!(request.contains("accept: application/json"), "{request}");
+    let stored = core.get_integration(id).unwrap();
+    assert_eq!(stored.secrets_set, ["secret_header"]);
+    assert!(!serde_json::to_string(&stored)
+        .unwrap()
+        .contains("key-0f3a9c"));
+    assert_eq!(
+        core.reveal_secret(id, "secret_header")
+            .unwrap()
+            .expose_secret(),
+        "X-Api-Key: key-0f3a9c"
+    );
+    let plain = add(&core, "http", "Public API", &[("url", &server.url())], &[]);
+    assert!(
+        matches!(
+            core.reveal_secret(plain, "secret_header").unwrap_err(),
+            patchbay_core::Error::NotFound { .. }
+        ),
+        "a secret never set is not revealed"
+    );
+
+    for (config, secrets, field) in [
+        (
+            vec![
+                ("url", server.url()),
+                (
+                    "headers",
+                    "Accept: */*\nAuthorization: Bearer tok-77".to_owned(),
+                ),
+            ],
+            vec![],
+            "headers",
+        ),
+        (
+            vec![
+                ("url", server.url()),
+                ("headers", "X-Auth-Token: tok-77".to_owned()),
+            ],
+            vec![],
+            "headers",
+        ),
+        (
+            vec![("url", server.url())],
+            vec![("secret_header", "Bearer tok-77")],
+            "secret_header",
+        ),
+    ] {
+        let error = core
+            .create_integration(patchbay_core::NewIntegration {
+                project_id: None,
+                provider: "http".into(),
+                name: "Refused".into(),
+                active: None,
+                check_interval_s: None,
+                config: config.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+                secrets: secrets
+                    .into_iter()
+                    .map(|(k, v)| (k.to_owned(), patchbay_core::SecretString::from(v)))
+                    .collect(),
+            })
+            .unwrap_err();
+        assert_eq!(error.field(), Some(field), "{error}");
+        assert!(
+            !error.to_string().contains("tok-77"),
+            "the value never shows: {error}"
+        );
+    }
 }
 
 #[tokio::test]

@@ -87,7 +87,19 @@ fn bad_values(field: &FieldSpec) -> Vec<(String, &'static str)> {
         }
         FieldKind::Headers => {
             bad.push(("NoColon".into(), "Name: value"));
-            bad.push(("Bad Name: x".into(), "header name"));
+            // A secret header's message never repeats the value, not even its name.
+            bad.push((
+                "Bad Name: x".into(),
+                if field.secret {
+                    "Name: value"
+                } else {
+                    "header name"
+                },
+            ));
+            if !field.secret {
+                bad.push(("Authorization: Bearer abc".into(), "carries a credential"));
+                bad.push(("Accept: */*\nX-Api-Key: abc".into(), "carries a credential"));
+            }
         }
         FieldKind::Text => {}
     }

@@ -259,6 +259,7 @@ function EndpointDialog({ endpoint, onClose, onSaved }: { endpoint?: Endpoint; o
             Extra headers (one <code>Name: value</code> per line)
           </span>
           <textarea className="input" rows={3} value={draft.headers} onChange={(e) => set({ headers: e.target.value })} {...invalid("headers")} />
+          <span className="hint">Stored unencrypted, so not for credentials: the signing secret lets the receiver check each delivery.</span>
         </label>
         {fieldError("headers")}
         <fieldset>

@@ -70,7 +70,8 @@ pub fn normalize_config(spec: &ProviderSpec, input: &Config) -> Result<Config> {
 ///
 /// # Errors
 /// [`Error::Validation`] when the value is empty, longer than [`MAX_SECRET_BYTES`], contains control
-/// characters, or (for URL-typed secrets) is not an http(s) URL.
+/// characters, (for URL-typed secrets) is not an http(s) URL, or (for header-typed secrets) is not one
+/// `Name: value` header.
 pub fn check_secret(field: &FieldSpec, value: &str) -> Result<()> {
     let fail = |message: String| Err(Error::validation(field.name, message));
     if value.is_empty() {
@@ -92,6 +93,9 @@ pub fn check_secret(field: &FieldSpec, value: &str) -> Result<()> {
                 "is not a valid absolute http:// or https:// URL",
             )
         })?;
+    }
+    if field.kind == FieldKind::Headers && check_header_line(value).is_err() {
+        return fail("must be one `Name: value` header, e.g. `Authorization: Bearer …`".into());
     }
     Ok(())
 }
@@ -150,7 +154,10 @@ fn check_value(field: &FieldSpec, value: &str) -> Result<(), String> {
             .parse::<lettre::Address>()
             .map(|_| ())
             .map_err(|_| format!("`{value}` is not a valid e-mail address")),
-        FieldKind::Headers => value.lines().try_for_each(check_header_line),
+        FieldKind::Headers => value.lines().try_for_each(|line| {
+            check_header_line(line)?;
+            check_not_credential(line)
+        }),
         FieldKind::StatusRange => parse_status_ranges(value).map(|_| ()),
     }
 }
@@ -198,6 +205,26 @@ pub fn check_no_credentials(url: &url::Url) -> Result<(), String> {
         return Ok(());
     }
     Err("must not carry a user name or password (`user:password@`): put credentials in the secret fields, which live in the OS keychain".into())
+}
+
+/// Refuses a plain (stored unencrypted) header whose name says it carries a credential:
+/// `Authorization`, `Cookie`, and names containing `auth`, `token`, `secret`, `password`, `session` or
+/// `api-key`/`apikey`/`api_key`. The message names the header, never its value.
+fn check_not_credential(line: &str) -> Result<(), String> {
+    let name = line.split_once(':').map_or(line, |(name, _)| name).trim();
+    let lower = name.to_ascii_lowercase();
+    let credential = lower == "cookie"
+        || [
+            "auth", "token", "secret", "password", "session", "api-key", "apikey", "api_key",
+        ]
+        .iter()
+        .any(|word| lower.contains(word));
+    if credential {
+        return Err(format!(
+            "`{name}` carries a credential, and these headers are stored unencrypted: put it under Secret header, which is kept in the OS keychain"
+        ));
+    }
+    Ok(())
 }
 
 fn check_header_line(line: &str) -> Result<(), String> {
