@@ -212,6 +212,15 @@ function ReportView({ bridge, report }: { bridge: Bridge; report: TransferReport
   );
 }
 
+/** The editor's fields a refusal is shown under, by the name the core's errors give them. */
+const BRIDGE_LABELS = {
+  name: "Name",
+  target_integration_id: "The target portal",
+  trigger_stage: "The trigger stage",
+  "mapping.stages": "The target stage",
+  "mapping.target_category": "The target pipeline",
+};
+
 function BridgeEditor(props: { id: number | null; initial: BridgeInput; portals: Integration[]; onClose: () => void; onSaved: () => void }) {
   const toast = useToast();
   const [input, setInput] = useState<BridgeInput>(props.initial);
@@ -226,7 +235,7 @@ function BridgeEditor(props: { id: number | null; initial: BridgeInput; portals:
   });
   const setRule = (index: number, rule: FieldRule) =>
     setInput((i) => ({ ...i, mapping: { ...i.mapping, fields: i.mapping.fields.map((r, n) => (n === index ? rule : r)) } }));
-  const fieldError = (field: string, label: string) => (error?.field === field ? <div className="error">{fieldSentence(label, error.message)}</div> : null);
+  const fieldError = (field: keyof typeof BRIDGE_LABELS) => (error?.field === field ? <div className="error">{fieldSentence(BRIDGE_LABELS[field], error.message)}</div> : null);
   const stageList = (id: string, options: { external_id: string; name: string; pipeline_name: string | null }[]) => (
     <datalist id={id}>
       {options.map((s) => (
@@ -251,7 +260,7 @@ function BridgeEditor(props: { id: number | null; initial: BridgeInput; portals:
           Name
           <input className="input" value={input.name} onChange={(e) => setInput({ ...input, name: e.target.value })} data-autofocus />
         </label>
-        {fieldError("name", "Name")}
+        {fieldError("name")}
         <label>
           Target portal
           <select className="input" value={input.target_integration_id} onChange={(e) => setInput({ ...input, target_integration_id: Number(e.target.value) })}>
@@ -263,7 +272,7 @@ function BridgeEditor(props: { id: number | null; initial: BridgeInput; portals:
             ))}
           </select>
         </label>
-        {fieldError("target_integration_id", "The target portal")}
+        {fieldError("target_integration_id")}
         <label>
           Trigger stage in the source (STAGE_ID)
           <input
@@ -278,7 +287,7 @@ function BridgeEditor(props: { id: number | null; initial: BridgeInput; portals:
           />
           {stageList("source-stages", sourceStages.data ?? [])}
         </label>
-        {fieldError("trigger_stage", "The trigger stage")}
+        {fieldError("trigger_stage")}
         <label>
           Stage of the created deals in the target (STAGE_ID)
           <input
@@ -290,7 +299,7 @@ function BridgeEditor(props: { id: number | null; initial: BridgeInput; portals:
           />
           {stageList("target-stages", targetStages.data ?? [])}
         </label>
-        {fieldError("mapping.stages", "The target stage")}
+        {fieldError("mapping.stages")}
         <label>
           Target pipeline (CATEGORY_ID, empty = the portal's default)
           <input
@@ -300,7 +309,7 @@ function BridgeEditor(props: { id: number | null; initial: BridgeInput; portals:
             onChange={(e) => setInput((i) => ({ ...i, mapping: { ...i.mapping, target_category: e.target.value.trim() || null } }))}
           />
         </label>
-        {fieldError("mapping.target_category", "The target pipeline")}
+        {fieldError("mapping.target_category")}
         <fieldset>
           <legend>Field mapping</legend>
           <table className="grid" aria-label="Field mapping">
@@ -379,7 +388,11 @@ function BridgeEditor(props: { id: number | null; initial: BridgeInput; portals:
             <option value="update">updated from the source</option>
           </select>
         </label>
-        {error && !error.field && <div className="error">{error.message}</div>}
+        {error && !ruleErrors && !(error.field && error.field in BRIDGE_LABELS) && (
+          <div className="error" role="alert">
+            {errorText(error, { source_integration_id: "The source portal" })}
+          </div>
+        )}
         <div className="buttons">
           <button type="button" className="btn" onClick={props.onClose}>
             Cancel
