@@ -53,13 +53,20 @@ async function shoot(theme) {
   const { driver } = app;
   const save = async (name) => {
     const file = join(out, `${name}-${theme}.png`);
+    // Toasts already captured by an earlier screenshot belong to an earlier step: dismissed, so that only
+    // the toasts of this step show.
+    await driver.executeScript(`
+      document.querySelectorAll("[data-testid='toast'][data-shot-seen] [aria-label='Dismiss notification']").forEach((b) => b.click());`);
     // The compositor can hand back its frame before the window's first paint has reached it (a blank
     // integrations-light.png was once committed this way): retake until the image has more than one colour.
     for (let attempt = 1; ; attempt++) {
       await new Promise((r) => setTimeout(r, 400));
       writeFileSync(file, await driver.takeScreenshot(), "base64");
       const colours = Number(execFileSync("identify", ["-format", "%k", file], { encoding: "utf8" }));
-      if (colours > 1) return;
+      if (colours > 1) {
+        await driver.executeScript(`document.querySelectorAll("[data-testid='toast']").forEach((t) => t.setAttribute("data-shot-seen", ""));`);
+        return;
+      }
       if (attempt === 10) throw new Error(`${name}-${theme}.png: still one colour after ${attempt} screenshots`);
     }
   };
