@@ -248,12 +248,10 @@ fn endpoint_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Endpoint> {
     })
 }
 
-/// Validates `input` and inserts the endpoint inside the caller's transaction, its secret written
-/// through `undo`.
+/// Checks an endpoint's fields; returns its trimmed name and URL.
 ///
 /// # Errors
-/// As [`Patchbay::add_endpoint`].
-/// Checks an endpoint's fields; its trimmed name and URL.
+/// [`Error::Validation`] on `name`, `url`, `events` or `headers`.
 fn check_endpoint(input: &EndpointInput) -> Result<(&str, &str)> {
     let name = input.name.trim();
     if name.is_empty() {
@@ -302,6 +300,11 @@ fn name_taken(error: rusqlite::Error, name: &str) -> Error {
     }
 }
 
+/// Validates `input` and inserts the endpoint inside the caller's transaction, its secret written
+/// through `undo`.
+///
+/// # Errors
+/// As [`Patchbay::add_endpoint`].
 pub(crate) fn insert_endpoint(
     transaction: &rusqlite::Transaction<'_>,
     input: &EndpointInput,
