@@ -285,9 +285,17 @@ fn secrets_come_from_stdin_or_environment_never_show_up_in_output() {
     assert_eq!(no_value.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&no_value.stderr).contains("PATCHBAY_SECRET_TOKEN"));
 
-    let database = std::fs::read_dir(cli.data_dir.path()).unwrap();
-    for file in database {
-        let bytes = std::fs::read(file.unwrap().path()).unwrap();
+    let mut files = vec![cli.data_dir.path().to_owned()];
+    while let Some(path) = files.pop() {
+        if path.is_dir() {
+            files.extend(
+                std::fs::read_dir(&path)
+                    .unwrap()
+                    .map(|entry| entry.unwrap().path()),
+            );
+            continue;
+        }
+        let bytes = std::fs::read(path).unwrap();
         let haystack = String::from_utf8_lossy(&bytes);
         assert!(
             !haystack.contains("n8n-api-key-from-stdin")

@@ -1,4 +1,5 @@
-//! `kill -9` in the middle of a CRM sync, then the same command again: the run resumes from its last
+//! `kill -9` in the middle of a CRM sync (after a command run while the sync's heartbeat looked an hour old
+//! left it alone), then the same command again: the run resumes from its last
 //! committed page and ends with exactly the portal's 10,000 leads — nothing lost, nothing twice — without
 //! exceeding the portal's rate limit. The portal is the suite's stateful local Kommo (127.0.0.1).
 
@@ -94,20 +95,52 @@ async fn kill_9_mid_sync_then_rerun_resumes_without_duplicates() {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
-    child.kill().unwrap(); // SIGKILL on Unix
-    child.wait().unwrap();
-
-    // The killed process's run stops heart-beating; 30 s later any process marks it interrupted. Here
-    // the clock is moved instead of waiting.
+    // The machine slept: the live sync's heartbeat is an hour old when another command opens the store
+    // (pages held back so that the sync writes no heartbeat of its own meanwhile). The command's sweep
+    // must leave the run alone: its process still holds its lock.
+    kommo.set_delay(Duration::from_secs(20));
+    tokio::time::sleep(Duration::from_millis(400)).await;
     let core = Arc::new(Patchbay::with_parts(
         Store::open(&data).unwrap(),
         Credentials::new(Box::new(MemoryBackend::default())),
     ));
+    core.store()
+        .lock()
+        .execute(
+            "UPDATE runs SET heartbeat_at = ?2 WHERE id = ?1",
+            [run_id, now_ms() - 3_600_000],
+        )
+        .unwrap();
+    let status_of = |list: &serde_json::Value| {
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|run| run["id"] == run_id)
+            .unwrap()["status"]
+            .clone()
+    };
+    let list = json(&mut patchbay(&data, &["--json", "sync", "list"]));
+    assert_eq!(
+        status_of(&list),
+        "running",
+        "a live run marked interrupted after a sleep"
+    );
+
+    child.kill().unwrap(); // SIGKILL on Unix
+    child.wait().unwrap();
+    kommo.set_delay(Duration::from_millis(250));
+
+    // The killed process's lock is free: the next command marks its run interrupted at once, without
+    // waiting for its heartbeat to age.
+    let list = json(&mut patchbay(&data, &["--json", "sync", "list"]));
+    assert_eq!(status_of(&list), "interrupted");
     assert_eq!(
         core.interrupt_stale_runs(now_ms() + STALE_AFTER_MS + 1)
             .unwrap()
             .len(),
-        1
+        0,
+        "nothing else was left running"
     );
     let stored = core
         .list_records(&RecordQuery::of(

@@ -15,6 +15,7 @@ pub mod integrations;
 pub(crate) mod keychain_journal;
 pub mod n8n;
 pub mod outbox;
+pub mod owners;
 pub mod projects;
 pub mod providers;
 pub mod redact;
@@ -79,8 +80,9 @@ pub struct Patchbay {
 }
 
 impl Patchbay {
-    /// Opens the database in `data_dir` with credentials in the OS keychain, and sweeps keychain entries
-    /// left by interrupted deletions (a locked keychain postpones that, it does not fail the open).
+    /// Opens the database in `data_dir` with credentials in the OS keychain, sweeps keychain entries left
+    /// by interrupted deletions (a locked keychain postpones that, it does not fail the open), marks the runs
+    /// of ended processes interrupted and removes their lock files ([`owners`]).
     ///
     /// # Errors
     /// As [`store::Store::open`].
@@ -91,6 +93,9 @@ impl Patchbay {
         );
         let _ = patchbay.sweep_keychain_tombstones();
         patchbay.interrupt_stale_runs(store::now_ms())?;
+        if let Some(owner) = patchbay.store.owner() {
+            owner.remove_ended();
+        }
         Ok(patchbay)
     }
 

@@ -1,15 +1,18 @@
 //! Runs: persisted units of work (check all, n8n triggers, CRM syncs, bridge transfers, test e-mails)
-//! with status, progress, timing, log lines and a resumable cursor. The process running a run refreshes
-//! its `heartbeat_at` (every progress update, or [`Patchbay::run_heartbeat`]); a run whose heartbeat is
-//! older than [`STALE_AFTER_MS`] was left by a crash or kill and is marked `interrupted` when a store
-//! opens and, in the app, by [`sweep_stale_runs`] while it runs, so it is never stuck "running" (kinds
-//! that can resume pick it up from its cursor).
+//! with status, progress, timing, log lines and a resumable cursor. A run records the process that runs it
+//! (its `owner`, see [`crate::owners`]), and that process refreshes its `heartbeat_at` (every progress
+//! update, or [`Patchbay::run_heartbeat`]). A run whose process has ended — its owner's lock is free, or,
+//! for runs with no owner that can be checked, its heartbeat is older than [`STALE_AFTER_MS`] — is marked
+//! `interrupted` when a store opens and, in the app, by [`sweep_stale_runs`] while it runs, so it is never
+//! stuck "running" (kinds that can resume pick it up from its cursor). A live process's run is never
+//! marked, however old its heartbeat (the machine slept).
 
 use rusqlite::{params, params_from_iter, OptionalExtension, ToSql};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::integrations::Page;
+use crate::owners::OwnerState;
 use crate::store::now_ms;
 use crate::{Error, Patchbay, Result};
 
@@ -48,8 +51,9 @@ impl Drop for KeepAlive {
 /// Runs until the task is dropped; a failed sweep is logged and retried at the next tick.
 ///
 /// After the machine slept (the wall clock moved on by more than [`woke_from_sleep`] allows while this
-/// task waited), one round is skipped: every process slept, so every heartbeat looks old, and live
-/// processes get a tick of their own ([`HEARTBEAT_EVERY`]) to write theirs first.
+/// task waited), one round is skipped: every process slept, so every heartbeat looks old, and the live
+/// processes of runs whose owner cannot be checked get a tick of their own ([`HEARTBEAT_EVERY`]) to write
+/// theirs first.
 pub async fn sweep_stale_runs(
     core: std::sync::Arc<Patchbay>,
     every: std::time::Duration,
@@ -125,7 +129,8 @@ pub enum RunStatus {
     Interrupted,
 }
 
-/// A running run whose heartbeat is older than this (ms) belongs to a process that is gone.
+/// A running run whose heartbeat is older than this (ms) belongs to a process that is gone — for runs whose
+/// owner cannot be checked ([`OwnerState::Unknown`], or recorded before owners existed).
 pub const STALE_AFTER_MS: i64 = 30_000;
 
 fn to_sql_text<T: Serialize>(value: T) -> String {
@@ -302,9 +307,9 @@ impl Patchbay {
         let now = now_ms();
         let connection = self.store.lock();
         connection.execute(
-            "INSERT INTO runs (kind, status, title, project_id, integration_id, progress_total, created_at, started_at, heartbeat_at)
-             VALUES (?1, 'running', ?2, COALESCE(?3, (SELECT project_id FROM integrations WHERE id = ?4)), ?4, ?5, ?6, ?6, ?6)",
-            params![to_sql_text(kind), title, project_id, integration_id, total, now],
+            "INSERT INTO runs (kind, status, title, project_id, integration_id, progress_total, created_at, started_at, heartbeat_at, owner)
+             VALUES (?1, 'running', ?2, COALESCE(?3, (SELECT project_id FROM integrations WHERE id = ?4)), ?4, ?5, ?6, ?6, ?6, ?7)",
+            params![to_sql_text(kind), title, project_id, integration_id, total, now, self.owner_token()],
         )?;
         let id = connection.last_insert_rowid();
         Ok(connection.query_row(&format!("{SELECT} WHERE id = ?1"), [id], from_row)?)
@@ -396,8 +401,29 @@ impl Patchbay {
         Ok(run)
     }
 
-    /// The newest run of `kind` for `integration_id` that is `running` in a live process (its heartbeat
-    /// is less than [`STALE_AFTER_MS`] old at `now_ms`), if any — another window or command may own it.
+    /// This process's token ([`crate::owners`]), recorded in the runs it starts or resumes; none for
+    /// in-memory stores.
+    pub(crate) fn owner_token(&self) -> Option<&str> {
+        self.store.owner().map(crate::owners::OwnerLock::token)
+    }
+
+    /// Whether the process of a run recorded with `owner` and `heartbeat_at` (ms) still runs it at
+    /// `now_ms`: its owner is this process or holds its lock; or, where that cannot be told, the heartbeat
+    /// is less than [`STALE_AFTER_MS`] old.
+    fn run_is_live(&self, owner: Option<&str>, heartbeat_at: i64, now_ms: i64) -> bool {
+        let state = match (self.store.owner(), owner) {
+            (Some(lock), Some(token)) => lock.owner_state(token),
+            _ => OwnerState::Unknown,
+        };
+        match state {
+            OwnerState::This | OwnerState::Alive => true,
+            OwnerState::Gone => false,
+            OwnerState::Unknown => heartbeat_at >= now_ms - STALE_AFTER_MS,
+        }
+    }
+
+    /// The newest run of `kind` for `integration_id` that is `running` in a live process at `now_ms`
+    /// (as [`Patchbay::interrupt_stale_runs`] judges it), if any — another window or command may own it.
     /// Returns its id and the age of its heartbeat, ms.
     ///
     /// # Errors
@@ -408,40 +434,54 @@ impl Patchbay {
         integration_id: i64,
         now_ms: i64,
     ) -> Result<Option<(i64, i64)>> {
-        Ok(self
+        let running: Vec<(i64, i64, Option<String>)> = self
             .store
             .lock()
-            .query_row(
-                "SELECT id, heartbeat_at FROM runs WHERE kind = ?1 AND integration_id = ?2 AND status = 'running' AND heartbeat_at >= ?3
-                 ORDER BY id DESC LIMIT 1",
-                params![to_sql_text(kind), integration_id, now_ms - STALE_AFTER_MS],
-                |row| Ok((row.get(0)?, now_ms - row.get::<_, i64>(1)?)),
-            )
-            .optional()?)
+            .prepare(
+                "SELECT id, COALESCE(heartbeat_at, created_at), owner FROM runs
+                 WHERE kind = ?1 AND integration_id = ?2 AND status = 'running' ORDER BY id DESC",
+            )?
+            .query_map(params![to_sql_text(kind), integration_id], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(running
+            .into_iter()
+            .find(|(_, heartbeat_at, owner)| {
+                self.run_is_live(owner.as_deref(), *heartbeat_at, now_ms)
+            })
+            .map(|(id, heartbeat_at, _)| (id, now_ms - heartbeat_at)))
     }
 
-    /// Marks runs whose process is gone (no heartbeat for [`STALE_AFTER_MS`] at `now_ms`) as
-    /// `interrupted` and returns them. Runs of other live processes (the app while the CLI opens the
-    /// store) are left alone: every run writes its heartbeat at least every [`HEARTBEAT_EVERY`].
+    /// Marks the runs whose process has ended as `interrupted` and returns them: a run whose owner's lock
+    /// is free at once, one whose owner cannot be checked once its heartbeat is [`STALE_AFTER_MS`] old at
+    /// `now_ms`. Runs of live processes (the app while the CLI opens the store, this process) are left
+    /// alone, whatever their heartbeat.
     ///
     /// # Errors
     /// [`Error::Store`].
     pub fn interrupt_stale_runs(&self, now_ms: i64) -> Result<Vec<Run>> {
         let mut connection = self.store.lock();
         let transaction = connection.transaction()?;
-        let ids: Vec<i64> = transaction
+        let running: Vec<(i64, i64, Option<String>)> = transaction
             .prepare(
+                "SELECT id, COALESCE(heartbeat_at, created_at), owner FROM runs WHERE status IN ('running', 'queued')",
+            )?
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut runs = Vec::new();
+        for (id, heartbeat_at, owner) in running {
+            if self.run_is_live(owner.as_deref(), heartbeat_at, now_ms) {
+                continue;
+            }
+            transaction.execute(
                 "UPDATE runs SET status = 'interrupted', finished_at = MAX(COALESCE(heartbeat_at, started_at, created_at), COALESCE(started_at, created_at)),
                      error = COALESCE(error, 'Patchbay stopped while this run was in progress')
-                 WHERE status IN ('running', 'queued') AND COALESCE(heartbeat_at, created_at) < ?1
-                 RETURNING id",
-            )?
-            .query_map([now_ms - STALE_AFTER_MS], |row| row.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        let runs = ids
-            .into_iter()
-            .map(|id| transaction.query_row(&format!("{SELECT} WHERE id = ?1"), [id], from_row))
-            .collect::<rusqlite::Result<_>>()?;
+                 WHERE id = ?1",
+                [id],
+            )?;
+            runs.push(transaction.query_row(&format!("{SELECT} WHERE id = ?1"), [id], from_row)?);
+        }
         transaction.commit()?;
         Ok(runs)
     }
@@ -598,6 +638,60 @@ mod tests {
         let after = core.run_detail(run.id).unwrap().run;
         assert_eq!(after.status, RunStatus::Interrupted);
         assert!(after.error.unwrap().contains("stopped"));
+    }
+
+    /// Two stores on one data dir stand for two processes (each holds its own lock). A live owner's run is
+    /// kept however old its heartbeat; once the owner is gone its run is interrupted at once.
+    #[test]
+    fn a_run_is_interrupted_when_its_owner_ends_not_when_its_heartbeat_ages() {
+        let dir = tempfile::tempdir().unwrap();
+        let open = || {
+            Patchbay::with_parts(
+                Store::open(dir.path()).unwrap(),
+                Credentials::new(Box::new(MemoryBackend::default())),
+            )
+        };
+        let (app, cli) = (open(), open());
+        let integration = app
+            .create_integration(crate::integrations::NewIntegration {
+                project_id: None,
+                provider: "http".into(),
+                name: "Billing API".into(),
+                active: None,
+                check_interval_s: None,
+                config: [("url".to_owned(), "http://127.0.0.1:9/".to_owned())].into(),
+                secrets: Default::default(),
+            })
+            .unwrap();
+        let run = app
+            .start_run(RunKind::CrmSync, "Sync", None, Some(integration.id), None)
+            .unwrap();
+        // The machine slept for an hour: every heartbeat looks old.
+        let woke = now_ms() + 3_600_000;
+        assert_eq!(cli.interrupt_stale_runs(woke).unwrap(), vec![]);
+        assert_eq!(app.interrupt_stale_runs(woke).unwrap(), vec![], "its own");
+        assert_eq!(
+            cli.live_run_of(RunKind::CrmSync, integration.id, woke)
+                .unwrap()
+                .map(|(id, _)| id),
+            Some(run.id)
+        );
+        drop(app);
+        assert_eq!(
+            cli.live_run_of(RunKind::CrmSync, integration.id, now_ms())
+                .unwrap(),
+            None,
+            "its process ended"
+        );
+        let interrupted = cli.interrupt_stale_runs(now_ms()).unwrap();
+        assert_eq!(
+            interrupted
+                .iter()
+                .map(|r| (r.id, r.status))
+                .collect::<Vec<_>>(),
+            vec![(run.id, RunStatus::Interrupted)],
+            "at once, with a fresh heartbeat"
+        );
     }
 
     #[test]

@@ -35,6 +35,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/20261207_0010_run_projects.sql"),
     include_str!("../migrations/20261207_0011_runs_by_integration.sql"),
     include_str!("../migrations/20261207_0012_crm_accounts.sql"),
+    include_str!("../migrations/20261207_0013_run_owners.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {
@@ -50,6 +51,8 @@ pub fn latest_schema_version() -> i64 {
 pub struct Store {
     connection: Mutex<Connection>,
     path: PathBuf,
+    /// This process's lock on the data dir (none for in-memory stores, or where it could not be taken).
+    owner: Option<crate::owners::OwnerLock>,
 }
 
 /// Registers `casefold(text)`: the text in lower case by Unicode's rules (Rust's `str::to_lowercase`), NULL for
@@ -97,7 +100,17 @@ impl Store {
         let path = data_dir.join(DB_FILE);
         let connection = Connection::open(&path)
             .map_err(|error| Error::Store(format!("cannot open {}: {error}", path.display())))?;
-        Self::init(connection, path)
+        let mut store = Self::init(connection, path)?;
+        // Without it this process's runs are judged by their heartbeats alone, as before owners existed.
+        store.owner = crate::owners::OwnerLock::acquire(data_dir)
+            .inspect_err(|error| {
+                log::warn!(
+                    "cannot take a lock in {}: {error}",
+                    data_dir.join(crate::owners::OWNERS_DIR).display()
+                );
+            })
+            .ok();
+        Ok(store)
     }
 
     /// An in-memory database with the latest schema, for tests.
@@ -157,7 +170,13 @@ impl Store {
         Ok(Self {
             connection: Mutex::new(connection),
             path,
+            owner: None,
         })
+    }
+
+    /// This process's lock on the data dir, whose token its runs record ([`crate::owners`]).
+    pub fn owner(&self) -> Option<&crate::owners::OwnerLock> {
+        self.owner.as_ref()
     }
 
     /// Path of the database file (`:memory:` for in-memory stores).

@@ -20,9 +20,14 @@ fn secret_tool_lookup(account: &str) -> Option<String> {
         .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
+/// Whether any file under `dir` (its subfolders too) contains `needle`.
 fn files_contain(dir: &std::path::Path, needle: &str) -> bool {
     std::fs::read_dir(dir).unwrap().any(|entry| {
-        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            return files_contain(&path, needle);
+        }
+        let bytes = std::fs::read(path).unwrap();
         bytes
             .windows(needle.len())
             .any(|window| window == needle.as_bytes())

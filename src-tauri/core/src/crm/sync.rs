@@ -178,8 +178,8 @@ impl Patchbay {
     fn reopen_run(&self, run_id: i64) -> Result<Run> {
         let connection = self.store.lock();
         connection.execute(
-            "UPDATE runs SET status = 'running', error = NULL, finished_at = NULL, heartbeat_at = ?2 WHERE id = ?1",
-            params![run_id, now_ms()],
+            "UPDATE runs SET status = 'running', error = NULL, finished_at = NULL, heartbeat_at = ?2, owner = ?3 WHERE id = ?1",
+            params![run_id, now_ms(), self.owner_token()],
         )?;
         drop(connection);
         Ok(self.run_detail(run_id)?.run)
@@ -349,9 +349,8 @@ impl Sync {
         .await?
         {
             return Err(Error::Busy(format!(
-                    "a sync of this integration is already running in another Patchbay window or command (run {other}, last sign of life {} s ago): wait for it to finish — a run silent for {} s is marked interrupted and can then be resumed",
+                    "a sync of this integration is already running in another Patchbay window or command (run {other}, last sign of life {} s ago): wait for it to finish — once that process ends, its run is marked interrupted and can be resumed",
                     age_ms / 1000,
-                    crate::runs::STALE_AFTER_MS / 1000
                 )));
         }
         let target = blocking(&self.core, move |core| core.check_target(integration_id)).await?;
