@@ -151,6 +151,34 @@ async fn kommo_sync_pages_retries_429_and_reruns_without_duplicates() {
     assert_eq!(count_records(&core, id), 15);
 }
 
+/// A sync of deals alone (no pipelines step) still learns the currency their amounts are in.
+#[tokio::test]
+async fn a_deals_only_sync_reads_the_account_currency() {
+    let (server, core, id, sync) = kommo_account(Arc::new(AtomicUsize::new(0)), 0).await;
+    let run = sync.run(id, vec![Entity::Deals], false).await.unwrap();
+    assert_eq!(run.status, RunStatus::Succeeded, "{run:?}");
+    let deals = core
+        .list_records(&RecordQuery {
+            per_page: 100,
+            ..RecordQuery::of(id, Some("deal"))
+        })
+        .unwrap();
+    assert_eq!(deals.total, 9);
+    assert!(
+        deals
+            .items
+            .iter()
+            .all(|d| d.currency.as_deref() == Some("USD")),
+        "{deals:?}"
+    );
+    let asked = server
+        .request_log()
+        .iter()
+        .filter(|r| r.starts_with("GET /api/v4/account "))
+        .count();
+    assert_eq!(asked, 1, "once per sync, with the first page of leads");
+}
+
 #[tokio::test]
 async fn failed_sync_resumes_from_its_cursor() {
     let failing = Arc::new(AtomicUsize::new(1));

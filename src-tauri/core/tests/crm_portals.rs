@@ -199,7 +199,7 @@ async fn kommo_sync_of_10000_leads_stays_under_7_requests_per_second() {
     assert_eq!(first.total, 5_000);
     assert_eq!(first.items[0].pipeline_name.as_deref(), Some("Partners"));
     assert_eq!(first.items[0].stage_name.as_deref(), Some("Incoming"));
-    // A lead's `price` is in the account's currency, which the pipelines step read.
+    // A lead's `price` is in the account's currency, which the first page of leads read.
     assert_eq!(first.items[0].currency.as_deref(), Some(KOMMO_CURRENCY));
     let stages = core
         .list_records(&RecordQuery::of(id, Some("stage")))

@@ -1,6 +1,6 @@
 //! Kommo (amoCRM) API v4 client, following <https://www.amocrm.ru/developers/content/crm_platform/api-reference>:
-//! `GET /api/v4/leads/pipelines` (statuses embedded) with `GET /api/v4/account` (the currency of every
-//! lead's `price`), `GET /api/v4/leads?page=&limit=250&with=contacts`,
+//! `GET /api/v4/leads/pipelines` (statuses embedded), `GET /api/v4/leads?page=&limit=250&with=contacts`
+//! (its first page with `GET /api/v4/account`: the currency of every lead's `price`),
 //! `GET /api/v4/contacts?page=&limit=250`, incremental with `filter[updated_at][from]`. Answers are HAL
 //! (`_embedded`, `_links.next`); 204 means no records. At most 7 requests per second; 429 and 5xx are
 //! retried honouring `Retry-After`; 401 fails the run.
@@ -130,8 +130,19 @@ impl Client {
         }
         let next = (entity != Entity::Pipelines && body["_links"]["next"]["href"].is_string())
             .then_some(position + 1);
-        let currency = if entity == Entity::Pipelines {
-            self.account_currency(context).await?
+        // Every sync of deals reads it again, whichever entities it covers: an account's currency can change.
+        // The amounts are stored either way; without an answer they keep the currency last read.
+        let currency = if entity == Entity::Deals && position == 1 {
+            self.account_currency(context)
+                .await
+                .inspect_err(|verdict| {
+                    log::warn!(
+                        "Kommo: cannot read the account's currency, deals keep the last one read: {}",
+                        verdict.detail
+                    );
+                })
+                .ok()
+                .flatten()
         } else {
             None
         };

@@ -58,7 +58,7 @@ pub struct PageResult {
     /// Position of the next page, when there is one.
     pub next: Option<u64>,
     /// The account's currency (ISO 4217 code as the CRM names it), when this page learnt it: Kommo's
-    /// pipelines page also asks `GET /api/v4/account`, whose `currency` every lead's `price` is in.
+    /// first page of leads also asks `GET /api/v4/account`, whose `currency` every lead's `price` is in.
     pub currency: Option<String>,
 }
 
