@@ -159,7 +159,7 @@ test("a CLI sync killed while the app is open is shown as interrupted, not runni
   cliSync.kill("SIGKILL");
   await once(cliSync, "exit");
 
-  // Its heartbeat stops; 30 s later the app's sweep (every 15 s) marks it interrupted and the page shows it.
+  // Its lock is free at once: the app's next sweep (every 15 s) marks it interrupted and the page shows it.
   const row = `//table[@aria-label='Runs']//tr[.//button[contains(., 'Kommo (amoCRM) sync')]][contains(., 'Kommo account')]`;
   await wait(By.xpath(`${row}//span[normalize-space()='interrupted']`), 60_000);
   const run = JSON.parse(patchbay(app.dataDir, ["--json", "sync", "list"])).items.find((r) => r.id === id);
