@@ -274,14 +274,8 @@ fn check_endpoint(input: &EndpointInput) -> Result<(&str, &str)> {
             ),
         ));
     }
-    for line in input.headers.lines().filter(|l| !l.trim().is_empty()) {
-        if !line.contains(':') {
-            return Err(Error::validation(
-                "headers",
-                format!("line `{line}` is not `Name: value`"),
-            ));
-        }
-    }
+    crate::providers::validate::check_headers_text(&input.headers)
+        .map_err(|message| Error::validation("headers", message))?;
     Ok((name, url))
 }
 

@@ -480,3 +480,31 @@ async fn an_edited_endpoint_keeps_its_log_and_sends_retries_to_its_new_url_and_s
         patchbay_core::Error::NotFound { .. }
     ));
 }
+
+/// An endpoint's extra headers are checked when saved, not when a delivery fails: a line without `:`, a
+/// name with a space, a control character. The message names the line, never repeats it (a token pasted
+/// without its header name would otherwise be shown and logged), and nothing is stored.
+#[test]
+fn endpoint_headers_are_checked_when_saved_and_never_echoed() {
+    let (core, _keychain) = memory_core();
+    for (headers, expected) in [
+        (
+            "X-Tenant: acme\nBearer tok-9f3a77",
+            "line 2 is not `Name: value`",
+        ),
+        ("X Tenant tok-9f3a77: acme", "line 1: a header name"),
+        ("X-Tenant: tok-9f3a77\u{7}", "control characters"),
+    ] {
+        let error = core
+            .add_endpoint(&EndpointInput {
+                headers: headers.into(),
+                ..endpoint("http://127.0.0.1:9/", &[])
+            })
+            .unwrap_err();
+        assert_eq!(error.field(), Some("headers"), "{error}");
+        let message = error.to_string();
+        assert!(message.contains(expected), "{message}");
+        assert!(!message.contains("tok-9f3a77"), "{message}");
+    }
+    assert!(core.list_endpoints().unwrap().is_empty());
+}

@@ -94,7 +94,7 @@ pub fn check_secret(field: &FieldSpec, value: &str) -> Result<()> {
             )
         })?;
     }
-    if field.kind == FieldKind::Headers && check_header_line(value).is_err() {
+    if field.kind == FieldKind::Headers && check_header_lines(value).is_err() {
         return fail("must be one `Name: value` header, e.g. `Authorization: Bearer …`".into());
     }
     Ok(())
@@ -154,10 +154,8 @@ fn check_value(field: &FieldSpec, value: &str) -> Result<(), String> {
             .parse::<lettre::Address>()
             .map(|_| ())
             .map_err(|_| format!("`{value}` is not a valid e-mail address")),
-        FieldKind::Headers => value.lines().try_for_each(|line| {
-            check_header_line(line)?;
-            check_not_credential(line)
-        }),
+        FieldKind::Headers => check_header_lines(value)
+            .and_then(|()| value.lines().try_for_each(check_not_credential)),
         FieldKind::StatusRange => parse_status_ranges(value).map(|_| ()),
     }
 }
@@ -227,13 +225,43 @@ fn check_not_credential(line: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn check_header_line(line: &str) -> Result<(), String> {
-    let Some((name, _value)) = line.split_once(':') else {
-        return Err(format!("line `{line}` is not `Name: value`"));
-    };
+/// Checks a block of plain `Name: value` header lines as a form or the CLI gives it (a webhook endpoint's
+/// extra headers): at most [`MAX_HEADERS_CHARS`] characters, no control characters but line breaks, and
+/// each non-blank line a header ([`check_header_lines`]).
+///
+/// # Errors
+/// A message naming the problem, never a line's text.
+pub fn check_headers_text(value: &str) -> Result<(), String> {
+    if value.chars().count() > MAX_HEADERS_CHARS {
+        return Err(format!("is longer than {MAX_HEADERS_CHARS} characters"));
+    }
+    if value.chars().any(|c| c.is_control() && c != '\n') {
+        return Err("contains control characters".into());
+    }
+    check_header_lines(value)
+}
+
+/// Checks that every non-blank line is `Name: value` with a valid header name (RFC 9110 token characters).
+/// A message gives the line's number, never its text: a malformed line is often a token pasted without its
+/// header name (`Bearer eyJ…`), and these messages are shown and logged.
+///
+/// # Errors
+/// A message naming the first bad line by its number (blank lines counted).
+pub fn check_header_lines(value: &str) -> Result<(), String> {
     let token = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
-    if name.trim().is_empty() || !name.trim().chars().all(token) {
-        return Err(format!("`{}` is not a valid header name", name.trim()));
+    for (index, line) in value.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let number = index + 1;
+        let Some((name, _value)) = line.split_once(':') else {
+            return Err(format!("line {number} is not `Name: value`: it has no `:`"));
+        };
+        if name.trim().is_empty() || !name.trim().chars().all(token) {
+            return Err(format!(
+                "line {number}: a header name may hold only letters, digits and !#$%&'*+-.^_`|~, with no spaces"
+            ));
+        }
     }
     Ok(())
 }
