@@ -587,6 +587,20 @@ mod tests {
         )
     }
 
+    /// An HTTP integration named "Billing API" in the default project.
+    fn billing_api(core: &Patchbay) -> crate::Integration {
+        core.create_integration(crate::integrations::NewIntegration {
+            project_id: None,
+            provider: "http".into(),
+            name: "Billing API".into(),
+            active: None,
+            check_interval_s: None,
+            config: [("url".to_owned(), "http://127.0.0.1:9/".to_owned())].into(),
+            secrets: Default::default(),
+        })
+        .unwrap()
+    }
+
     #[test]
     fn run_lifecycle_records_progress_logs_and_duration() {
         let core = core();
@@ -652,17 +666,7 @@ mod tests {
             )
         };
         let (app, cli) = (open(), open());
-        let integration = app
-            .create_integration(crate::integrations::NewIntegration {
-                project_id: None,
-                provider: "http".into(),
-                name: "Billing API".into(),
-                active: None,
-                check_interval_s: None,
-                config: [("url".to_owned(), "http://127.0.0.1:9/".to_owned())].into(),
-                secrets: Default::default(),
-            })
-            .unwrap();
+        let integration = billing_api(&app);
         let run = app
             .start_run(RunKind::CrmSync, "Sync", None, Some(integration.id), None)
             .unwrap();
@@ -697,17 +701,7 @@ mod tests {
     #[test]
     fn a_run_names_its_integration_as_it_is_now_and_belongs_to_its_project() {
         let core = core();
-        let integration = core
-            .create_integration(crate::integrations::NewIntegration {
-                project_id: None,
-                provider: "http".into(),
-                name: "Billing API".into(),
-                active: None,
-                check_interval_s: None,
-                config: [("url".to_owned(), "http://127.0.0.1:9/".to_owned())].into(),
-                secrets: Default::default(),
-            })
-            .unwrap();
+        let integration = billing_api(&core);
         let run = core
             .start_run(RunKind::CrmSync, "Sync", None, Some(integration.id), None)
             .unwrap();

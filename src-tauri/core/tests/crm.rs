@@ -98,6 +98,18 @@ async fn kommo_account_on(
     (server, core, id, sync)
 }
 
+/// The first 100 deals stored for integration `id`.
+fn deals_of(
+    core: &patchbay_core::Patchbay,
+    id: i64,
+) -> patchbay_core::Page<patchbay_core::crm::records::CrmRecord> {
+    core.list_records(&RecordQuery {
+        per_page: 100,
+        ..RecordQuery::of(id, Some("deal"))
+    })
+    .unwrap()
+}
+
 fn count_records(core: &patchbay_core::Patchbay, id: i64) -> i64 {
     core.list_records(&RecordQuery::of(id, None)).unwrap().total
 }
@@ -112,12 +124,7 @@ async fn kommo_sync_pages_retries_429_and_reruns_without_duplicates() {
         Some("15 fetched: 15 created, 0 updated, 0 unchanged, 0 failed")
     );
     assert_eq!(count_records(&core, id), 15);
-    let deals = core
-        .list_records(&RecordQuery {
-            per_page: 100,
-            ..RecordQuery::of(id, Some("deal"))
-        })
-        .unwrap();
+    let deals = deals_of(&core, id);
     assert_eq!(deals.total, 9);
     assert_eq!(deals.items[0].system, "kommo");
     assert!(
@@ -157,12 +164,7 @@ async fn a_deals_only_sync_reads_the_account_currency() {
     let (server, core, id, sync) = kommo_account(Arc::new(AtomicUsize::new(0)), 0).await;
     let run = sync.run(id, vec![Entity::Deals], false).await.unwrap();
     assert_eq!(run.status, RunStatus::Succeeded, "{run:?}");
-    let deals = core
-        .list_records(&RecordQuery {
-            per_page: 100,
-            ..RecordQuery::of(id, Some("deal"))
-        })
-        .unwrap();
+    let deals = deals_of(&core, id);
     assert_eq!(deals.total, 9);
     assert!(
         deals
@@ -401,12 +403,7 @@ fn a_mixed_page_counts_and_stores_each_record_once() {
         ),
         (8, 4, 2, 2)
     );
-    let stored = core
-        .list_records(&RecordQuery {
-            per_page: 100,
-            ..RecordQuery::of(id, Some("deal"))
-        })
-        .unwrap();
+    let stored = deals_of(&core, id);
     let mut names: Vec<(String, String)> = stored
         .items
         .into_iter()
